@@ -1,0 +1,311 @@
+"""Configuration: the TOML file, validated strictly, with the defaults the demo runs on.
+
+Every key has a default, so a missing ``config.toml`` in the working directory means "the
+embedded defaults" (SQLite under ``var/``, the file mail transport). A file named with
+``--config`` must exist. Validation is strict: an unknown key, a wrong type or a bad value is
+reported as one line per problem naming the key path, what was expected and what was found.
+Relative paths in the file are taken relative to the file's own folder. Secrets are never in
+the file: ``password_env`` keys name the environment variable that holds them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from monitor.errors import ConfigError
+from rules.fields import CANONICAL_FIELDS
+
+__all__ = ["DEFAULT_CONFIG", "Settings", "load_settings"]
+
+DEFAULT_CONFIG = "config.toml"
+
+_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+CanonicalField = Literal[*CANONICAL_FIELDS]  # type: ignore[valid-type]
+#: A date written as a TOML date (2026-10-01) or as ISO text ("2026-10-01").
+Day = Annotated[date, Field(strict=False)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+
+def _check_emails(values: list[str]) -> list[str]:
+    for v in values:
+        if not _EMAIL.match(v):
+            raise ValueError(f"expected an email address like name@example.gov.cn, found {v!r}")
+    return values
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite:///var/monitor.db"
+    password_env: str | None = None
+
+
+class SourceSettings(_Section):
+    path: str | None = None
+    url: str | None = None
+    query: str | None = None
+    password_env: str | None = None
+    sheet: str | None = None
+    suspensions: str | None = None
+    columns: dict[str, CanonicalField] = {}
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SourceSettings:
+        if self.path and self.url:
+            raise ValueError("give either path or url + query, not both")
+        if self.url and not self.query:
+            raise ValueError("url needs query (the SQL that selects the cases)")
+        if self.query and not self.url:
+            raise ValueError("query needs url (the SQLAlchemy URL of the source database)")
+        return self
+
+
+class YearSchedule(_Section):
+    holidays: list[Day]
+    workdays: list[Day] = []
+
+
+class CalendarSettings(_Section):
+    extra_holidays: list[Day] = []
+    extra_workdays: list[Day] = []
+    allow_estimated_years: bool = False
+    years: dict[str, YearSchedule] = {}
+
+    @field_validator("years")
+    @classmethod
+    def _year_keys(cls, v: dict[str, YearSchedule]) -> dict[str, YearSchedule]:
+        for key, schedule in v.items():
+            if not re.fullmatch(r"\d{4}", key):
+                raise ValueError(f"expected a four-digit year as table name, found {key!r}")
+            for d in [*schedule.holidays, *schedule.workdays]:
+                if d.year != int(key):
+                    raise ValueError(f"date {d} is listed under year {key}")
+        return v
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> CalendarSettings:
+        both = sorted(set(self.extra_holidays) & set(self.extra_workdays))
+        if both:
+            raise ValueError(f"{both[0]} is in both extra_holidays and extra_workdays")
+        return self
+
+
+class AcceptanceSettings(_Section):
+    # 行政许可法 Art. 32: incomplete applications must be answered within 5 (working) days.
+    limit: int = Field(5, ge=0)
+
+
+class RulesSettings(_Section):
+    warn_before_days: int = Field(1, ge=0)
+    escalate_after_days: int = Field(3, ge=1)
+    warn_ratio: float | None = Field(None, gt=0, le=1)
+    item_catalogue: str | None = None
+    online_channels: list[str] = ["一网通办", "浙里办", "网上申报", "网上办理", "移动端", "自助终端"]
+    acceptance: AcceptanceSettings = AcceptanceSettings()
+
+
+class Route(_Section):
+    department: str | None = None
+    item: str | None = None
+    recipients: list[str]
+    continue_: bool = Field(False, alias="continue")
+
+    _emails = field_validator("recipients")(classmethod(lambda cls, v: _check_emails(v)))
+
+    @model_validator(mode="after")
+    def _matches_something(self) -> Route:
+        if self.department is None and self.item is None:
+            raise ValueError("a route needs department or item to match")
+        return self
+
+
+class AlertsSettings(_Section):
+    default_recipients: list[str] = []
+    escalation_recipients: list[str] = []
+    routes: list[Route] = []
+
+    _emails = field_validator("default_recipients", "escalation_recipients")(
+        classmethod(lambda cls, v: _check_emails(v))
+    )
+
+
+class SmtpSettings(_Section):
+    host: str = "localhost"
+    port: int = Field(25, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "none"
+    username: str | None = None
+    password_env: str | None = None
+    timeout: float = Field(30.0, gt=0)
+
+
+class FileMailSettings(_Section):
+    dir: str = "var/mail"
+
+
+class MailSettings(_Section):
+    transport: Literal["smtp", "file"] = "file"
+    from_: str = Field("monitor@localhost", alias="from")
+    smtp: SmtpSettings = SmtpSettings()
+    file: FileMailSettings = FileMailSettings()
+
+    @field_validator("from_")
+    @classmethod
+    def _from_address(cls, v: str) -> str:
+        return _check_emails([v])[0]
+
+
+class ScheduleSettings(_Section):
+    # Crontab strings (minute hour day month weekday), Asia/Shanghai; "off" switches a job off.
+    scan: str = "*/30 8-18 * * *"
+    report: str = "0 8 1 * *"
+    annual: str = "0 8 2 1 *"
+
+    @field_validator("scan", "report", "annual")
+    @classmethod
+    def _crontab(cls, v: str) -> str:
+        if v == "off":
+            return v
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(v, timezone="Asia/Shanghai")
+        except ValueError as exc:
+            raise ValueError(f"expected a 5-field crontab string or \"off\" ({exc})") from None
+        return v
+
+
+class ReportsSettings(_Section):
+    out_dir: str = "var/reports"
+    recipients: list[str] = []
+    language: Literal["zh", "en"] = "zh"
+
+    _emails = field_validator("recipients")(classmethod(lambda cls, v: _check_emails(v)))
+
+
+class Settings(_Section):
+    """The whole configuration; ``base_dir`` is the folder relative paths start from."""
+
+    database: DatabaseSettings = DatabaseSettings()
+    source: SourceSettings = SourceSettings()
+    calendar: CalendarSettings = CalendarSettings()
+    rules: RulesSettings = RulesSettings()
+    alerts: AlertsSettings = AlertsSettings()
+    mail: MailSettings = MailSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    reports: ReportsSettings = ReportsSettings()
+    base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+    origin: str = Field("embedded defaults", exclude=True)
+
+    def resolve(self, path: str | os.PathLike[str]) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    def database_url(self) -> str:
+        """``[database] url`` with relative SQLite paths resolved and the password filled in."""
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.database.url)
+        if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
+            url = url.set(database=str(self.resolve(url.database)))
+        if self.database.password_env:
+            url = url.set(password=secret(self.database.password_env, "[database] password_env"))
+        return url.render_as_string(hide_password=False)
+
+
+def secret(env: str, key: str) -> str:
+    """The value of environment variable ``env``, which config key ``key`` names."""
+    value = os.environ.get(env)
+    if value is None:
+        raise ConfigError(key, [f"environment variable {env} (named by {key}) is not set"])
+    return value
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Read and validate the configuration.
+
+    ``path`` None means ``./config.toml`` when it exists, else the embedded defaults.
+    """
+    if path is None:
+        if not Path(DEFAULT_CONFIG).is_file():
+            return Settings()
+        path = DEFAULT_CONFIG
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(file), ["the file does not exist"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(file), [f"cannot be read: {exc}"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(file), [f"not valid TOML: {exc}"]) from None
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(str(file), _describe(exc)) from None
+    return settings.model_copy(update={"base_dir": file.resolve().parent, "origin": str(file)})
+
+
+def _describe(exc: ValidationError) -> list[str]:
+    problems = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"] if not isinstance(p, int)]
+        where = _key_path(err["loc"])
+        if err["type"] == "extra_forbidden":
+            known = _known_keys(loc[:-1])
+            hint = difflib.get_close_matches(loc[-1], known, n=1)
+            tip = f"; did you mean {hint[0]!r}?" if hint else f"; known keys: {', '.join(known)}"
+            problems.append(f"{where}: unknown key{tip}")
+            continue
+        msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        msg = msg.replace("Input should be ", "expected ").replace("Input ", "value ")
+        if "found" not in msg and not isinstance(err["input"], dict):
+            msg += f", found {_show(err['input'])}"
+        if err["type"] == "missing":
+            msg = "required key is missing"
+        problems.append(f"{where}: {msg}")
+    return problems
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            name = "from" if part == "from_" else "continue" if part == "continue_" else part
+            out += f".{name}" if out else str(name)
+    return out or "(top level)"
+
+
+def _known_keys(section: list[str]) -> list[str]:
+    model: Any = Settings
+    for part in section:
+        field = model.model_fields.get(part) or model.model_fields.get(part + "_")
+        ann = getattr(field, "annotation", None)
+        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+            inner = getattr(ann, "__args__", ())
+            ann = next((a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)), None)
+            if ann is None:
+                return []
+        model = ann
+    return [f.alias or n for n, f in model.model_fields.items() if n not in ("base_dir", "origin")]
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    kind = type(value).__name__
+    kind = {"str": "text", "int": "an integer", "float": "a number", "bool": "a boolean",
+            "list": "a list", "dict": "a table"}.get(kind, kind)
+    return f"{text[:60]}{'…' if len(text) > 60 else ''} ({kind})"

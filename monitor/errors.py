@@ -1,0 +1,45 @@
+"""The application's exceptions, in one place.
+
+Each carries a message that names what is wrong and where (file, key, column, row) and, where
+there is one, the fix. The CLI prints it as one line and exits with :attr:`exit_code`.
+Domain errors from :mod:`rules` (such as an unknown calendar year) are re-exported here.
+"""
+
+from __future__ import annotations
+
+from rules.errors import CalendarError, CalendarRangeError, RulesError, UnknownYearError
+
+__all__ = [
+    "CalendarError",
+    "CalendarRangeError",
+    "ConfigError",
+    "InputError",
+    "MonitorError",
+    "RulesError",
+    "UnknownYearError",
+]
+
+
+class MonitorError(Exception):
+    """Base class of the monitor's own errors; ``exit_code`` is what the CLI exits with."""
+
+    exit_code = 2
+
+
+class ConfigError(MonitorError, ValueError):
+    """The configuration file is missing, unreadable or invalid.
+
+    ``problems`` holds one line per problem, each naming the key path, what was expected and
+    what was found.
+    """
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        n = len(problems)
+        super().__init__(f"{path}: {n} problem{'s' if n != 1 else ''} in the configuration:\n{lines}")
+
+
+class InputError(MonitorError, ValueError):
+    """A source of cases (file, table, query) cannot be read or has the wrong shape."""
