@@ -210,13 +210,16 @@ class Settings(_Section):
         p = Path(path).expanduser()
         return p if p.is_absolute() else self.base_dir / p
 
-    def database_url(self) -> str:
-        """``[database] url`` with relative SQLite paths resolved and the password filled in."""
+    def database_url(self, *, hide_password: bool = False) -> str:
+        """``[database] url`` with relative SQLite paths resolved and the password filled in
+        from the environment (or shown as ``***`` with ``hide_password``)."""
         from sqlalchemy.engine import make_url
 
         url = make_url(self.database.url)
         if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
             url = url.set(database=str(self.resolve(url.database)))
+        if hide_password:
+            return url.render_as_string(hide_password=True)
         if self.database.password_env:
             url = url.set(password=secret(self.database.password_env, "[database] password_env"))
         return url.render_as_string(hide_password=False)
@@ -243,7 +246,7 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(str(file), ["the file does not exist"]) from None
+        raise ConfigError(str(file), ["no such configuration file"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(file), [f"cannot be read: {exc}"]) from None
     try:

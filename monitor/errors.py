@@ -36,9 +36,11 @@ class ConfigError(MonitorError, ValueError):
     def __init__(self, path: str, problems: list[str]) -> None:
         self.path = path
         self.problems = problems
+        if len(problems) == 1:
+            super().__init__(f"{path}: {problems[0]}")
+            return
         lines = "\n".join(f"  {p}" for p in problems)
-        n = len(problems)
-        super().__init__(f"{path}: {n} problem{'s' if n != 1 else ''} in the configuration:\n{lines}")
+        super().__init__(f"{path}: {len(problems)} problems in the configuration:\n{lines}")
 
 
 class InputError(MonitorError, ValueError):

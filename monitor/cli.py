@@ -1,0 +1,160 @@
+"""The ``monitor`` command: a thin shell over the library.
+
+Commands parse their arguments, call library functions and print. The monitor's own errors
+(bad config, bad input, an unknown calendar year) become one line on stderr and exit code 2;
+``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from monitor import __version__
+from monitor.config import Settings, load_settings
+from monitor.errors import MonitorError, RulesError
+
+__all__ = ["cli", "main"]
+
+
+class _State:
+    def __init__(self) -> None:
+        self.config: str | None = None
+        self.debug = False
+
+    def settings(self) -> Settings:
+        return load_settings(self.config)
+
+
+def _common(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --config and --debug to a command (they may also come before the command)."""
+
+    @click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
+                  help="Configuration file (default: ./config.toml, else built-in defaults).")
+    @click.option("--debug", is_flag=True, default=False, help="Show tracebacks on errors.")
+    @click.pass_context
+    @functools.wraps(func)
+    def wrapper(ctx: click.Context, config: str | None, debug: bool, **kwargs: Any) -> Any:
+        state = ctx.ensure_object(_State)
+        state.config = config or state.config
+        state.debug = debug or state.debug
+        return func(state, **kwargs)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
+              help="Configuration file (default: ./config.toml, else built-in defaults).")
+@click.option("--debug", is_flag=True, default=False, help="Show tracebacks on errors.")
+@click.version_option(__version__, prog_name="monitor")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, debug: bool) -> None:
+    """Watch government-service cases (办件): deadlines, warnings, rates.
+
+    \b
+    Start with:
+      monitor demo                      generate a demo county and run the main job
+      monitor check-config              validate config.toml and print the settings
+      monitor inspect --input cases.csv what a case file holds
+    """
+    state = ctx.ensure_object(_State)
+    state.config, state.debug = config, debug
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@cli.command("check-config")
+@_common
+def check_config(state: _State) -> None:
+    """Validate the configuration and print the effective settings.
+
+    Exits 2 with one line per problem (key, what was expected, what was found).
+
+    \b
+    Example:
+      monitor check-config --config /etc/banjian/config.toml
+    """
+    from monitor.settings_text import describe_settings
+
+    settings = state.settings()
+    click.echo(describe_settings(settings))
+
+
+@cli.command("inspect")
+@click.option("--input", "input_path", type=click.Path(dir_okay=False), default=None,
+              help="Case file to read instead of [source] (.csv, .xlsx, .parquet).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="Output format.")
+@_common
+def inspect_cmd(state: _State, input_path: str | None, fmt: str) -> None:
+    """Show what a source of cases holds: rows, departments, bad rows, dates, calendar years.
+
+    \b
+    Examples:
+      monitor inspect
+      monitor inspect --input exports/2025-05.xlsx --format json
+    """
+    from monitor.loading import load_cases
+    from monitor.overview import overview, render_overview
+
+    settings = state.settings()
+    data = overview(load_cases(settings, input_path), settings)
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_overview(data))
+
+
+@cli.command("demo")
+@click.option("--cases", "n_cases", type=click.IntRange(100, 5_000_000), default=60_000,
+              show_default=True, help="Number of cases to generate.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Random seed.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for the demo data (default: var/demo beside the config).")
+@_common
+def demo_cmd(state: _State, n_cases: int, seed: int, out_dir: str | None) -> None:
+    """Generate a demo county and run the main job on it.
+
+    Writes a few months of synthetic cases (about 40 departments, Chinese names, mostly online,
+    a few late cases and some bad rows) to var/demo/cases.csv, then loads and inspects them.
+
+    \b
+    Example:
+      monitor demo --cases 20000
+    """
+    from monitor.demo import run_demo
+
+    settings = state.settings()
+    run_demo(settings, n_cases=n_cases, seed=seed,
+             out_dir=Path(out_dir) if out_dir else None, echo=click.echo)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``monitor`` console script."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        code = cli.main(args=args, prog_name="monitor", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (MonitorError, RulesError) as exc:
+        if debug:
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
