@@ -148,11 +148,12 @@ class WorkingCalendar:
         integer array; negative k is refused.
         """
         d, nat = self._index(start)
-        steps = np.broadcast_to(np.asarray(k, dtype=np.int64), d.shape)
+        d, steps = np.broadcast_arrays(d, np.asarray(k, dtype=np.int64))
+        nat = np.broadcast_to(nat, d.shape)
         if (steps[~nat] < 0).any():
             raise ValueError("add_working_days: k must be ≥ 0")
-        pos = np.where(nat, 0, self._cum[np.where(nat, 0, d)])  # working days ≤ start
-        here = self.is_working_day(start)
+        pos = self._cum[d]  # working days on or before start (d is 0 where NaT)
+        here = self.is_workday[d]
         pos = pos + steps - 1 + ((steps == 0) & ~here)
         return self._workday_at(pos, nat)
 
@@ -214,8 +215,9 @@ class WorkingCalendar:
 
     def _workday_at(self, pos: npt.NDArray[np.int64], nat: np.ndarray) -> DayArray:
         if (pos[~nat] >= len(self._workdays)).any():
-            raise CalendarRangeError(f"{self.last_year + 1}-01-01 or later", self.first_year,
-                                     self.last_year)
+            raise CalendarRangeError(
+                f"{self.last_year + 1}-01-01 or later", self.first_year, self.last_year
+            )
         out = np.full(pos.shape, _NAT, dtype=np.int64)
         out[~nat] = self._workdays[pos[~nat]]
         self._check_known(np.where(nat, 0, out - self._origin), nat)
@@ -224,10 +226,15 @@ class WorkingCalendar:
 
 def _as_day_numbers(days: object) -> npt.NDArray[np.int64]:
     """Days since 1970-01-01 as int64, ``NaT`` as the int64 minimum."""
+    if getattr(getattr(days, "dt", None), "tz", None) is not None:
+        # Aware timestamps: the day that counts is the local day (DOMAIN.md §6).
+        days = days.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)  # type: ignore[attr-defined]
     if hasattr(days, "to_numpy"):
         days = days.to_numpy()  # type: ignore[attr-defined]
     arr = np.asarray(days)
     if arr.dtype.kind != "M":
+        if arr.dtype == object:  # pd.NaT / NaN (e.g. from Series.dt.date) are != themselves
+            arr = np.where(arr != arr, None, arr)
         arr = np.asarray(arr, dtype="datetime64[D]")
     return np.atleast_1d(arr.astype("datetime64[D]").view(np.int64))
 

@@ -36,7 +36,12 @@ CANONICAL_FIELDS: tuple[str, ...] = (
 REQUIRED_FIELDS: tuple[str, ...] = ("case_id", "department", "submitted_at")
 
 #: Local times (Asia/Shanghai), kept as naive datetimes.
-TIMESTAMP_FIELDS: tuple[str, ...] = ("submitted_at", "supplemented_at", "accepted_at", "completed_at")
+TIMESTAMP_FIELDS: tuple[str, ...] = (
+    "submitted_at",
+    "supplemented_at",
+    "accepted_at",
+    "completed_at",
+)
 
 #: Time limits given as text ("20个工作日", "15自然日", "即办"); each becomes a number column
 #: of that name plus ``<name>_unit`` ("workday" or "natural").

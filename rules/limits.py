@@ -23,8 +23,8 @@ WORKDAY = "workday"
 NATURAL = "natural"
 
 _FORM = re.compile(
-    r"^(?P<num>[-+]?\d+(?:\.0+)?)\s*(?:个)?\s*(?P<unit>工作日|个工作日|自然日|天|日|working days?|"
-    r"workdays?|natural days?|days?)?$",
+    r"^(?P<num>[-+]?\d+(?:\.0+)?)\s*(?:个)?\s*(?P<unit>工作日|个工作日|自然日|天|日|working\s*days?|"
+    r"workdays?|natural\s*days?|days?)?$",
     re.IGNORECASE,
 )
 _IMMEDIATE = {"即办", "即办件", "当场办结", "立即办结"}
