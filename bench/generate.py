@@ -33,9 +33,15 @@ def main() -> None:
 
     t0 = time.perf_counter()
     calendar = WorkingCalendar.china(2025, 2026)
-    frame = generate_cases(args.cases, dt.date(2025, 1, 1), dt.date(2025, 12, 31),
-                           seed=args.seed, calendar=calendar, bad_rows=200,
-                           as_of=dt.datetime(2025, 12, 31, 18, 0))
+    frame = generate_cases(
+        args.cases,
+        dt.date(2025, 1, 1),
+        dt.date(2025, 12, 31),
+        seed=args.seed,
+        calendar=calendar,
+        bad_rows=200,
+        as_of=dt.datetime(2025, 12, 31, 18, 0),
+    )
     print(f"generated {len(frame):,} rows in {time.perf_counter() - t0:.1f} s")
 
     stem = args.out / f"county-{args.cases}"

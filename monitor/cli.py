@@ -36,8 +36,13 @@ class _State:
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add --config and --debug to a command (they may also come before the command)."""
 
-    @click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
-                  help="Configuration file (default: ./config.toml, else built-in defaults).")
+    @click.option(
+        "--config",
+        "config",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Configuration file (default: ./config.toml, else built-in defaults).",
+    )
     @click.option("--debug", is_flag=True, default=False, help="Show tracebacks on errors.")
     @click.pass_context
     @functools.wraps(func)
@@ -51,8 +56,13 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
-              help="Configuration file (default: ./config.toml, else built-in defaults).")
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Configuration file (default: ./config.toml, else built-in defaults).",
+)
 @click.option("--debug", is_flag=True, default=False, help="Show tracebacks on errors.")
 @click.version_option(__version__, prog_name="monitor")
 @click.pass_context
@@ -60,15 +70,17 @@ def cli(ctx: click.Context, config: str | None, debug: bool) -> None:
     """Watch government-service cases (办件): deadlines, warnings, rates.
 
     \b
-    Start with:
-      monitor demo                      generate a demo county and run the main job
-      monitor check-config              validate config.toml and print the settings
-      monitor inspect --input cases.csv what a case file holds
+    Examples, to start with:
+      monitor demo                        generate a demo county and run the main job
+      monitor check-config                validate config.toml and print the settings
+      monitor inspect --input cases.csv   what a case file holds
     """
     state = ctx.ensure_object(_State)
     state.config, state.debug = config, debug
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
 
 
 @cli.command("check-config")
@@ -89,10 +101,21 @@ def check_config(state: _State) -> None:
 
 
 @cli.command("inspect")
-@click.option("--input", "input_path", type=click.Path(dir_okay=False), default=None,
-              help="Case file to read instead of [source] (.csv, .xlsx, .parquet).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="Output format.")
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Case file to read instead of [source] (.csv, .xlsx, .parquet).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 @_common
 def inspect_cmd(state: _State, input_path: str | None, fmt: str) -> None:
     """Show what a source of cases holds: rows, departments, bad rows, dates, calendar years.
@@ -114,11 +137,22 @@ def inspect_cmd(state: _State, input_path: str | None, fmt: str) -> None:
 
 
 @cli.command("demo")
-@click.option("--cases", "n_cases", type=click.IntRange(100, 5_000_000), default=60_000,
-              show_default=True, help="Number of cases to generate.")
+@click.option(
+    "--cases",
+    "n_cases",
+    type=click.IntRange(100, 5_000_000),
+    default=60_000,
+    show_default=True,
+    help="Number of cases to generate.",
+)
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for the demo data (default: var/demo beside the config).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for the demo data (default: var/demo beside the config).",
+)
 @_common
 def demo_cmd(state: _State, n_cases: int, seed: int, out_dir: str | None) -> None:
     """Generate a demo county and run the main job on it.
@@ -133,8 +167,13 @@ def demo_cmd(state: _State, n_cases: int, seed: int, out_dir: str | None) -> Non
     from monitor.demo import run_demo
 
     settings = state.settings()
-    run_demo(settings, n_cases=n_cases, seed=seed,
-             out_dir=Path(out_dir) if out_dir else None, echo=click.echo)
+    run_demo(
+        settings,
+        n_cases=n_cases,
+        seed=seed,
+        out_dir=Path(out_dir) if out_dir else None,
+        echo=click.echo,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

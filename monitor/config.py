@@ -16,9 +16,17 @@ import re
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from monitor.errors import ConfigError
 from rules.fields import CANONICAL_FIELDS
@@ -37,21 +45,44 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
 
 
-def _check_emails(values: list[str]) -> list[str]:
-    for v in values:
-        if not _EMAIL.match(v):
-            raise ValueError(f"expected an email address like name@example.gov.cn, found {v!r}")
-    return values
+def _check_url(value: str | None) -> str | None:
+    if value is None:
+        return value
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(value)
+    except ArgumentError:
+        raise ValueError(
+            "expected an SQLAlchemy URL like sqlite:///var/monitor.db or "
+            f"postgresql+psycopg2://user@host/dbname, found {value!r}"
+        ) from None
+    return value
+
+
+#: An SQLAlchemy database URL; checked so that a typo is a config error, not a crash later.
+DatabaseUrl = Annotated[str, AfterValidator(_check_url)]
+
+
+def _check_email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"expected an email address like name@example.gov.cn, found {value!r}")
+    return value
+
+
+#: One email address; checked per item so that a problem names its position in a list.
+Email = Annotated[str, AfterValidator(_check_email)]
 
 
 class DatabaseSettings(_Section):
-    url: str = "sqlite:///var/monitor.db"
+    url: DatabaseUrl = "sqlite:///var/monitor.db"
     password_env: str | None = None
 
 
 class SourceSettings(_Section):
     path: str | None = None
-    url: str | None = None
+    url: DatabaseUrl | None = None
     query: str | None = None
     password_env: str | None = None
     sheet: str | None = None
@@ -86,9 +117,13 @@ class CalendarSettings(_Section):
         for key, schedule in v.items():
             if not re.fullmatch(r"\d{4}", key):
                 raise ValueError(f"expected a four-digit year as table name, found {key!r}")
-            for d in [*schedule.holidays, *schedule.workdays]:
-                if d.year != int(key):
-                    raise ValueError(f"date {d} is listed under year {key}")
+            for kind in ("holidays", "workdays"):
+                for d in getattr(schedule, kind):
+                    if d.year != int(key):
+                        raise ValueError(
+                            f"expected only dates of {key} under [calendar.years.{key}], "
+                            f"found {d} in {kind}"
+                        )
         return v
 
     @model_validator(mode="after")
@@ -109,17 +144,22 @@ class RulesSettings(_Section):
     escalate_after_days: int = Field(3, ge=1)
     warn_ratio: float | None = Field(None, gt=0, le=1)
     item_catalogue: str | None = None
-    online_channels: list[str] = ["一网通办", "浙里办", "网上申报", "网上办理", "移动端", "自助终端"]
+    online_channels: list[str] = [
+        "一网通办",
+        "浙里办",
+        "网上申报",
+        "网上办理",
+        "移动端",
+        "自助终端",
+    ]
     acceptance: AcceptanceSettings = AcceptanceSettings()
 
 
 class Route(_Section):
     department: str | None = None
     item: str | None = None
-    recipients: list[str]
+    recipients: list[Email]
     continue_: bool = Field(False, alias="continue")
-
-    _emails = field_validator("recipients")(classmethod(lambda cls, v: _check_emails(v)))
 
     @model_validator(mode="after")
     def _matches_something(self) -> Route:
@@ -129,13 +169,9 @@ class Route(_Section):
 
 
 class AlertsSettings(_Section):
-    default_recipients: list[str] = []
-    escalation_recipients: list[str] = []
+    default_recipients: list[Email] = []
+    escalation_recipients: list[Email] = []
     routes: list[Route] = []
-
-    _emails = field_validator("default_recipients", "escalation_recipients")(
-        classmethod(lambda cls, v: _check_emails(v))
-    )
 
 
 class SmtpSettings(_Section):
@@ -153,14 +189,9 @@ class FileMailSettings(_Section):
 
 class MailSettings(_Section):
     transport: Literal["smtp", "file"] = "file"
-    from_: str = Field("monitor@localhost", alias="from")
+    from_: Email = Field("monitor@localhost", alias="from")
     smtp: SmtpSettings = SmtpSettings()
     file: FileMailSettings = FileMailSettings()
-
-    @field_validator("from_")
-    @classmethod
-    def _from_address(cls, v: str) -> str:
-        return _check_emails([v])[0]
 
 
 class ScheduleSettings(_Section):
@@ -179,16 +210,18 @@ class ScheduleSettings(_Section):
         try:
             CronTrigger.from_crontab(v, timezone="Asia/Shanghai")
         except ValueError as exc:
-            raise ValueError(f"expected a 5-field crontab string or \"off\" ({exc})") from None
+            why = str(exc)[:1].lower() + str(exc)[1:]
+            raise ValueError(
+                f'expected a 5-field crontab string (minute hour day month weekday) or "off", '
+                f"found {v!r} ({why})"
+            ) from None
         return v
 
 
 class ReportsSettings(_Section):
     out_dir: str = "var/reports"
-    recipients: list[str] = []
+    recipients: list[Email] = []
     language: Literal["zh", "en"] = "zh"
-
-    _emails = field_validator("recipients")(classmethod(lambda cls, v: _check_emails(v)))
 
 
 class Settings(_Section):
@@ -229,7 +262,7 @@ def secret(env: str, key: str) -> str:
     """The value of environment variable ``env``, which config key ``key`` names."""
     value = os.environ.get(env)
     if value is None:
-        raise ConfigError(key, [f"environment variable {env} (named by {key}) is not set"])
+        raise ConfigError(key, [f"names environment variable {env}, which is not set"])
     return value
 
 
@@ -268,10 +301,21 @@ def _describe(exc: ValidationError) -> list[str]:
         if err["type"] == "extra_forbidden":
             known = _known_keys(loc[:-1])
             hint = difflib.get_close_matches(loc[-1], known, n=1)
-            tip = f"; did you mean {hint[0]!r}?" if hint else f"; known keys: {', '.join(known)}"
-            problems.append(f"{where}: unknown key{tip}")
+            what = "unknown section" if isinstance(err["input"], dict) else "unknown key"
+            kind = "sections" if len(loc) == 1 else "keys"
+            tip = (
+                f"; did you mean {hint[0]!r}?"
+                if hint
+                else f"; known {kind}: {', '.join(known)}"
+                if known
+                else ""
+            )
+            problems.append(f"{where}: {what}{tip}")
             continue
         msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        if err["type"] in ("model_type", "model_attributes_type", "dict_type"):
+            msg = "expected a table"
+        msg = re.sub(r"^Input should be (greater|less) than", r"expected a number \1 than", msg)
         msg = msg.replace("Input should be ", "expected ").replace("Input ", "value ")
         if "found" not in msg and not isinstance(err["input"], dict):
             msg += f", found {_show(err['input'])}"
@@ -293,22 +337,37 @@ def _key_path(loc: tuple[Any, ...]) -> str:
 
 
 def _known_keys(section: list[str]) -> list[str]:
+    """The keys allowed in the table at ``section`` (list indexes already left out)."""
     model: Any = Settings
+    table_key = False  # the next part names a table of a table of tables ([calendar.years.2027])
     for part in section:
+        if table_key:
+            table_key = False
+            continue
         field = model.model_fields.get(part) or model.model_fields.get(part + "_")
-        ann = getattr(field, "annotation", None)
-        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
-            inner = getattr(ann, "__args__", ())
-            ann = next((a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)), None)
-            if ann is None:
-                return []
-        model = ann
+        if field is None:
+            return []
+        ann = field.annotation
+        table_key = get_origin(ann) is dict
+        model = next((a for a in (ann, *get_args(ann)) if _is_model(a)), None)
+        if model is None:
+            return []
     return [f.alias or n for n, f in model.model_fields.items() if n not in ("base_dir", "origin")]
 
 
+def _is_model(ann: Any) -> bool:
+    return isinstance(ann, type) and issubclass(ann, BaseModel)
+
+
 def _show(value: Any) -> str:
-    text = repr(value)
+    text = ("true" if value else "false") if isinstance(value, bool) else repr(value)
     kind = type(value).__name__
-    kind = {"str": "text", "int": "an integer", "float": "a number", "bool": "a boolean",
-            "list": "a list", "dict": "a table"}.get(kind, kind)
+    kind = {
+        "str": "text",
+        "int": "an integer",
+        "float": "a number",
+        "bool": "a boolean",
+        "list": "a list",
+        "dict": "a table",
+    }.get(kind, kind)
     return f"{text[:60]}{'…' if len(text) > 60 else ''} ({kind})"

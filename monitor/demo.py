@@ -54,8 +54,15 @@ def run_demo(
 
     echo(f"Generating {n_cases:,} cases, {start} .. {as_of:%Y-%m-%d %H:%M} (seed {seed}) ...")
     calendar = build_calendar(settings, start.year, as_of.year)
-    frame = generate_cases(n_cases, start, as_of.date(), seed=seed, calendar=calendar,
-                           bad_rows=max(5, n_cases // 5000), as_of=as_of)
+    frame = generate_cases(
+        n_cases,
+        start,
+        as_of.date(),
+        seed=seed,
+        calendar=calendar,
+        bad_rows=max(5, n_cases // 5000),
+        as_of=as_of,
+    )
     frame.to_csv(path, index=False, encoding="utf-8")
     echo(f"Wrote {path}")
 

@@ -17,8 +17,17 @@ from monitor.sources import RawTable, header_of, read_file, read_sql
 
 __all__ = ["LoadedCases", "load_cases"]
 
-_KEEP_AS_TEXT = ("case_id", "department", "item_code", "item_name", "channel", "status",
-                 "promised_limit", "legal_limit", "cross_region")
+_KEEP_AS_TEXT = (
+    "case_id",
+    "department",
+    "item_code",
+    "item_name",
+    "channel",
+    "status",
+    "promised_limit",
+    "legal_limit",
+    "cross_region",
+)
 
 
 @dataclass
@@ -71,6 +80,8 @@ def _read(settings: Settings, input_path: str | Path | None) -> RawTable:
         )
     if not path.exists():
         raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a case file")
     headers = header_of(path)
     keep = header_map(headers, src.columns) if headers else {}
     text_columns = {h: f for f, h in keep.items() if f in _KEEP_AS_TEXT}

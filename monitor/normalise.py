@@ -16,8 +16,13 @@ import pandas as pd
 
 from monitor.errors import InputError
 from monitor.sources import RawTable
-from rules.fields import CANONICAL_FIELDS, DEFAULT_HEADERS, LIMIT_FIELDS, REQUIRED_FIELDS
-from rules.fields import TIMESTAMP_FIELDS
+from rules.fields import (
+    CANONICAL_FIELDS,
+    DEFAULT_HEADERS,
+    LIMIT_FIELDS,
+    REQUIRED_FIELDS,
+    TIMESTAMP_FIELDS,
+)
 from rules.limits import parse_limits
 
 __all__ = ["QUALITY_COLUMNS", "header_map", "normalise", "parse_timestamps"]
@@ -26,7 +31,7 @@ QUALITY_COLUMNS = ["source_row", "case_id", "field", "reason", "value"]
 _TEXT_FIELDS = ("case_id", "department", "item_code", "item_name", "channel", "status")
 _DATE_RE = re.compile(
     r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:[\sT]*(\d{1,2})\s*[:时]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?)?\s*$"
+    r"(?:[\sT]*(\d{1,2})\s*[:时]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?\s*分?)?\s*$"
 )
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _TRUE = {"是", "true", "1", "y", "yes", "t"}
@@ -66,8 +71,16 @@ def normalise(raw: RawTable, configured: Mapping[str, str]) -> tuple[pd.DataFram
     def flag(mask: np.ndarray, field: str, reason: str, values: object = None) -> None:
         if mask.any():
             vals = pd.Series(values if values is not None else [""] * n, dtype=object)[mask]
-            problems.append(pd.DataFrame({"row": np.flatnonzero(mask), "field": field,
-                                          "reason": reason, "value": vals.astype(str).values}))
+            problems.append(
+                pd.DataFrame(
+                    {
+                        "row": np.flatnonzero(mask),
+                        "field": field,
+                        "reason": reason,
+                        "value": vals.astype(str).values,
+                    }
+                )
+            )
 
     for field in _TEXT_FIELDS:
         out[field] = _text(frame[mapping[field]], n) if field in mapping else _empty_text(n)
@@ -80,8 +93,11 @@ def normalise(raw: RawTable, configured: Mapping[str, str]) -> tuple[pd.DataFram
         parsed, bad = parse_timestamps(col, n)
         out[field] = parsed
         flag(bad, field, f"unparseable date in {field}", col)
-    flag(out["submitted_at"].isna().to_numpy() & ~_bad_rows(problems, "submitted_at", n),  # type: ignore[union-attr]
-         "submitted_at", "missing submitted_at")
+    flag(
+        out["submitted_at"].isna().to_numpy() & ~_bad_rows(problems, "submitted_at", n),  # type: ignore[union-attr]
+        "submitted_at",
+        "missing submitted_at",
+    )
 
     for field in LIMIT_FIELDS:
         if field in mapping:
@@ -94,10 +110,15 @@ def normalise(raw: RawTable, configured: Mapping[str, str]) -> tuple[pd.DataFram
             out[field] = np.full(n, np.nan)
             out[f"{field}_unit"] = pd.Categorical([None] * n, categories=["workday", "natural"])
     out["suspended_days"], bad_susp = _suspended(frame, mapping, n)
-    flag(bad_susp, "suspended_days", "unparseable or negative suspended_days",
-         frame[mapping["suspended_days"]] if "suspended_days" in mapping else None)
-    out["cross_region"] = _flag_column(frame[mapping["cross_region"]] if "cross_region" in mapping
-                                       else None, n)
+    flag(
+        bad_susp,
+        "suspended_days",
+        "unparseable or negative suspended_days",
+        frame[mapping["suspended_days"]] if "suspended_days" in mapping else None,
+    )
+    out["cross_region"] = _flag_column(
+        frame[mapping["cross_region"]] if "cross_region" in mapping else None, n
+    )
 
     cases = pd.DataFrame(out)
     _order_checks(cases, flag)
@@ -122,10 +143,15 @@ def parse_timestamps(col: pd.Series | None, n: int) -> tuple[pd.Series, np.ndarr
     result = pd.Series(np.full(n, np.datetime64("NaT"), "datetime64[s]"))
     empty = col.isna().to_numpy()
     if col.dtype == object:  # Excel / SQL: datetime objects, numbers and text mixed
-        is_time = col.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or
-                          hasattr(v, "year")).to_numpy(bool) & ~empty
+        is_time = (
+            col.map(
+                lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "year")
+            ).to_numpy(bool)
+            & ~empty
+        )
         if is_time.any():
-            result[is_time] = pd.to_datetime(col[is_time].astype(object)).astype("datetime64[s]")
+            local = col[is_time].map(_local_naive)  # aware values → Asia/Shanghai wall time
+            result[is_time] = pd.to_datetime(local.astype(object)).astype("datetime64[s]")
         col = col.where(~is_time, None)
         empty = empty | is_time
     text = col.astype("string").str.strip()
@@ -140,11 +166,18 @@ def parse_timestamps(col: pd.Series | None, n: int) -> tuple[pd.Series, np.ndarr
     return result, bad
 
 
+def _local_naive(value: object) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    return stamp if stamp.tzinfo is None else stamp.tz_convert("Asia/Shanghai").tz_localize(None)
+
+
 def _slow_parse(text: pd.Series) -> pd.Series:
     """The less common forms: 2024/3/5 10:20, 2024年3月5日, date only, Excel serial as text."""
     parts = text.str.extract(_DATE_RE).astype("float64")
     parts.columns = ["year", "month", "day", "hour", "minute", "second"]
     out = pd.to_datetime(parts.fillna({"hour": 0, "minute": 0, "second": 0}), errors="coerce")
+    # to_datetime carries 25:00 over into the next day; a time of day out of range is bad.
+    out = out.mask((parts["hour"] > 23) | (parts["minute"] > 59) | (parts["second"] > 59))
     serial = pd.to_numeric(text.where(parts["year"].isna()), errors="coerce")
     out = out.where(serial.isna(), _from_serial(serial)[0].set_axis(out.index))
     return out.astype("datetime64[s]")
@@ -162,7 +195,11 @@ def _from_serial(serial: pd.Series) -> tuple[pd.Series, np.ndarray]:
 def _text(col: pd.Series, n: int) -> pd.Series:
     col = col.reset_index(drop=True)
     if col.dtype != "str":
-        col = (col.map(_cell_text) if col.dtype == object else col).astype("str")
+        # Empty cells stay missing (not "nan"); whole numbers read as floats (a SQL or
+        # Parquet integer column with NULLs) lose the ".0".
+        if col.dtype == object or pd.api.types.is_float_dtype(col.dtype):
+            col = col.map(_cell_text, na_action="ignore")
+        col = col.astype("str")
     col = col.str.strip()
     return col.mask(col == "")
 
@@ -177,11 +214,14 @@ def _empty_text(n: int) -> pd.Series:
     return pd.Series([None] * n, dtype="str")
 
 
-def _suspended(frame: pd.DataFrame, mapping: Mapping[str, str], n: int) -> tuple[np.ndarray, np.ndarray]:
+def _suspended(
+    frame: pd.DataFrame, mapping: Mapping[str, str], n: int
+) -> tuple[np.ndarray, np.ndarray]:
     if "suspended_days" not in mapping:
         return np.zeros(n), np.zeros(n, bool)
     col = frame[mapping["suspended_days"]].reset_index(drop=True)
-    text = col.astype("string").str.strip().str.replace(r"(个)?(工作日|自然日|天|日)$", "", regex=True)
+    text = col.astype("string").str.strip()
+    text = text.str.replace(r"(个)?(工作日|自然日|天|日)$", "", regex=True)
     num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     given = (text.fillna("") != "").to_numpy(bool)
     bad = given & (np.isnan(num) | (num < 0))
@@ -192,7 +232,10 @@ def _flag_column(col: pd.Series | None, n: int) -> pd.arrays.BooleanArray:
     """是/否, true/false, 1/0 → boolean; anything else → missing."""
     if col is None:
         return pd.array([pd.NA] * n, dtype="boolean")
-    return _to_boolean(col.reset_index(drop=True).astype("string").str.strip().str.lower())
+    col = col.reset_index(drop=True)
+    if col.dtype == object or pd.api.types.is_float_dtype(col.dtype):
+        col = col.map(_cell_text, na_action="ignore")  # 1.0/0.0 (a SQL 0/1 column with NULLs)
+    return _to_boolean(col.astype("string").str.strip().str.lower())
 
 
 def _to_boolean(text: pd.Series) -> pd.array:
@@ -202,7 +245,7 @@ def _to_boolean(text: pd.Series) -> pd.array:
     return values.array
 
 
-def _order_checks(cases: pd.DataFrame, flag) -> None:  # noqa: ANN001
+def _order_checks(cases: pd.DataFrame, flag) -> None:
     sub, sup = cases["submitted_at"], cases["supplemented_at"]
     acc, done = cases["accepted_at"], cases["completed_at"]
     flag((acc < sub).to_numpy(bool), "accepted_at", "accepted before submitted", acc)
@@ -225,9 +268,16 @@ def _split(cases: pd.DataFrame, problems: list[pd.DataFrame]) -> tuple[pd.DataFr
     dup = pd.Series(np.where(codes < 0, -np.arange(1, n + 1), codes)).duplicated(keep="last")
     dup = dup.to_numpy()
     if dup.any():
-        problems.append(pd.DataFrame({"row": np.flatnonzero(dup), "field": "case_id",
-                                      "reason": "duplicate case_id; a later record wins",
-                                      "value": ids[dup].astype(str).to_numpy()}))
+        problems.append(
+            pd.DataFrame(
+                {
+                    "row": np.flatnonzero(dup),
+                    "field": "case_id",
+                    "reason": "duplicate case_id; a later record wins",
+                    "value": ids[dup].astype(str).to_numpy(),
+                }
+            )
+        )
     bad = np.zeros(n, bool)
     for p in problems:
         bad[p["row"].to_numpy()] = True
@@ -247,5 +297,7 @@ def _split(cases: pd.DataFrame, problems: list[pd.DataFrame]) -> tuple[pd.DataFr
 def _missing_message(source: str, missing: list[str], headers: list[str]) -> str:
     wanted = "; ".join(f"{f} (e.g. {', '.join(DEFAULT_HEADERS[f][:3])})" for f in missing)
     shown = ", ".join(headers[:8]) + (", …" if len(headers) > 8 else "")
-    return (f"{source}: no column for {wanted}; the file has: {shown or 'no columns'}; "
-            f"map your headers under [source.columns]")
+    return (
+        f"{source}: no column for {wanted}; the file has: {shown or 'no columns'}; "
+        f"map your headers under [source.columns]"
+    )

@@ -24,8 +24,9 @@ def overview(loaded: LoadedCases, settings: Settings) -> dict[str, Any]:
         # Deadlines of the last cases may run into the next year.
         for year in range(first.year, last.year + 2):
             need = "data" if year <= last.year else "deadlines"
-            years.append({"year": year, "needed_for": need,
-                          "schedule": year_status(settings, year)})
+            years.append(
+                {"year": year, "needed_for": need, "schedule": year_status(settings, year)}
+            )
     per_dept = cases["department"].value_counts()
     reasons = quality["reason"].value_counts()
     return {
@@ -54,10 +55,15 @@ def render_overview(data: dict[str, Any]) -> str:
         f"duplicates  {data['duplicates']:,} records superseded by a later one with the same id",
         f"submitted   {sub['first'] or '-'} .. {sub['last'] or '-'}",
         f"all dates   {data['dates']['first'] or '-'} .. {data['dates']['last'] or '-'}",
-        "calendar    " + (", ".join(
-            f"{y['year']} {y['schedule']}" + (" (for deadlines)" if y["needed_for"] == "deadlines"
-                                             else "")
-            for y in data["calendar_years"]) or "-"),
+        "calendar    "
+        + (
+            ", ".join(
+                f"{y['year']} {y['schedule']}"
+                + (" (for deadlines)" if y["needed_for"] == "deadlines" else "")
+                for y in data["calendar_years"]
+            )
+            or "-"
+        ),
         "",
         f"departments ({len(data['departments'])}):",
     ]
@@ -73,8 +79,10 @@ def render_overview(data: dict[str, Any]) -> str:
 
 def _range(col: pd.Series) -> dict[str, str | None]:
     col = col.dropna()
-    return {"first": _iso(col.min()) if len(col) else None,
-            "last": _iso(col.max()) if len(col) else None}
+    return {
+        "first": _iso(col.min()) if len(col) else None,
+        "last": _iso(col.max()) if len(col) else None,
+    }
 
 
 def _iso(ts: Any) -> str | None:

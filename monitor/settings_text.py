@@ -18,6 +18,9 @@ def describe_settings(settings: Settings) -> str:
     """Every section with its effective values, then what the checks found."""
     lines = [f"# configuration: {settings.origin}", f"# paths relative to: {settings.base_dir}"]
     data = settings.model_dump(by_alias=True, exclude={"base_dir", "origin"})
+    for section in ("database", "source"):  # a password written into a URL is never shown
+        if data[section]["url"]:
+            data[section]["url"] = _hide_password(data[section]["url"])
     for section, values in data.items():
         lines += _section(section, values)
     lines += ["", "# checks"]
@@ -61,8 +64,16 @@ def _toml(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
+def _hide_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _secret_keys(settings: Settings) -> list[tuple[str, str]]:
-    keys = [("[database] password_env", settings.database.password_env),
-            ("[source] password_env", settings.source.password_env),
-            ("[mail.smtp] password_env", settings.mail.smtp.password_env)]
+    keys = [
+        ("[database] password_env", settings.database.password_env),
+        ("[source] password_env", settings.source.password_env),
+        ("[mail.smtp] password_env", settings.mail.smtp.password_env),
+    ]
     return [(k, v) for k, v in keys if v]

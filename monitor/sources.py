@@ -38,13 +38,21 @@ class RawTable:
 
 
 def detect_encoding(path: Path) -> str:
-    """``"utf-8-sig"``, ``"utf-8"`` or ``"gb18030"``, from the first megabyte of ``path``."""
+    """``"utf-8-sig"``, ``"utf-8"`` or ``"gb18030"``, from the first megabyte of ``path``
+    (or, when that is plain ASCII, from the first megabyte-sized block that is not)."""
     with path.open("rb") as fh:
         head = fh.read(_SAMPLE)
-    if not head.strip():
-        raise InputError(f"{path}: the file is empty")
-    if head.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
+        if not head.strip():
+            raise InputError(f"{path}: the file is empty")
+        if head.startswith(b"\xef\xbb\xbf"):
+            return "utf-8-sig"
+        # ASCII says nothing about the encoding: decide on the first block that is not ASCII
+        # (it starts on a character boundary, since the block before it is all ASCII).
+        while head.isascii() and len(head) == _SAMPLE:
+            more = fh.read(_SAMPLE)
+            if not more:
+                break
+            head = more
     for encoding in ("utf-8", "gb18030"):
         try:
             # A sample may end inside a multi-byte character: allow 3 bytes of slack.
@@ -105,13 +113,17 @@ def _read_csv(path: Path, text_columns: dict[str, str]) -> RawTable:
     encoding = detect_encoding(path)
     header = header_of(path)
     types = {h: pa.string() for h in header if h.strip() in text_columns}
-    read = pacsv.ReadOptions(encoding="utf8" if encoding.startswith("utf-8") else encoding,
-                             block_size=16 << 20)
-    convert = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
-                                   quoted_strings_can_be_null=True)
+    read = pacsv.ReadOptions(
+        encoding="utf8" if encoding.startswith("utf-8") else encoding, block_size=16 << 20
+    )
+    convert = pacsv.ConvertOptions(
+        column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=True
+    )
     try:
         table = pacsv.read_csv(path, read_options=read, convert_options=convert)
     except pa.ArrowInvalid as exc:
+        if "Empty CSV file" in str(exc):  # pyarrow's word for a lone header without a newline
+            raise InputError(f"{path}: has a header but no rows") from None
         raise InputError(f"{path}: not a readable CSV file ({_first_line(exc)})") from None
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: bad {encoding} text at byte {exc.start}: {exc.reason}") from None
@@ -154,8 +166,11 @@ def read_sql(url: str, query: str) -> RawTable:
     try:
         with engine.connect() as conn:
             frame = pd.read_sql_query(text(query), conn)
-    except SQLAlchemyError as exc:
-        raise InputError(f"[source] query on {safe} failed: {_first_line(exc.orig or exc)}") from None
+    except (SQLAlchemyError, pd.errors.DatabaseError) as exc:
+        # pandas wraps the SQLAlchemy error of a failed query in its own DatabaseError.
+        cause = exc.__cause__ if isinstance(exc.__cause__, SQLAlchemyError) else exc
+        reason = _first_line(getattr(cause, "orig", None) or cause)
+        raise InputError(f"[source] query on {safe} failed: {reason}") from None
     finally:
         engine.dispose()
     frame.columns = [str(c).strip() for c in frame.columns]

@@ -1,0 +1,213 @@
+"""Evaluation: canonical cases → one row per case and obligation, with deadline and level.
+
+This is the one evaluator both obligations go through (DOMAIN.md §3–4): join the item
+catalogue (事项目录), build the obligation rows, apply suspensions (特别程序, 行政许可法 Art. 45),
+compute deadlines and levels at ``now``, and list the cases that cannot be evaluated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from rules.calendar import WorkingCalendar
+from rules.levels import Thresholds, levels
+from rules.limits import NATURAL, WORKDAY
+from rules.obligations import deadlines, obligations
+
+__all__ = ["EVALUATION_COLUMNS", "Evaluation", "RuleSettings", "evaluate", "most_urgent_first"]
+
+EVALUATION_COLUMNS = [
+    "case_id",
+    "department",
+    "item_code",
+    "item_name",
+    "obligation",
+    "start",
+    "limit",
+    "unit",
+    "suspended",
+    "deadline",
+    "closed_at",
+    "state",
+    "level",
+    "remaining_workdays",
+    "late_workdays",
+    "estimated_calendar",
+]
+THRESHOLD_COLUMNS = ("warn_before_days", "warn_ratio", "escalate_after_days")
+_URGENCY = {"escalated": 0, "overdue": 1, "warning": 2, "ok": 3, "late": 4, "on_time": 5}
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    """What the rules need from the configuration."""
+
+    acceptance_limit: int = 5  # 行政许可法 Art. 32: 5 (working) days
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    #: department → {threshold name: value}; item_code → likewise (an item wins over its
+    #: department, both over the global thresholds).
+    department_thresholds: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    item_thresholds: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+
+@dataclass
+class Evaluation:
+    """Evaluated obligations and the problems found while evaluating."""
+
+    table: pd.DataFrame
+    problems: pd.DataFrame
+
+    @property
+    def estimated(self) -> bool:
+        """Whether any deadline or count used an estimated calendar year."""
+        return bool(self.table["estimated_calendar"].any())
+
+
+def evaluate(
+    cases: pd.DataFrame,
+    calendar: WorkingCalendar,
+    now: dt.datetime,
+    settings: RuleSettings = RuleSettings(),
+    catalogue: pd.DataFrame | None = None,
+    suspensions: pd.DataFrame | None = None,
+) -> Evaluation:
+    """Evaluate every obligation of every case at ``now`` (naive Asia/Shanghai time).
+
+    ``catalogue`` has ``item_code`` and any of ``acceptance_limit``, ``promised_limit``,
+    ``legal_limit`` (each with ``*_unit``) and the threshold columns. ``suspensions`` has
+    ``case_id``, ``start``, ``end``: each interval suspends the days d with start < d ≤ end.
+    """
+    work = _with_catalogue(cases, catalogue)
+    work["default_acceptance_limit"] = float(settings.acceptance_limit)
+    work["default_acceptance_limit_unit"] = WORKDAY
+    rows = obligations(work)
+    if suspensions is not None and len(suspensions):
+        _apply_intervals(rows, suspensions, calendar)
+    missing = rows["limit"].isna().to_numpy()
+    problems = [_problem(rows[missing], work, "no time limit (no promised, item or legal limit)")]
+    problems.append(_promised_over_legal(work))
+    rows = rows[~missing].reset_index(drop=True)
+    src = work.iloc[rows["row"].to_numpy()].reset_index(drop=True)
+    for col in THRESHOLD_COLUMNS:
+        rows[col] = _threshold(src, col, settings)
+
+    deadline = deadlines(rows, calendar)
+    state = levels(rows, deadline, now, calendar, settings.thresholds)
+    today = np.full(len(rows), np.datetime64(now.date(), "D"))
+    estimated = calendar.estimated(rows["start"], deadline, today)
+    table = pd.DataFrame(
+        {
+            "case_id": rows["case_id"],
+            "department": src["department"],
+            "item_code": src["item_code"],
+            "item_name": src["item_name"],
+            "obligation": rows["obligation"],
+            "start": rows["start"].to_numpy().astype("datetime64[D]"),
+            "limit": rows["limit"],
+            "unit": rows["unit"],
+            "suspended": rows["suspended"],
+            "deadline": deadline,
+            "closed_at": rows["closed_at"],
+            **{c: state[c] for c in ("state", "level", "remaining_workdays", "late_workdays")},
+            "estimated_calendar": estimated,
+        }
+    )
+    problems_frame = pd.concat(problems, ignore_index=True)
+    return Evaluation(table[EVALUATION_COLUMNS], problems_frame)
+
+
+def most_urgent_first(table: pd.DataFrame) -> pd.DataFrame:
+    """Escalated, overdue, warning, ok, then closed; the latest and nearest first within."""
+    key = table["level"].map(_URGENCY).fillna(9)
+    order = pd.DataFrame(
+        {
+            "k": key,
+            "late": -table["late_workdays"],
+            "rem": table["remaining_workdays"].astype("Float64").fillna(1e9),
+            "d": table["deadline"],
+            "id": table["case_id"],
+        }
+    )
+    idx = order.sort_values(["k", "late", "rem", "d", "id"], kind="stable").index
+    return table.loc[idx].reset_index(drop=True)
+
+
+def _with_catalogue(cases: pd.DataFrame, catalogue: pd.DataFrame | None) -> pd.DataFrame:
+    work = cases.copy(deep=False)
+    if catalogue is None or not len(catalogue):
+        return work
+    cat = catalogue.drop_duplicates("item_code", keep="last").set_index("item_code")
+    codes = work["item_code"]
+    for col in ("acceptance_limit", "promised_limit", "legal_limit"):
+        if col in cat:
+            work[f"cat_{col}"] = codes.map(cat[col]).to_numpy(dtype=float)
+            work[f"cat_{col}_unit"] = codes.map(cat[f"{col}_unit"].astype(object)).to_numpy()
+    for col in THRESHOLD_COLUMNS:
+        if col in cat:
+            work[f"cat_{col}"] = codes.map(cat[col]).to_numpy(dtype=float)
+    return work
+
+
+def _threshold(src: pd.DataFrame, column: str, settings: RuleSettings) -> np.ndarray:
+    """Per-row threshold: item (catalogue, then config) over department over global (NaN)."""
+    out = np.full(len(src), np.nan)
+    by_dept = {d: v[column] for d, v in settings.department_thresholds.items() if column in v}
+    if by_dept:
+        out = src["department"].map(by_dept).to_numpy(dtype=float)
+    by_item = {i: v[column] for i, v in settings.item_thresholds.items() if column in v}
+    if by_item:
+        item = src["item_code"].map(by_item).to_numpy(dtype=float)
+        out = np.where(np.isnan(item), out, item)
+    if f"cat_{column}" in src:
+        cat = src[f"cat_{column}"].to_numpy(dtype=float)
+        out = np.where(np.isnan(cat), out, cat)
+    return out
+
+
+def _apply_intervals(
+    rows: pd.DataFrame, suspensions: pd.DataFrame, calendar: WorkingCalendar
+) -> None:
+    """Replace completion rows' ``suspended`` by the days of their suspension intervals."""
+    start = suspensions["start"].to_numpy().astype("datetime64[D]")
+    end = suspensions["end"].to_numpy().astype("datetime64[D]")
+    ids = suspensions["case_id"].astype(str).to_numpy()
+    work = pd.Series(np.maximum(calendar.working_days_between(start, end), 0)).groupby(ids).sum()
+    nat = pd.Series(np.maximum((end - start).astype(np.int64), 0)).groupby(ids).sum()
+    target = (rows["obligation"] == "completion").to_numpy() & rows["case_id"].isin(work.index)
+    if not target.any():
+        return
+    case = rows.loc[target, "case_id"]
+    natural = (rows.loc[target, "unit"] == NATURAL).to_numpy()
+    rows.loc[target, "suspended"] = np.where(natural, case.map(nat), case.map(work))
+
+
+def _promised_over_legal(work: pd.DataFrame) -> pd.DataFrame:
+    """承诺时限 must not exceed 法定时限: flagged, the case is still evaluated."""
+    promised = work["promised_limit"].to_numpy(dtype=float)
+    legal = work["legal_limit"].to_numpy(dtype=float)
+    same_unit = (
+        work["promised_limit_unit"].astype(object) == work["legal_limit_unit"].astype(object)
+    ).to_numpy(bool)
+    over = same_unit & (promised > legal)
+    frame = work.loc[over, ["case_id"]].assign(
+        obligation="completion",
+        reason="promised limit exceeds the legal limit (承诺时限 > 法定时限); case still evaluated",
+        value=[f"{p:g} > {lg:g}" for p, lg in zip(promised[over], legal[over], strict=True)],
+    )
+    return frame.reset_index(drop=True)
+
+
+def _problem(rows: pd.DataFrame, work: pd.DataFrame, reason: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "case_id": rows["case_id"].to_numpy(),
+            "obligation": rows["obligation"].astype(str).to_numpy(),
+            "reason": reason,
+            "value": "",
+        }
+    )

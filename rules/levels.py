@@ -1,0 +1,103 @@
+"""Levels of an obligation at a moment ``now`` (DOMAIN.md §4).
+
+Open obligations are ``ok``, ``warning`` (预警), ``overdue`` (超期) or ``escalated`` (督办);
+closed ones are ``on_time`` or ``late``. With T the date of ``now`` and D the deadline day:
+R = working days d with T < d ≤ D (remaining), L = working days d with D < d ≤ T (late).
+The deadline is the end of day D: closed on D or earlier is on time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from rules.calendar import WorkingCalendar
+
+__all__ = ["LEVELS", "Thresholds", "levels"]
+
+#: Every level, least urgent first; open levels then closed ones.
+LEVELS = ("ok", "warning", "overdue", "escalated", "on_time", "late")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Global thresholds; per-row overrides come as columns of the same names."""
+
+    warn_before_days: int = 1  # 预警: default one working day before the deadline
+    escalate_after_days: int = 3  # 督办: default after three working days late
+    warn_ratio: float | None = None  # off by default
+
+
+def levels(
+    table: pd.DataFrame,
+    deadline: np.ndarray,
+    now: dt.datetime,
+    calendar: WorkingCalendar,
+    thresholds: Thresholds,
+) -> pd.DataFrame:
+    """Level, R and L of each obligation row at ``now``.
+
+    ``table`` has ``start``, ``limit``, ``closed_at`` and may have per-row threshold columns
+    ``warn_before_days``, ``escalate_after_days``, ``warn_ratio`` (NaN = use the global one).
+    A row closed after ``now`` is open at ``now`` (replaying the past gives what was seen then).
+    Rows without a deadline get level ``None``.
+    """
+    n = len(table)
+    today = np.datetime64(now.date(), "D")
+    closed_at = table["closed_at"].to_numpy().astype("datetime64[s]")
+    closed = ~np.isnat(closed_at) & (closed_at <= np.datetime64(now.replace(tzinfo=None), "s"))
+    known = ~np.isnat(deadline)
+    warn_before = _per_row(table, "warn_before_days", thresholds.warn_before_days, n)
+    escalate = _per_row(table, "escalate_after_days", thresholds.escalate_after_days, n)
+    ratio = _per_row(table, "warn_ratio", thresholds.warn_ratio, n)
+
+    d_open = np.where(known & ~closed, deadline, today)
+    remaining = calendar.working_days_between(np.full(n, today), d_open)
+    late_open = calendar.working_days_between(d_open, np.full(n, today))
+    close_day = np.where(closed & known, closed_at.astype("datetime64[D]"), deadline)
+    late_closed = calendar.working_days_between(np.where(known, deadline, close_day), close_day)
+
+    k = table["limit"].to_numpy(dtype=float)
+    start = table["start"].to_numpy().astype("datetime64[D]")
+    used = calendar.working_days_between(np.where(np.isnat(start), today, start), np.full(n, today))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(k >= 1, used / k, 0.0)
+    warn = (remaining <= warn_before) | (~np.isnan(ratio) & (share >= ratio))
+    past = today > d_open
+
+    level = np.select(
+        [
+            ~known,
+            closed & (close_day > deadline),
+            closed,
+            past & (late_open >= escalate),
+            past,
+            warn,
+        ],
+        [None, "late", "on_time", "escalated", "overdue", "warning"],
+        "ok",
+    )
+    is_open = known & ~closed
+    late_days = np.where(closed, np.maximum(late_closed, 0), np.where(past, late_open, 0))
+    return pd.DataFrame(
+        {
+            "state": np.where(closed, "closed", "open"),
+            "level": level,
+            "remaining_workdays": pd.Series(remaining, index=table.index, dtype="Int64").where(
+                is_open & ~past
+            ),
+            "late_workdays": np.where(known, late_days, 0).astype(np.int64),
+        },
+        index=table.index,
+    )
+
+
+def _per_row(table: pd.DataFrame, column: str, default: float | None, n: int) -> np.ndarray:
+    base = np.full(n, np.nan if default is None else float(default))
+    if column not in table:
+        return base
+    values = table[column].to_numpy(dtype=float)
+    return np.where(np.isnan(values), base, values)

@@ -1,0 +1,174 @@
+"""The two obligations of a case (DOMAIN.md §3), declared as data, and their deadlines.
+
+Acceptance (受理) and completion (办结) are each an obligation with a start day S, a limit k
+(a number and a unit) and an end (the moment that closes it). One function turns canonical
+cases into one row per case and obligation; one function gives every row its deadline day D.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from rules.calendar import WorkingCalendar
+from rules.limits import NATURAL, WORKDAY
+
+__all__ = [
+    "ACCEPTANCE",
+    "COMPLETION",
+    "OBLIGATIONS",
+    "REJECTED",
+    "WITHDRAWN",
+    "Obligation",
+    "deadlines",
+    "obligations",
+]
+
+#: Status values (办件状态) that change which obligations a case has.
+REJECTED = frozenset({"不予受理", "不予许可受理", "退件"})  # acceptance refused: no completion
+WITHDRAWN = frozenset({"撤件", "撤回", "已撤件", "申请人撤回"})  # closes everything at withdrawal
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """One obligation: where it starts, which limit applies, what closes it."""
+
+    name: str
+    #: Candidate start columns, first present wins (the date of that timestamp is S).
+    starts: tuple[str, ...]
+    #: Candidate limits, first present wins: (value column, unit column) of the case table.
+    limits: tuple[tuple[str, str], ...]
+    #: Column whose timestamp closes the obligation.
+    end: str
+    #: Legal basis, for docs and reports.
+    basis: str
+
+
+ACCEPTANCE = Obligation(
+    name="acceptance",
+    starts=("supplemented_at", "submitted_at"),
+    limits=(
+        ("cat_acceptance_limit", "cat_acceptance_limit_unit"),
+        ("default_acceptance_limit", "default_acceptance_limit_unit"),
+    ),
+    end="accepted_at",
+    basis="行政许可法 Art. 32: an application must be accepted or answered within 5 working days "
+    "(Art. 82); after 补正 the period starts again from the supplemented materials.",
+)
+"""受理: starts on the day of submission, or of the supplement (补正) when there was one; limit
+the item's acceptance limit, else ``[rules.acceptance] limit`` (5 working days); closed by the
+acceptance decision, 不予受理 included."""
+
+COMPLETION = Obligation(
+    name="completion",
+    starts=("accepted_at",),
+    limits=(
+        ("promised_limit", "promised_limit_unit"),
+        ("cat_promised_limit", "cat_promised_limit_unit"),
+        ("legal_limit", "legal_limit_unit"),
+        ("cat_legal_limit", "cat_legal_limit_unit"),
+    ),
+    end="completed_at",
+    basis="行政许可法 Art. 42: decision within 20 working days of acceptance unless a shorter "
+    "promised limit (承诺时限) applies; Art. 45: special procedures (特别程序) are not counted.",
+)
+"""办结: starts on the day of acceptance; limit the case's promised limit (承诺时限), else the
+item's, else the legal limit (法定时限); closed by completion. Only accepted cases have it, and
+not those refused (不予受理)."""
+
+OBLIGATIONS: tuple[Obligation, ...] = (ACCEPTANCE, COMPLETION)
+
+_COLUMNS = ["case_id", "obligation", "start", "limit", "unit", "suspended", "closed_at", "row"]
+
+
+def obligations(cases: pd.DataFrame) -> pd.DataFrame:
+    """One row per case and obligation the case has.
+
+    ``cases`` is the canonical table joined with the catalogue's columns (``cat_*``) and
+    ``default_acceptance_limit[_unit]``, plus ``suspended_days`` (working or natural days,
+    by the limit's unit). Rows without any limit have ``limit`` NaN: the caller reports them
+    as "no time limit" instead of guessing. ``row`` is the position in ``cases``.
+    """
+    status = cases["status"].fillna("").astype(str).str.strip()
+    withdrawn = status.isin(WITHDRAWN).to_numpy()
+    rejected = status.isin(REJECTED).to_numpy()
+    withdrawal = cases["completed_at"].where(withdrawn)
+    parts = []
+    for ob in OBLIGATIONS:
+        start = _first_present(cases, ob.starts)
+        limit, unit = _first_limit(cases, ob.limits)
+        closed = cases[ob.end]
+        if ob is ACCEPTANCE:
+            closed = closed.fillna(withdrawal)
+            suspended = np.zeros(len(cases))
+            has = np.ones(len(cases), bool)
+        else:
+            closed = closed.where(~withdrawn, withdrawal)
+            suspended = cases["suspended_days"].to_numpy(dtype=float)
+            has = cases["accepted_at"].notna().to_numpy() & ~rejected
+        part = pd.DataFrame(
+            {
+                "case_id": cases["case_id"].to_numpy(),
+                "obligation": ob.name,
+                "start": start.to_numpy().astype("datetime64[D]"),
+                "limit": limit,
+                "unit": unit,
+                "suspended": suspended,
+                "closed_at": closed.to_numpy(),
+                "row": np.arange(len(cases)),
+            }
+        )
+        parts.append(part[has])
+    out = pd.concat(parts, ignore_index=True)[_COLUMNS]
+    out["obligation"] = pd.Categorical(out["obligation"], categories=[o.name for o in OBLIGATIONS])
+    out["unit"] = pd.Categorical(out["unit"], categories=[WORKDAY, NATURAL])
+    return out
+
+
+def deadlines(table: pd.DataFrame, calendar: WorkingCalendar) -> np.ndarray:
+    """Deadline day D of each obligation row (DOMAIN.md §3), ``NaT`` where no limit.
+
+    Working days, k ≥ 1: the (k + suspended)-th working day after S (Civil Code Art. 201, the
+    first day does not count; 行政许可法 Art. 82). k = 0 (即办): S if a working day, else the
+    next one. Natural days: S + k + suspended days, moved to the next working day when that is
+    not one (Civil Code Art. 203).
+    """
+    start = table["start"].to_numpy().astype("datetime64[D]")
+    k = table["limit"].to_numpy(dtype=float)
+    susp = table["suspended"].to_numpy(dtype=float)
+    natural = (table["unit"] == NATURAL).to_numpy()
+    known = ~np.isnan(k) & ~np.isnat(start)
+    out = np.full(len(table), np.datetime64("NaT"), dtype="datetime64[D]")
+    work = known & ~natural
+    if work.any():
+        steps = (k[work] + susp[work]).astype(np.int64)
+        out[work] = calendar.add_working_days(start[work], steps)
+    nat = known & natural
+    if nat.any():
+        end = start[nat] + (k[nat] + susp[nat]).astype("timedelta64[D]")
+        out[nat] = calendar.roll_forward(end)
+    return out
+
+
+def _first_present(cases: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    out = cases[columns[0]]
+    for col in columns[1:]:
+        out = out.fillna(cases[col])
+    return out
+
+
+def _first_limit(
+    cases: pd.DataFrame, limits: tuple[tuple[str, str], ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    value = np.full(len(cases), np.nan)
+    unit = np.full(len(cases), None, dtype=object)
+    for val_col, unit_col in limits:
+        if val_col not in cases:
+            continue
+        v = cases[val_col].to_numpy(dtype=float)
+        take = np.isnan(value) & ~np.isnan(v)
+        value[take] = v[take]
+        unit[take] = cases[unit_col].astype(object).to_numpy()[take]
+    return value, unit
