@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from monitor.errors import InputError
 from monitor.sources import RawTable
@@ -29,6 +32,7 @@ __all__ = ["QUALITY_COLUMNS", "header_map", "normalise", "parse_timestamps"]
 
 QUALITY_COLUMNS = ["source_row", "case_id", "field", "reason", "value"]
 _TEXT_FIELDS = ("case_id", "department", "item_code", "item_name", "channel", "status")
+_CATEGORY_FIELDS = ("department", "item_code", "item_name", "channel", "status")
 _DATE_RE = re.compile(
     r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
     r"(?:[\sT]*(\d{1,2})\s*[:时]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?\s*分?)?\s*$"
@@ -69,21 +73,21 @@ def normalise(raw: RawTable, configured: Mapping[str, str]) -> tuple[pd.DataFram
     problems: list[pd.DataFrame] = []
 
     def flag(mask: np.ndarray, field: str, reason: str, values: object = None) -> None:
-        if mask.any():
-            vals = pd.Series(values if values is not None else [""] * n, dtype=object)[mask]
+        rows = np.flatnonzero(mask)
+        if len(rows):
             problems.append(
                 pd.DataFrame(
-                    {
-                        "row": np.flatnonzero(mask),
-                        "field": field,
-                        "reason": reason,
-                        "value": vals.astype(str).values,
-                    }
+                    {"row": rows, "field": field, "reason": reason, "value": _shown(values, rows)}
                 )
             )
 
+    pool = ThreadPoolExecutor(max_workers=1)  # hashing ids runs beside the other columns
     for field in _TEXT_FIELDS:
         out[field] = _text(frame[mapping[field]], n) if field in mapping else _empty_text(n)
+        if field == "case_id":
+            duplicates = pool.submit(_superseded, out[field])
+        if field in _CATEGORY_FIELDS:  # few distinct values: codes are cheap to filter and group
+            out[field] = out[field].astype("category")  # type: ignore[union-attr]
     for field in REQUIRED_FIELDS:
         if field != "submitted_at":
             flag(out[field].isna().to_numpy(), field, f"missing {field}")  # type: ignore[union-attr]
@@ -122,7 +126,9 @@ def normalise(raw: RawTable, configured: Mapping[str, str]) -> tuple[pd.DataFram
 
     cases = pd.DataFrame(out)
     _order_checks(cases, flag)
-    return _split(cases, problems)
+    dup = duplicates.result()
+    pool.shutdown()
+    return _split(cases, problems, dup)
 
 
 def parse_timestamps(col: pd.Series | None, n: int) -> tuple[pd.Series, np.ndarray]:
@@ -154,21 +160,46 @@ def parse_timestamps(col: pd.Series | None, n: int) -> tuple[pd.Series, np.ndarr
             result[is_time] = pd.to_datetime(local.astype(object)).astype("datetime64[s]")
         col = col.where(~is_time, None)
         empty = empty | is_time
-    text = col.astype("string").str.strip()
-    empty = empty | (text == "").fillna(True).to_numpy(bool)
+    text = col.astype("str").str.strip()
+    empty = empty | text.isna().to_numpy() | (text == "").to_numpy(bool)
     todo = ~empty
-    fast = pd.to_datetime(text.where(todo), format="%Y-%m-%d %H:%M:%S", errors="coerce")
-    result[todo] = fast[todo].astype("datetime64[s]")
-    rest = todo & fast.isna().to_numpy()
+    fast = _strptime_iso(text)
+    result[todo] = fast[todo]
+    rest = todo & np.isnat(fast)
     if rest.any():
         result[rest] = _slow_parse(text[rest])
     bad = todo & result.isna().to_numpy()
     return result, bad
 
 
+def _strptime_iso(text: pd.Series) -> np.ndarray:
+    """The common form "2024-03-05 10:20:00", parsed by Arrow (NaT where it does not fit)."""
+    try:
+        arr = pa.array(text.array)  # zero-copy for Arrow-backed strings
+    except (TypeError, pa.ArrowInvalid):
+        arr = pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    parsed = pc.strptime(arr, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+    return parsed.to_numpy(zero_copy_only=False).astype("datetime64[s]")
+
+
 def _local_naive(value: object) -> pd.Timestamp:
     stamp = pd.Timestamp(value)
     return stamp if stamp.tzinfo is None else stamp.tz_convert("Asia/Shanghai").tz_localize(None)
+
+
+def _shown(values: object, rows: np.ndarray) -> np.ndarray:
+    """The offending values as text, taken only at ``rows`` (never the whole column)."""
+    if values is None:
+        return np.full(len(rows), "", dtype=object)
+    picked = values.iloc[rows] if isinstance(values, pd.Series) else np.asarray(values)[rows]
+    return np.array([str(_cell_text(v)) if not _missing(v) else "" for v in picked], dtype=object)
+
+
+def _missing(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def _slow_parse(text: pd.Series) -> pd.Series:
@@ -217,15 +248,12 @@ def _empty_text(n: int) -> pd.Series:
 def _suspended(
     frame: pd.DataFrame, mapping: Mapping[str, str], n: int
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Days of special procedures (特别程序时长): "3", "3天", "3个工作日"; empty is 0."""
     if "suspended_days" not in mapping:
         return np.zeros(n), np.zeros(n, bool)
-    col = frame[mapping["suspended_days"]].reset_index(drop=True)
-    text = col.astype("string").str.strip()
-    text = text.str.replace(r"(个)?(工作日|自然日|天|日)$", "", regex=True)
-    num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    given = (text.fillna("") != "").to_numpy(bool)
-    bad = given & (np.isnan(num) | (num < 0))
-    return np.where(given & ~bad, num, 0.0), bad
+    parsed = parse_limits(frame[mapping["suspended_days"]].reset_index(drop=True))
+    value = parsed.value.to_numpy()
+    return np.where(np.isnan(value), 0.0, value), parsed.invalid | parsed.negative
 
 
 def _flag_column(col: pd.Series | None, n: int) -> pd.arrays.BooleanArray:
@@ -260,13 +288,17 @@ def _bad_rows(problems: list[pd.DataFrame], field: str, n: int) -> np.ndarray:
     return mask
 
 
-def _split(cases: pd.DataFrame, problems: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Deduplicate (last record wins), then move rows with problems to the quality list."""
+def _superseded(ids: pd.Series) -> np.ndarray:
+    """Records followed by a later one with the same case_id (the last record wins)."""
+    return (ids.duplicated(keep="last") & ids.notna()).to_numpy()
+
+
+def _split(
+    cases: pd.DataFrame, problems: list[pd.DataFrame], dup: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Move superseded records and rows with problems to the quality list."""
     n = len(cases)
     ids = cases["case_id"]
-    codes, _ = pd.factorize(ids, use_na_sentinel=True)
-    dup = pd.Series(np.where(codes < 0, -np.arange(1, n + 1), codes)).duplicated(keep="last")
-    dup = dup.to_numpy()
     if dup.any():
         problems.append(
             pd.DataFrame(

@@ -27,6 +27,7 @@ _FORM = re.compile(
     r"workdays?|natural\s*days?|days?)?$",
     re.IGNORECASE,
 )
+_UNIT_CODE = {WORKDAY: 0, NATURAL: 1, None: -1}  # codes of the unit categories
 _IMMEDIATE = {"即办", "即办件", "当场办结", "立即办结"}
 
 
@@ -50,14 +51,11 @@ def parse_limits(values: pd.Series) -> ParsedLimits:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     parsed = [_parse_one(u) for u in uniques]
     num = np.array([p[0] for p in parsed] + [np.nan], dtype=np.float64)
-    unit = np.array([p[1] for p in parsed] + [None], dtype=object)
+    unit_code = np.array([_UNIT_CODE[p[1]] for p in parsed] + [-1], dtype=np.int8)
     status = np.array([p[2] for p in parsed] + [0], dtype=np.int8)
     idx = np.where(codes < 0, len(uniques), codes)
     kind = status[idx]
-    units = pd.Categorical.from_codes(
-        np.select([unit[idx] == WORKDAY, unit[idx] == NATURAL], [0, 1], -1),
-        categories=[WORKDAY, NATURAL],
-    )
+    units = pd.Categorical.from_codes(unit_code[idx], categories=[WORKDAY, NATURAL])
     return ParsedLimits(
         value=pd.Series(num[idx], index=values.index, name=values.name),
         unit=pd.Series(units, index=values.index, name=f"{values.name}_unit"),
