@@ -7,6 +7,7 @@ Commands parse their arguments, call library functions and print. The monitor's 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import logging
@@ -14,6 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -21,7 +23,9 @@ from monitor import __version__
 from monitor.config import Settings, load_settings
 from monitor.errors import MonitorError, RulesError
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "main", "parse_at"]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class _State:
@@ -134,6 +138,109 @@ def inspect_cmd(state: _State, input_path: str | None, fmt: str) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(render_overview(data))
+
+
+@cli.command("scan")
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Case file to read instead of [source] (.csv, .xlsx, .parquet).",
+)
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    metavar="ISO-DATETIME",
+    help="Evaluate as of this local (Asia/Shanghai) time instead of now.",
+)
+@click.option(
+    "--all",
+    "include_all",
+    is_flag=True,
+    help="Every obligation of every valid case, open or closed.",
+)
+@click.option("--department", default=None, help="Only this department (exact name).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "xlsx"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write to this file instead of stdout (required for xlsx).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["warning", "overdue", "escalated"]),
+    default=None,
+    help="Exit 3 when an open obligation is at this level or worse.",
+)
+@_common
+def scan_cmd(
+    state: _State,
+    input_path: str | None,
+    at: str | None,
+    include_all: bool,
+    department: str | None,
+    fmt: str,
+    output: str | None,
+    fail_on: str | None,
+) -> None:
+    """Show open cases that are due soon (预警), late (超期) or escalated (督办).
+
+    Without --all: open obligations at warning or worse, most urgent first. A summary line
+    (counts by level) goes to stderr.
+
+    \b
+    Examples:
+      monitor scan
+      monitor scan --at 2025-10-09T09:00 --department 县市场监督管理局
+      monitor scan --all --format csv --output scan.csv
+      monitor scan --fail-on escalated     # exit 3 for cron / monitoring when anything is
+    """
+    from monitor.evaluation import evaluate_loaded
+    from monitor.loading import load_cases
+    from monitor.scan import exceeds, render, select, summary_line
+
+    settings = state.settings()
+    now = parse_at(at)
+    evaluated = evaluate_loaded(settings, load_cases(settings, input_path), now)
+    table = evaluated.evaluation.table
+    text = render(
+        select(table, include_all=include_all, department=department),
+        fmt,
+        Path(output) if output else None,
+    )
+    if text is not None:
+        click.echo(text, nl=False)
+    click.echo(
+        summary_line(table, now, evaluated.problems, evaluated.evaluation.estimated), err=True
+    )
+    if fail_on and exceeds(table, fail_on):
+        sys.exit(3)
+
+
+def parse_at(at: str | None) -> dt.datetime:
+    """``--at`` as a naive Asia/Shanghai datetime; the current time when not given."""
+    if at is None:
+        return dt.datetime.now(SHANGHAI).replace(tzinfo=None)
+    try:
+        value = dt.datetime.fromisoformat(at)
+    except ValueError:
+        raise click.BadParameter(
+            f"{at!r} is not an ISO date or datetime such as 2025-10-09 or 2025-10-09T09:00",
+            param_hint="--at",
+        ) from None
+    if value.tzinfo is not None:
+        value = value.astimezone(SHANGHAI).replace(tzinfo=None)
+    return value
 
 
 @cli.command("demo")

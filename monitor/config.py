@@ -139,11 +139,22 @@ class AcceptanceSettings(_Section):
     limit: int = Field(5, ge=0)
 
 
+class ThresholdOverride(_Section):
+    """Thresholds for one department or item; a key left out keeps the wider setting."""
+
+    warn_before_days: int | None = Field(None, ge=0)
+    escalate_after_days: int | None = Field(None, ge=1)
+    warn_ratio: float | None = Field(None, gt=0, le=1)
+
+
 class RulesSettings(_Section):
     warn_before_days: int = Field(1, ge=0)
     escalate_after_days: int = Field(3, ge=1)
     warn_ratio: float | None = Field(None, gt=0, le=1)
     item_catalogue: str | None = None
+    #: Per-department and per-item thresholds: [rules.departments."县公安局"], [rules.items."…"].
+    departments: dict[str, ThresholdOverride] = {}
+    items: dict[str, ThresholdOverride] = {}
     online_channels: list[str] = [
         "一网通办",
         "浙里办",

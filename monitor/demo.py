@@ -12,9 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from monitor.config import Settings
+from monitor.config import CalendarSettings, Settings
+from monitor.evaluation import evaluate_loaded
 from monitor.loading import load_cases
 from monitor.overview import overview, render_overview
+from monitor.scan import render, select, summary_line
 from monitor.workdays import build_calendar
 from rules.calendar import published_years
 
@@ -25,11 +27,11 @@ _MONTHS = 4
 
 
 def demo_as_of(settings: Settings, now: dt.datetime) -> dt.datetime:
-    """The demo's "now": ``now``, or the end of November of the last year with a known
-    schedule when ``now`` is later (deadlines must stay inside known years)."""
+    """The demo's "now": ``now``, or 30 September of the last year with a known schedule
+    when ``now`` is later, so that even 60-working-day deadlines stay inside known years."""
     known = published_years() | {int(y) for y in settings.calendar.years}
     last = max(known)
-    limit = dt.datetime(last, 11, 30, 17, 0)
+    limit = dt.datetime(last, 9, 30, 17, 0)
     local = now.astimezone(SHANGHAI).replace(tzinfo=None) if now.tzinfo else now
     return min(local, limit)
 
@@ -46,12 +48,18 @@ def run_demo(
     """Generate the demo county, run the main job on it, and return the case file's path."""
     from monitor.synth import generate_cases
 
-    as_of = demo_as_of(settings, now or dt.datetime.now(SHANGHAI))
+    current = now or dt.datetime.now(SHANGHAI)
+    as_of = demo_as_of(settings, current)
     start = _months_before(as_of.date(), _MONTHS)
     folder = out_dir or settings.resolve("var/demo")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "cases.csv"
 
+    if as_of < demo_as_of(settings.model_copy(update={"calendar": _any_year()}), current):
+        echo(
+            f"Demo time is {as_of:%Y-%m-%d %H:%M}: later cases would have deadlines in "
+            f"{as_of.year + 1}, whose official holiday schedule is not known yet."
+        )
     echo(f"Generating {n_cases:,} cases, {start} .. {as_of:%Y-%m-%d %H:%M} (seed {seed}) ...")
     calendar = build_calendar(settings, start.year, as_of.year)
     frame = generate_cases(
@@ -70,11 +78,28 @@ def run_demo(
     loaded = load_cases(settings, path)
     echo(render_overview(overview(loaded, settings)))
 
+    echo(f"\nScanning at {as_of:%Y-%m-%d %H:%M} (monitor scan) ...\n")
+    evaluated = evaluate_loaded(settings, loaded, as_of)
+    table = evaluated.evaluation.table
+    urgent = select(table, include_all=False, department=None)
+    echo(render(urgent.head(15), "table", None) or "")
+    if len(urgent) > 15:
+        echo(f"… {len(urgent) - 15:,} more in {folder / 'scan.csv'}")
+    render(select(table, include_all=True, department=None), "csv", folder / "scan.csv")
+    echo(summary_line(table, as_of, evaluated.problems, evaluated.evaluation.estimated))
+
     echo("\nWhere to look:")
     echo(f"  cases      {path}")
+    echo(f"  scan       {folder / 'scan.csv'}  (every obligation, most urgent first)")
     echo(f"  again      monitor inspect --input {path}")
+    echo(f"             monitor scan --input {path} --at {as_of:%Y-%m-%dT%H:%M}")
     echo("  config     monitor check-config")
     return path
+
+
+def _any_year() -> CalendarSettings:
+    """Calendar settings under which every year counts as known (to tell if we clamped)."""
+    return CalendarSettings(years={str(y): {"holidays": []} for y in range(2001, 2101)})
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from monitor.config import Settings
 from monitor.loading import LoadedCases
+from monitor.text import display_width
 from monitor.workdays import year_status
 from rules.fields import TIMESTAMP_FIELDS
 
@@ -67,9 +68,9 @@ def render_overview(data: dict[str, Any]) -> str:
         "",
         f"departments ({len(data['departments'])}):",
     ]
-    width = max((_width(d["department"]) for d in data["departments"]), default=10)
+    width = max((display_width(d["department"]) for d in data["departments"]), default=10)
     for d in data["departments"]:
-        pad = " " * (width - _width(d["department"]))
+        pad = " " * (width - display_width(d["department"]))
         lines.append(f"  {d['department']}{pad}  {d['cases']:>10,}")
     if data["problems"]:
         lines += ["", "data problems (rows by reason):"]
@@ -87,8 +88,3 @@ def _range(col: pd.Series) -> dict[str, str | None]:
 
 def _iso(ts: Any) -> str | None:
     return None if ts is None or pd.isna(ts) else pd.Timestamp(ts).isoformat(sep=" ")
-
-
-def _width(text: str) -> int:
-    """Display width in a terminal: CJK characters take two columns."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
