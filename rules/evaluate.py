@@ -17,7 +17,7 @@ import pandas as pd
 from rules.calendar import WorkingCalendar
 from rules.levels import Thresholds, levels
 from rules.limits import NATURAL, WORKDAY
-from rules.obligations import deadlines, obligations
+from rules.obligations import deadlines, first_limit, obligations
 
 __all__ = ["EVALUATION_COLUMNS", "Evaluation", "RuleSettings", "evaluate", "most_urgent_first"]
 
@@ -40,6 +40,7 @@ EVALUATION_COLUMNS = [
     "estimated_calendar",
 ]
 THRESHOLD_COLUMNS = ("warn_before_days", "warn_ratio", "escalate_after_days")
+_OVER_LEGAL = "promised limit exceeds the legal limit (承诺时限 > 法定时限); case still evaluated"
 _URGENCY = {"escalated": 0, "overdue": 1, "warning": 2, "ok": 3, "late": 4, "on_time": 5}
 
 
@@ -84,7 +85,9 @@ def evaluate(
     """
     work = _with_catalogue(cases, catalogue)
     work["default_acceptance_limit"] = float(settings.acceptance_limit)
-    work["default_acceptance_limit_unit"] = WORKDAY
+    work["default_acceptance_limit_unit"] = pd.Categorical.from_codes(
+        np.zeros(len(work), np.int8), categories=[WORKDAY, NATURAL]
+    )
     rows = obligations(work)
     if suspensions is not None and len(suspensions):
         _apply_intervals(rows, suspensions, calendar)
@@ -92,7 +95,8 @@ def evaluate(
     problems = [_problem(rows[missing], work, "no time limit (no promised, item or legal limit)")]
     problems.append(_promised_over_legal(work))
     rows = rows[~missing].reset_index(drop=True)
-    src = work.iloc[rows["row"].to_numpy()].reset_index(drop=True)
+    wanted = ["department", "item_code", "item_name"] + [f"cat_{c}" for c in THRESHOLD_COLUMNS]
+    src = _take(work[[c for c in wanted if c in work]], rows["row"].to_numpy())
     for col in THRESHOLD_COLUMNS:
         rows[col] = _threshold(src, col, settings)
 
@@ -135,6 +139,11 @@ def most_urgent_first(table: pd.DataFrame) -> pd.DataFrame:
     )
     idx = order.sort_values(["k", "late", "rem", "d", "id"], kind="stable").index
     return table.loc[idx].reset_index(drop=True)
+
+
+def _take(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """Rows at ``positions``, column by column (categoricals by their codes: cheap)."""
+    return pd.DataFrame({c: frame[c].array.take(positions) for c in frame.columns})
 
 
 def _with_catalogue(cases: pd.DataFrame, catalogue: pd.DataFrame | None) -> pd.DataFrame:
@@ -187,19 +196,20 @@ def _apply_intervals(
 
 
 def _promised_over_legal(work: pd.DataFrame) -> pd.DataFrame:
-    """承诺时限 must not exceed 法定时限: flagged, the case is still evaluated."""
-    promised = work["promised_limit"].to_numpy(dtype=float)
-    legal = work["legal_limit"].to_numpy(dtype=float)
-    same_unit = (
-        work["promised_limit_unit"].astype(object) == work["legal_limit_unit"].astype(object)
-    ).to_numpy(bool)
-    over = same_unit & (promised > legal)
-    frame = work.loc[over, ["case_id"]].assign(
-        obligation="completion",
-        reason="promised limit exceeds the legal limit (承诺时限 > 法定时限); case still evaluated",
-        value=[f"{p:g} > {lg:g}" for p, lg in zip(promised[over], legal[over], strict=True)],
-    )
-    return frame.reset_index(drop=True)
+    """承诺时限 must not exceed 法定时限 (the case's or else the item's): flagged, the case is
+    still evaluated with its promised limit. Limits in different units are not compared."""
+    promised, p_unit = first_limit(work, (("promised_limit", "promised_limit_unit"),
+                                          ("cat_promised_limit", "cat_promised_limit_unit")))
+    legal, l_unit = first_limit(work, (("legal_limit", "legal_limit_unit"),
+                                       ("cat_legal_limit", "cat_legal_limit_unit")))
+    over = (p_unit == l_unit) & (promised > legal)
+    rows = np.flatnonzero(over)
+    return pd.DataFrame({
+        "case_id": work["case_id"].array.take(rows),
+        "obligation": "completion",
+        "reason": _OVER_LEGAL,
+        "value": [f"{p:g} > {lg:g}" for p, lg in zip(promised[rows], legal[rows], strict=True)],
+    })
 
 
 def _problem(rows: pd.DataFrame, work: pd.DataFrame, reason: str) -> pd.DataFrame:

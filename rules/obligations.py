@@ -23,6 +23,7 @@ __all__ = [
     "WITHDRAWN",
     "Obligation",
     "deadlines",
+    "first_limit",
     "obligations",
 ]
 
@@ -91,39 +92,41 @@ def obligations(cases: pd.DataFrame) -> pd.DataFrame:
     by the limit's unit). Rows without any limit have ``limit`` NaN: the caller reports them
     as "no time limit" instead of guessing. ``row`` is the position in ``cases``.
     """
-    status = cases["status"].fillna("").astype(str).str.strip()
-    withdrawn = status.isin(WITHDRAWN).to_numpy()
-    rejected = status.isin(REJECTED).to_numpy()
-    withdrawal = cases["completed_at"].where(withdrawn)
-    parts = []
-    for ob in OBLIGATIONS:
+    withdrawn = cases["status"].isin(WITHDRAWN).to_numpy()
+    rejected = cases["status"].isin(REJECTED).to_numpy()
+    withdrawal = cases["completed_at"].to_numpy().astype("datetime64[s]")
+    n = len(cases)
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in _COLUMNS if c != "case_id"}
+    for code, ob in enumerate(OBLIGATIONS):
         start = _first_present(cases, ob.starts)
-        limit, unit = _first_limit(cases, ob.limits)
-        closed = cases[ob.end]
+        limit, unit = first_limit(cases, ob.limits)
+        closed = cases[ob.end].to_numpy().astype("datetime64[s]")
         if ob is ACCEPTANCE:
-            closed = closed.fillna(withdrawal)
-            suspended = np.zeros(len(cases))
-            has = np.ones(len(cases), bool)
+            # 不予受理 is itself the acceptance decision; a withdrawal closes it too.
+            closed = np.where(np.isnat(closed) & (withdrawn | rejected), withdrawal, closed)
+            suspended = np.zeros(n)
+            has = np.ones(n, bool)
         else:
-            closed = closed.where(~withdrawn, withdrawal)
+            closed = np.where(withdrawn, withdrawal, closed)
             suspended = cases["suspended_days"].to_numpy(dtype=float)
-            has = cases["accepted_at"].notna().to_numpy() & ~rejected
-        part = pd.DataFrame(
-            {
-                "case_id": cases["case_id"].to_numpy(),
-                "obligation": ob.name,
-                "start": start.to_numpy().astype("datetime64[D]"),
-                "limit": limit,
-                "unit": unit,
-                "suspended": suspended,
-                "closed_at": closed.to_numpy(),
-                "row": np.arange(len(cases)),
-            }
-        )
-        parts.append(part[has])
-    out = pd.concat(parts, ignore_index=True)[_COLUMNS]
-    out["obligation"] = pd.Categorical(out["obligation"], categories=[o.name for o in OBLIGATIONS])
-    out["unit"] = pd.Categorical(out["unit"], categories=[WORKDAY, NATURAL])
+            has = ~np.isnat(cases["accepted_at"].to_numpy()) & ~rejected
+        for name, values in (("obligation", np.full(n, code, np.int8)), ("start", start),
+                             ("limit", limit), ("unit", unit), ("suspended", suspended),
+                             ("closed_at", closed), ("row", np.arange(n))):
+            parts[name].append(values[has])
+    cols = {name: np.concatenate(values) for name, values in parts.items()}
+    out = pd.DataFrame({
+        "case_id": cases["case_id"].take(cols["row"]).to_numpy()
+        if cases["case_id"].dtype == object else cases["case_id"].array.take(cols["row"]),
+        "obligation": pd.Categorical.from_codes(cols["obligation"],
+                                                categories=[o.name for o in OBLIGATIONS]),
+        "start": cols["start"],
+        "limit": cols["limit"],
+        "unit": pd.Categorical.from_codes(cols["unit"], categories=[WORKDAY, NATURAL]),
+        "suspended": cols["suspended"],
+        "closed_at": cols["closed_at"],
+        "row": cols["row"],
+    })
     return out
 
 
@@ -152,23 +155,34 @@ def deadlines(table: pd.DataFrame, calendar: WorkingCalendar) -> np.ndarray:
     return out
 
 
-def _first_present(cases: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
-    out = cases[columns[0]]
+def _first_present(cases: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
+    """Date (day) of the first of ``columns`` that is present, per row."""
+    out = cases[columns[0]].to_numpy().astype("datetime64[D]")
     for col in columns[1:]:
-        out = out.fillna(cases[col])
+        out = np.where(np.isnat(out), cases[col].to_numpy().astype("datetime64[D]"), out)
     return out
 
 
-def _first_limit(
+def first_limit(
     cases: pd.DataFrame, limits: tuple[tuple[str, str], ...]
 ) -> tuple[np.ndarray, np.ndarray]:
+    """(days, unit code) of the first limit present per row; unit codes index
+    ``[WORKDAY, NATURAL]``, -1 where there is no limit."""
     value = np.full(len(cases), np.nan)
-    unit = np.full(len(cases), None, dtype=object)
+    unit = np.full(len(cases), -1, dtype=np.int8)
     for val_col, unit_col in limits:
         if val_col not in cases:
             continue
         v = cases[val_col].to_numpy(dtype=float)
         take = np.isnan(value) & ~np.isnan(v)
         value[take] = v[take]
-        unit[take] = cases[unit_col].astype(object).to_numpy()[take]
+        unit[take] = _unit_codes(cases[unit_col])[take]
     return value, unit
+
+
+def _unit_codes(col: pd.Series) -> np.ndarray:
+    if isinstance(col.dtype, pd.CategoricalDtype) and list(col.cat.categories) == [WORKDAY,
+                                                                                    NATURAL]:
+        return col.cat.codes.to_numpy().astype(np.int8)
+    text = col.astype(object).to_numpy()
+    return np.select([text == WORKDAY, text == NATURAL], [0, 1], -1).astype(np.int8)

@@ -1,0 +1,47 @@
+"""One end-to-end run, timed from outside: ``python -m bench.scan_step monitor|baseline PATH``.
+
+``monitor`` runs ``monitor scan --all --format csv`` on the file (as a child process, the way
+an operator runs it); ``baseline`` runs a child process that does a bare
+``pandas.read_parquet``. Both are timed as whole processes, start-up included.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def main() -> None:
+    kind, path = sys.argv[1], sys.argv[2]
+    with tempfile.TemporaryDirectory() as tmp:
+        if kind == "monitor":
+            cmd = [
+                sys.executable,
+                "-m",
+                "monitor",
+                "scan",
+                "--input",
+                path,
+                "--all",
+                "--format",
+                "csv",
+                "--output",
+                f"{tmp}/scan.csv",
+                "--at",
+                "2025-12-31T18:00",
+            ]
+        else:
+            cmd = [sys.executable, "-c", f"import pandas; pandas.read_parquet({path!r})"]
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True, cwd=tmp)
+        seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    json.dump({"seconds": seconds, "peak_mib": peak}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
