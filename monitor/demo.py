@@ -70,6 +70,8 @@ def run_demo(
         calendar=calendar,
         bad_rows=max(5, n_cases // 5000),
         as_of=as_of,
+        late_share=0.002,  # a small but visible number of late cases
+        stalled_share=0.004,  # and some still open past their deadline at the demo's now
     )
     frame.to_csv(path, index=False, encoding="utf-8")
     echo(f"Wrote {path}")

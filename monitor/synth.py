@@ -211,19 +211,22 @@ def generate_cases(
     bad_rows: int = 0,
     late_share: float = 0.0005,
     as_of: dt.datetime | None = None,
+    stalled_share: float = 0.0,
 ) -> pd.DataFrame:
     """``n_cases`` cases submitted in ``start``..``end`` plus ``bad_rows`` bad rows, as strings.
 
     Columns are :data:`COLUMNS`; absent values are NA. About ``late_share`` of the cases that
     end 已办结 are late (60 % accepted after the 5-working-day acceptance deadline, 40 %
-    completed after the promised deadline); every other case is on time. Nothing after
+    completed after the promised deadline), and ``stalled_share`` of them are completed 1–15
+    working days after it; every other case is on time. Nothing after
     ``as_of`` (default: the end of ``end``) is recorded, so recent cases are still open. The
     last ``bad_rows`` rows are broken copies of completed cases, faults listed by kind in
     ``df.attrs["bad_rows"]``; the first ``min(3, bad_rows // 4)`` of them re-export an earlier
     case whose own row shows an earlier status (ids in ``df.attrs["duplicate_ids"]``).
     """
-    if n_cases < 1 or bad_rows < 0 or not 0.0 <= late_share <= 1.0 or end < start:
-        raise ValueError("need n_cases ≥ 1, bad_rows ≥ 0, 0 ≤ late_share ≤ 1, start ≤ end")
+    shares_ok = 0.0 <= late_share <= 1.0 and 0.0 <= stalled_share <= 1.0
+    if n_cases < 1 or bad_rows < 0 or not shares_ok or end < start:
+        raise ValueError("need n_cases ≥ 1, bad_rows ≥ 0, shares in [0, 1], start ≤ end")
     as_of = as_of or dt.datetime.combine(end, dt.time(23, 59, 59))
     if start.year < calendar.first_year or as_of.year > calendar.last_year:
         raise ValueError(f"{start}..{as_of} is outside the calendar's years")
@@ -260,6 +263,9 @@ def generate_cases(
     kind = rng.choice(3, n, p=[0.99, 0.004, 0.006])
     late = (kind == 0) & (rng.random(n) < late_share)
     late_acc = late & (rng.random(n) < 0.6)
+    # Stalled: completed 1–15 working days after the deadline, so around as_of some are
+    # still open and late (超期, 督办).
+    stalled = (kind == 0) & ~late & (rng.random(n) < stalled_share)
 
     # 补正 1–4 working days after submission; acceptance 0–2 working days after S.
     has_supp = rng.random(n) < 0.03
@@ -278,9 +284,10 @@ def generate_cases(
     budget = k + np.where(suspended, rng.integers(1, 11, n), 0)
     j = np.minimum(np.floor((budget + 1) * rng.beta(1.2, 3.0, n)).astype(np.int64), budget)
     comp_day = _later(calendar, acc_day, j, natural, horizon)
-    idx = np.flatnonzero(late & ~late_acc)
+    idx = np.flatnonzero((late & ~late_acc) | stalled)
     deadline = _later(calendar, acc_day[idx], budget[idx], natural[idx], horizon)
-    comp_day[idx] = _add_wd(calendar, deadline, rng.integers(1, 6, len(idx)), horizon)
+    delay = np.where(stalled[idx], rng.integers(1, 16, len(idx)), rng.integers(1, 6, len(idx)))
+    comp_day[idx] = _add_wd(calendar, deadline, delay, horizon)
     comp = np.where(kind == 1, _NEVER, _stamp(comp_day, acc, rng, 3 * 3600))
 
     # 撤件: withdrawn between S and acceptance, or between acceptance and completion.
