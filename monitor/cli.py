@@ -21,7 +21,7 @@ import click
 
 from monitor import __version__
 from monitor.config import Settings, load_settings
-from monitor.errors import MonitorError, RulesError
+from monitor.errors import InputError, MonitorError, RulesError
 
 __all__ = ["cli", "main", "parse_at"]
 
@@ -161,7 +161,11 @@ def inspect_cmd(state: _State, input_path: str | None, fmt: str) -> None:
     is_flag=True,
     help="Every obligation of every valid case, open or closed.",
 )
-@click.option("--department", default=None, help="Only this department (exact name).")
+@click.option(
+    "--department",
+    default=None,
+    help="Only this department (exact name); the summary and --fail-on cover it alone.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -207,22 +211,24 @@ def scan_cmd(
     """
     from monitor.evaluation import evaluate_loaded
     from monitor.loading import load_cases
-    from monitor.scan import exceeds, render, select, summary_line
+    from monitor.scan import exceeds, in_department, render, select, summary_line
 
-    settings = state.settings()
     now = parse_at(at)
+    if fmt == "xlsx" and output is None:  # before the (possibly long) evaluation
+        raise InputError("--format xlsx needs --output PATH (a workbook is not terminal text)")
+    settings = state.settings()
     evaluated = evaluate_loaded(settings, load_cases(settings, input_path), now)
-    table = evaluated.evaluation.table
+    # The summary and --fail-on cover what was asked for: one department, or all of them.
+    table = in_department(evaluated.evaluation.table, department)
     text = render(
-        select(table, include_all=include_all, department=department),
+        select(table, include_all=include_all, department=None),
         fmt,
         Path(output) if output else None,
     )
     if text is not None:
         click.echo(text, nl=False)
-    click.echo(
-        summary_line(table, now, evaluated.problems, evaluated.evaluation.estimated), err=True
-    )
+    estimated = bool(table["estimated_calendar"].any())
+    click.echo(summary_line(table, now, evaluated.problems, estimated, department), err=True)
     if fail_on and exceeds(table, fail_on):
         sys.exit(3)
 

@@ -179,7 +179,22 @@ def _strptime_iso(text: pd.Series) -> np.ndarray:
     except (TypeError, pa.ArrowInvalid):
         arr = pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     parsed = pc.strptime(arr, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+    # Arrow's strptime carries an impossible day or second over (2025-09-31 → 2025-10-01,
+    # 23:59:60 → the next minute). Keep only results whose day and second are the ones
+    # written; the rest go to the slow parser, which refuses impossible dates.
+    exact = pc.and_kleene(
+        pc.equal(pc.utf8_length(arr), 19),
+        pc.and_kleene(
+            pc.equal(_two_digits(pc.day(parsed)), pc.utf8_slice_codeunits(arr, 8, 10)),
+            pc.equal(_two_digits(pc.second(parsed)), pc.utf8_slice_codeunits(arr, 17, 19)),
+        ),
+    )
+    parsed = pc.if_else(pc.fill_null(exact, False), parsed, pa.scalar(None, parsed.type))
     return parsed.to_numpy(zero_copy_only=False).astype("datetime64[s]")
+
+
+def _two_digits(values: pa.Array) -> pa.Array:
+    return pc.utf8_lpad(pc.cast(values, pa.string()), 2, "0")
 
 
 def _local_naive(value: object) -> pd.Timestamp:

@@ -36,10 +36,11 @@ SUSPENSION_HEADERS: dict[str, tuple[str, ...]] = {
     "end": ("结束时间", "恢复时间", "暂停结束时间", "end"),
 }
 _LIMITS = ("acceptance_limit", "promised_limit", "legal_limit")
+#: Allowed range of each threshold column, as in ``[rules]``: (low, high, low allowed).
 _THRESHOLDS = {
-    "warn_before_days": (0, None),
-    "warn_ratio": (0, 1),
-    "escalate_after_days": (1, None),
+    "warn_before_days": (0, None, True),
+    "warn_ratio": (0, 1, False),
+    "escalate_after_days": (1, None, True),
 }
 
 
@@ -55,7 +56,8 @@ def load_catalogue(path: Path) -> pd.DataFrame:
     first = raw.first_row
     blank = codes.isna() | (codes == "")
     if blank.any():
-        raise InputError(f"{where}: row {first + int(np.flatnonzero(blank)[0])} has no item code")
+        row = first + int(np.flatnonzero(blank)[0])
+        raise InputError(f"{where}: row {row}, column {found['item_code']}: no item code")
     for field in _LIMITS:
         if field not in found:
             continue
@@ -65,14 +67,14 @@ def load_catalogue(path: Path) -> pd.DataFrame:
             row = int(np.flatnonzero(wrong)[0])
             value = raw.frame[found[field]].iloc[row]
             raise InputError(
-                f"{where}: row {first + row}: {field} {value!r} is not a time limit "
-                f"like 20个工作日, 15自然日 or 即办"
+                f"{where}: row {first + row}, column {_label(found[field], field)}: {value!r} is "
+                f"not a time limit like 20个工作日, 15自然日 or 即办"
             )
         out[field] = parsed.value.to_numpy()
         out[f"{field}_unit"] = parsed.unit.array
-    for field, (low, high) in _THRESHOLDS.items():
+    for field, bounds in _THRESHOLDS.items():
         if field in found:
-            out[field] = _number(raw.frame[found[field]], where, field, first, low, high)
+            out[field] = _number(raw.frame[found[field]], where, field, first, *bounds)
     return out
 
 
@@ -127,18 +129,32 @@ def _columns(frame: pd.DataFrame, headers: dict[str, tuple[str, ...]]) -> dict[s
     return found
 
 
+def _label(header: object, field: str) -> str:
+    """A column as named in the file, with the field it feeds when the names differ."""
+    return str(header) if str(header) == field else f"{header} ({field})"
+
+
 def _number(
-    col: pd.Series, where: str, field: str, first: int, low: float, high: float | None
+    col: pd.Series,
+    where: str,
+    field: str,
+    first: int,
+    low: float,
+    high: float | None,
+    low_allowed: bool,
 ) -> np.ndarray:
     values = pd.to_numeric(col.reset_index(drop=True), errors="coerce").to_numpy(dtype=float)
     given = col.reset_index(drop=True).notna().to_numpy() & (
         col.reset_index(drop=True).astype("str").str.strip() != ""
     ).to_numpy(bool)
-    wrong = given & (np.isnan(values) | (values < low) | ((values > high) if high else False))
+    too_low = (values < low) if low_allowed else (values <= low)
+    wrong = given & (np.isnan(values) | too_low | ((values > high) if high else False))
     if wrong.any():
         row = int(np.flatnonzero(wrong)[0])
-        limit = f"between {low} and {high}" if high else f"a number ≥ {low}"
+        above = "≥" if low_allowed else ">"
+        limit = f"a number {above} {low}" + (f" and ≤ {high}" if high else "")
         raise InputError(
-            f"{where}: row {first + row}: {field} must be {limit}, found {col.iloc[row]!r}"
+            f"{where}: row {first + row}, column {_label(col.name, field)}: must be {limit}, "
+            f"found {col.iloc[row]!r}"
         )
     return np.where(given, values, np.nan)

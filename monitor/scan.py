@@ -15,13 +15,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from monitor.errors import InputError
 from monitor.text import display_width, pad
 from rules.evaluate import EVALUATION_COLUMNS, most_urgent_first
 
-__all__ = ["FAIL_LEVELS", "exceeds", "render", "select", "summary_line", "to_records"]
+__all__ = [
+    "FAIL_LEVELS",
+    "exceeds",
+    "in_department",
+    "render",
+    "select",
+    "summary_line",
+    "to_records",
+]
 
 #: Open levels from least to most urgent; ``--fail-on L`` trips on L or anything after it.
 FAIL_LEVELS = ("warning", "overdue", "escalated")
@@ -49,14 +58,19 @@ _LEVEL_ZH = {
 }
 
 
+def in_department(table: pd.DataFrame, department: str | None) -> pd.DataFrame:
+    """The rows of one department (all rows when ``department`` is None or empty)."""
+    if not department:
+        return table
+    return table[(table["department"].astype(object) == department).to_numpy()]
+
+
 def select(table: pd.DataFrame, *, include_all: bool, department: str | None) -> pd.DataFrame:
     """Rows to show: open at warning or worse (or all), one department or all, urgent first."""
-    keep = np.ones(len(table), bool)
+    table = in_department(table, department)
     if not include_all:
-        keep &= ((table["state"] == "open") & table["level"].isin(_OPEN_ALERT)).to_numpy()
-    if department:
-        keep &= (table["department"].astype(object) == department).to_numpy()
-    return most_urgent_first(table[keep])
+        table = table[((table["state"] == "open") & table["level"].isin(_OPEN_ALERT)).to_numpy()]
+    return most_urgent_first(table)
 
 
 def exceeds(table: pd.DataFrame, fail_on: str) -> bool:
@@ -65,15 +79,18 @@ def exceeds(table: pd.DataFrame, fail_on: str) -> bool:
     return bool(((table["state"] == "open") & table["level"].isin(worse)).any())
 
 
-def summary_line(table: pd.DataFrame, now: Any, problems: int, estimated: bool) -> str:
-    """One line of counts by level, for stderr."""
+def summary_line(
+    table: pd.DataFrame, now: Any, problems: int, estimated: bool, department: str | None = None
+) -> str:
+    """One line of counts by level, for stderr (of one department when ``department``)."""
     counts = table["level"].value_counts()
     parts = [
         f"{lvl} {int(counts.get(lvl, 0)):,}"
         for lvl in ("escalated", "overdue", "warning", "ok", "late", "on_time")
     ]
     line = (
-        f"scan at {now:%Y-%m-%d %H:%M}: {len(table):,} obligations — {', '.join(parts)}; "
+        f"scan at {now:%Y-%m-%d %H:%M}{', ' + department if department else ''}: "
+        f"{len(table):,} obligations — {', '.join(parts)}; "
         f"data problems {problems:,}"
     )
     return line + ("; ESTIMATED calendar year used" if estimated else "")
@@ -141,8 +158,9 @@ def _csv(table: pd.DataFrame) -> str:
         values = table[col]
         if col in ("start", "deadline"):
             cols[col] = pa.array(values.to_numpy().astype("datetime64[D]"))
-        elif col == "closed_at":
-            cols[col] = pa.array(values.to_numpy().astype("datetime64[s]"))
+        elif col == "closed_at":  # ISO 8601 with "T", as in the JSON output
+            stamps = pa.array(values.to_numpy().astype("datetime64[s]"))
+            cols[col] = pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%S")
         elif col == "remaining_workdays":
             cols[col] = pa.array(
                 values.astype("Float64").to_numpy(na_value=np.nan), from_pandas=True
@@ -151,12 +169,7 @@ def _csv(table: pd.DataFrame) -> str:
             v = values.to_numpy(dtype=float)
             cols[col] = pa.array(v.astype(np.int64)) if np.all(v == np.round(v)) else pa.array(v)
         else:
-            cols[col] = pa.array(
-                values.astype(object).where(values.notna(), None).to_numpy()
-                if values.dtype != bool
-                else values.to_numpy(),
-                from_pandas=True,
-            )
+            cols[col] = pa.array(values, from_pandas=True)  # categoricals stay dictionaries
     buf = io.BytesIO()
     pacsv.write_csv(pa.table(cols), buf, pacsv.WriteOptions(quoting_style="needed"))
     return buf.getvalue().decode("utf-8")

@@ -127,7 +127,8 @@ def evaluate(
 
 def most_urgent_first(table: pd.DataFrame) -> pd.DataFrame:
     """Escalated, overdue, warning, ok, then closed; the latest and nearest first within."""
-    key = table["level"].map(_URGENCY).fillna(9)
+    # As object: mapping a categorical gives a categorical, which sorts in LEVELS order.
+    key = table["level"].astype(object).map(_URGENCY).fillna(9)
     order = pd.DataFrame(
         {
             "k": key,
@@ -198,18 +199,26 @@ def _apply_intervals(
 def _promised_over_legal(work: pd.DataFrame) -> pd.DataFrame:
     """承诺时限 must not exceed 法定时限 (the case's or else the item's): flagged, the case is
     still evaluated with its promised limit. Limits in different units are not compared."""
-    promised, p_unit = first_limit(work, (("promised_limit", "promised_limit_unit"),
-                                          ("cat_promised_limit", "cat_promised_limit_unit")))
-    legal, l_unit = first_limit(work, (("legal_limit", "legal_limit_unit"),
-                                       ("cat_legal_limit", "cat_legal_limit_unit")))
+    promised, p_unit = first_limit(
+        work,
+        (
+            ("promised_limit", "promised_limit_unit"),
+            ("cat_promised_limit", "cat_promised_limit_unit"),
+        ),
+    )
+    legal, l_unit = first_limit(
+        work, (("legal_limit", "legal_limit_unit"), ("cat_legal_limit", "cat_legal_limit_unit"))
+    )
     over = (p_unit == l_unit) & (promised > legal)
     rows = np.flatnonzero(over)
-    return pd.DataFrame({
-        "case_id": work["case_id"].array.take(rows),
-        "obligation": "completion",
-        "reason": _OVER_LEGAL,
-        "value": [f"{p:g} > {lg:g}" for p, lg in zip(promised[rows], legal[rows], strict=True)],
-    })
+    return pd.DataFrame(
+        {
+            "case_id": work["case_id"].array.take(rows),
+            "obligation": "completion",
+            "reason": _OVER_LEGAL,
+            "value": [f"{p:g} > {lg:g}" for p, lg in zip(promised[rows], legal[rows], strict=True)],
+        }
+    )
 
 
 def _problem(rows: pd.DataFrame, work: pd.DataFrame, reason: str) -> pd.DataFrame:

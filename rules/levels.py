@@ -65,25 +65,36 @@ def levels(
     used = calendar.working_days_between(np.where(np.isnat(start), today, start), np.full(n, today))
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(k >= 1, used / k, 0.0)
-    warn = (remaining <= warn_before) | (~np.isnan(ratio) & (share >= ratio))
+    warn = (remaining <= warn_before) | (~np.isnan(ratio) & (k >= 1) & (share >= ratio))
     past = today > d_open
 
     # Codes index LEVELS: ok, warning, overdue, escalated, on_time, late; -1 = no deadline.
     level = np.select(
-        [~known, closed & (close_day > deadline), closed, past & (late_open >= escalate), past,
-         warn],
+        [
+            ~known,
+            closed & (close_day > deadline),
+            closed,
+            past & (late_open >= escalate),
+            past,
+            warn,
+        ],
         [-1, 5, 4, 3, 2, 1],
         0,
     ).astype(np.int8)
     is_open = known & ~closed
     late_days = np.where(closed, np.maximum(late_closed, 0), np.where(past, late_open, 0))
     pending = is_open & ~past
-    return pd.DataFrame({
-        "state": pd.Categorical.from_codes(closed.astype(np.int8), categories=["open", "closed"]),
-        "level": pd.Categorical.from_codes(level, categories=list(LEVELS)),
-        "remaining_workdays": pd.arrays.IntegerArray(remaining.astype(np.int64), ~pending),
-        "late_workdays": np.where(known, late_days, 0).astype(np.int64),
-    }, index=table.index)
+    return pd.DataFrame(
+        {
+            "state": pd.Categorical.from_codes(
+                closed.astype(np.int8), categories=["open", "closed"]
+            ),
+            "level": pd.Categorical.from_codes(level, categories=list(LEVELS)),
+            "remaining_workdays": pd.arrays.IntegerArray(remaining.astype(np.int64), ~pending),
+            "late_workdays": np.where(known, late_days, 0).astype(np.int64),
+        },
+        index=table.index,
+    )
 
 
 def _per_row(table: pd.DataFrame, column: str, default: float | None, n: int) -> np.ndarray:

@@ -110,23 +110,33 @@ def obligations(cases: pd.DataFrame) -> pd.DataFrame:
             closed = np.where(withdrawn, withdrawal, closed)
             suspended = cases["suspended_days"].to_numpy(dtype=float)
             has = ~np.isnat(cases["accepted_at"].to_numpy()) & ~rejected
-        for name, values in (("obligation", np.full(n, code, np.int8)), ("start", start),
-                             ("limit", limit), ("unit", unit), ("suspended", suspended),
-                             ("closed_at", closed), ("row", np.arange(n))):
+        for name, values in (
+            ("obligation", np.full(n, code, np.int8)),
+            ("start", start),
+            ("limit", limit),
+            ("unit", unit),
+            ("suspended", suspended),
+            ("closed_at", closed),
+            ("row", np.arange(n)),
+        ):
             parts[name].append(values[has])
     cols = {name: np.concatenate(values) for name, values in parts.items()}
-    out = pd.DataFrame({
-        "case_id": cases["case_id"].take(cols["row"]).to_numpy()
-        if cases["case_id"].dtype == object else cases["case_id"].array.take(cols["row"]),
-        "obligation": pd.Categorical.from_codes(cols["obligation"],
-                                                categories=[o.name for o in OBLIGATIONS]),
-        "start": cols["start"],
-        "limit": cols["limit"],
-        "unit": pd.Categorical.from_codes(cols["unit"], categories=[WORKDAY, NATURAL]),
-        "suspended": cols["suspended"],
-        "closed_at": cols["closed_at"],
-        "row": cols["row"],
-    })
+    out = pd.DataFrame(
+        {
+            "case_id": cases["case_id"].take(cols["row"]).to_numpy()
+            if cases["case_id"].dtype == object
+            else cases["case_id"].array.take(cols["row"]),
+            "obligation": pd.Categorical.from_codes(
+                cols["obligation"], categories=[o.name for o in OBLIGATIONS]
+            ),
+            "start": cols["start"],
+            "limit": cols["limit"],
+            "unit": pd.Categorical.from_codes(cols["unit"], categories=[WORKDAY, NATURAL]),
+            "suspended": cols["suspended"],
+            "closed_at": cols["closed_at"],
+            "row": cols["row"],
+        }
+    )
     return out
 
 
@@ -146,8 +156,10 @@ def deadlines(table: pd.DataFrame, calendar: WorkingCalendar) -> np.ndarray:
     out = np.full(len(table), np.datetime64("NaT"), dtype="datetime64[D]")
     work = known & ~natural
     if work.any():
-        steps = (k[work] + susp[work]).astype(np.int64)
-        out[work] = calendar.add_working_days(start[work], steps)
+        # The deadline without suspension, then moved later by the suspended working days:
+        # for k = 0 on a non-working S that is one working day more than k + s after S.
+        due = calendar.add_working_days(start[work], k[work].astype(np.int64))
+        out[work] = calendar.add_working_days(due, susp[work].astype(np.int64))
     nat = known & natural
     if nat.any():
         end = start[nat] + (k[nat] + susp[nat]).astype("timedelta64[D]")
@@ -181,8 +193,10 @@ def first_limit(
 
 
 def _unit_codes(col: pd.Series) -> np.ndarray:
-    if isinstance(col.dtype, pd.CategoricalDtype) and list(col.cat.categories) == [WORKDAY,
-                                                                                    NATURAL]:
+    if isinstance(col.dtype, pd.CategoricalDtype) and list(col.cat.categories) == [
+        WORKDAY,
+        NATURAL,
+    ]:
         return col.cat.codes.to_numpy().astype(np.int8)
     text = col.astype(object).to_numpy()
     return np.select([text == WORKDAY, text == NATURAL], [0, 1], -1).astype(np.int8)
