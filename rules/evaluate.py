@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from rules.calendar import WorkingCalendar
+from rules.fields import TIMESTAMP_FIELDS
 from rules.levels import Thresholds, levels
 from rules.limits import NATURAL, WORKDAY
-from rules.obligations import deadlines, first_limit, obligations
+from rules.obligations import REJECTED, WITHDRAWN, deadlines, first_limit, obligations
 
 __all__ = ["EVALUATION_COLUMNS", "Evaluation", "RuleSettings", "evaluate", "most_urgent_first"]
 
@@ -40,6 +41,7 @@ EVALUATION_COLUMNS = [
     "estimated_calendar",
 ]
 THRESHOLD_COLUMNS = ("warn_before_days", "warn_ratio", "escalate_after_days")
+_NO_CLOSING_TIME = "withdrawn (撤件) or refused (不予受理) with no time (受理时间/办结时间)"
 _OVER_LEGAL = "promised limit exceeds the legal limit (承诺时限 > 法定时限); case still evaluated"
 _URGENCY = {"escalated": 0, "overdue": 1, "warning": 2, "ok": 3, "late": 4, "on_time": 5}
 
@@ -83,7 +85,8 @@ def evaluate(
     ``legal_limit`` (each with ``*_unit``) and the threshold columns. ``suspensions`` has
     ``case_id``, ``start``, ``end``: each interval suspends the days d with start < d ≤ end.
     """
-    work = _with_catalogue(cases, catalogue)
+    problems = [_unclosable(cases)]
+    work = _with_catalogue(_as_seen_at(cases[~_unclosable_mask(cases)], now), catalogue)
     work["default_acceptance_limit"] = float(settings.acceptance_limit)
     work["default_acceptance_limit_unit"] = pd.Categorical.from_codes(
         np.zeros(len(work), np.int8), categories=[WORKDAY, NATURAL]
@@ -92,7 +95,7 @@ def evaluate(
     if suspensions is not None and len(suspensions):
         _apply_intervals(rows, suspensions, calendar)
     missing = rows["limit"].isna().to_numpy()
-    problems = [_problem(rows[missing], work, "no time limit (no promised, item or legal limit)")]
+    problems.append(_problem(rows[missing], "no time limit (no promised, item or legal limit)"))
     problems.append(_promised_over_legal(work))
     rows = rows[~missing].reset_index(drop=True)
     wanted = ["department", "item_code", "item_name"] + [f"cat_{c}" for c in THRESHOLD_COLUMNS]
@@ -102,8 +105,10 @@ def evaluate(
 
     deadline = deadlines(rows, calendar)
     state = levels(rows, deadline, now, calendar, settings.thresholds)
+    # R and L of open obligations count up to today: then today's year matters too.
     today = np.full(len(rows), np.datetime64(now.date(), "D"))
-    estimated = calendar.estimated(rows["start"], deadline, today)
+    is_open = (state["state"] == "open").to_numpy()
+    estimated = calendar.estimated(rows["start"], deadline) | (calendar.estimated(today) & is_open)
     table = pd.DataFrame(
         {
             "case_id": rows["case_id"],
@@ -140,6 +145,42 @@ def most_urgent_first(table: pd.DataFrame) -> pd.DataFrame:
     )
     idx = order.sort_values(["k", "late", "rem", "d", "id"], kind="stable").index
     return table.loc[idx].reset_index(drop=True)
+
+
+def _unclosable_mask(cases: pd.DataFrame) -> np.ndarray:
+    """Withdrawn (撤件) or refused (不予受理) cases with no time for it: what closed them,
+    and when, is unknown, so they cannot be evaluated."""
+    status = cases["status"]
+    no_end = cases["completed_at"].isna().to_numpy()
+    withdrawn = status.isin(WITHDRAWN).to_numpy() & no_end
+    refused = status.isin(REJECTED).to_numpy() & no_end & cases["accepted_at"].isna().to_numpy()
+    return withdrawn | refused
+
+
+def _unclosable(cases: pd.DataFrame) -> pd.DataFrame:
+    rows = np.flatnonzero(_unclosable_mask(cases))
+    return pd.DataFrame(
+        {
+            "case_id": cases["case_id"].array.take(rows),
+            "obligation": "",
+            "reason": _NO_CLOSING_TIME,
+            "value": cases["status"].array.take(rows).astype(str),
+        }
+    )
+
+
+def _as_seen_at(cases: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
+    """The cases as they stood at ``now``: a case submitted later does not exist yet, and a
+    supplement, acceptance or completion recorded later has not happened yet."""
+    stamp = np.datetime64(now.replace(tzinfo=None), "s")
+    later = {f: (cases[f].to_numpy() > stamp) for f in TIMESTAMP_FIELDS}
+    if not any(m.any() for m in later.values()):
+        return cases
+    out = cases.copy(deep=False)
+    for name, mask in later.items():
+        if name != "submitted_at" and mask.any():
+            out[name] = out[name].mask(mask)
+    return out[~later["submitted_at"]].reset_index(drop=True)
 
 
 def _take(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
@@ -221,7 +262,7 @@ def _promised_over_legal(work: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _problem(rows: pd.DataFrame, work: pd.DataFrame, reason: str) -> pd.DataFrame:
+def _problem(rows: pd.DataFrame, reason: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "case_id": rows["case_id"].to_numpy(),

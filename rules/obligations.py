@@ -92,9 +92,12 @@ def obligations(cases: pd.DataFrame) -> pd.DataFrame:
     by the limit's unit). Rows without any limit have ``limit`` NaN: the caller reports them
     as "no time limit" instead of guessing. ``row`` is the position in ``cases``.
     """
-    withdrawn = cases["status"].isin(WITHDRAWN).to_numpy()
-    rejected = cases["status"].isin(REJECTED).to_numpy()
     withdrawal = cases["completed_at"].to_numpy().astype("datetime64[s]")
+    decided = ~np.isnat(withdrawal) | cases["accepted_at"].notna().to_numpy()
+    # A status only counts with its time: when replaying the past, a withdrawal or refusal
+    # recorded after ``now`` has not happened yet (its time has been masked).
+    withdrawn = cases["status"].isin(WITHDRAWN).to_numpy() & ~np.isnat(withdrawal)
+    rejected = cases["status"].isin(REJECTED).to_numpy() & decided
     n = len(cases)
     parts: dict[str, list[np.ndarray]] = {c: [] for c in _COLUMNS if c != "case_id"}
     for code, ob in enumerate(OBLIGATIONS):

@@ -804,7 +804,8 @@ def test_catalogue_limits(cal: WorkingCalendar) -> None:
         # Not in the catalogue: the default 5 working days, 03-12.
         {"case_id": "CX", "item_code": "X", "submitted_at": "2024-03-05 10:00:00"},
     )  # fmt: skip
-    ev = evaluate(cases, cal, at("2024-03-06 09:00"), catalogue=catalogue)
+    # At a time when all four cases exist (CZ is submitted on 03-09).
+    ev = evaluate(cases, cal, at("2024-03-11 09:00"), catalogue=catalogue)
     got = {
         (r.case_id, str(r.obligation)): (r.limit, str(r.unit), day(r.deadline))
         for r in ev.table.itertuples()
@@ -845,7 +846,8 @@ def test_completion_limit_precedence(cal: WorkingCalendar) -> None:
         {**accepted, "case_id": "CASE-LEGAL", "item_code": "L", "legal_limit": "20个工作日"},
         {**accepted, "case_id": "CAT-LEGAL", "item_code": "L"},
     )  # fmt: skip
-    ev = evaluate(cases, cal, at("2024-03-06 09:00"), catalogue=catalogue)
+    # At a time when all four cases exist (CZ is submitted on 03-09).
+    ev = evaluate(cases, cal, at("2024-03-11 09:00"), catalogue=catalogue)
     got = {
         c: (
             one(ev, c, CMP)["limit"],
@@ -1010,3 +1012,45 @@ def test_most_urgent_first(cal: WorkingCalendar) -> None:
     whole = most_urgent_first(ev.table)
     assert list(whole["case_id"][:9]) == [g[0] for g in got[:9]]
     assert set(whole["level"][9:]) == {"on_time"}
+
+
+# ---------------------------------------------------------------- replaying the past
+
+
+def test_replay_sees_only_what_had_happened_at_now(cal: WorkingCalendar) -> None:
+    cases = cases_frame(
+        # Submitted Tue 03-05, accepted Thu 03-07, completed Mon 03-11.
+        {"case_id": "PAST", "submitted_at": "2024-03-05 10:00:00",
+         "accepted_at": "2024-03-07 10:00:00", "completed_at": "2024-03-11 10:00:00",
+         "promised_limit": "5个工作日", "status": "已办结"},
+        # Submitted after now: it does not exist yet.
+        {"case_id": "FUTURE", "submitted_at": "2024-03-08 10:00:00"},
+        # Refused (不予受理) on 03-07: at 03-06 it was simply waiting for acceptance.
+        {"case_id": "REFUSED", "submitted_at": "2024-03-05 09:00:00",
+         "accepted_at": "2024-03-07 09:00:00", "status": "不予受理"},
+    )  # fmt: skip
+    ev = evaluate(cases, cal, at("2024-03-06 17:00"))
+    got = {
+        (r.case_id, str(r.obligation)): (str(r.state), str(r.level)) for r in ev.table.itertuples()
+    }
+    # Acceptance deadline 5 working days after 03-05: 06 07 08 11 12 → D = 03-12, R at 03-06
+    # = 07 08 11 12 = 4 → ok. No completion yet: PAST was accepted only on 03-07.
+    assert got == {
+        ("PAST", ACC): ("open", "ok"),
+        ("REFUSED", ACC): ("open", "ok"),
+    }
+
+
+def test_withdrawn_or_refused_without_a_time_is_a_data_problem(cal: WorkingCalendar) -> None:
+    cases = cases_frame(
+        {"case_id": "W", "submitted_at": "2024-03-05 10:00:00", "status": "撤件"},
+        {"case_id": "R", "submitted_at": "2024-03-05 10:00:00", "status": "不予受理"},
+        {"case_id": "OK", "submitted_at": "2024-03-05 10:00:00", "status": "撤件",
+         "completed_at": "2024-03-06 10:00:00"},
+    )  # fmt: skip
+    ev = evaluate(cases, cal, at("2024-03-20 09:00"))
+    assert set(ev.table["case_id"]) == {"OK"}
+    listed = ev.problems[ev.problems["reason"].str.startswith("withdrawn (撤件) or refused")]
+    assert sorted(listed["case_id"]) == ["R", "W"]
+    # OK: withdrawn on 03-06, before its acceptance deadline 03-12: closed on time.
+    assert one(ev, "OK", ACC)["level"] == "on_time"
