@@ -180,17 +180,23 @@ def _strptime_iso(text: pd.Series) -> np.ndarray:
         arr = pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     parsed = pc.strptime(arr, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
     # Arrow's strptime carries an impossible day or second over (2025-09-31 → 2025-10-01,
-    # 23:59:60 → the next minute). Keep only results whose day and second are the ones
-    # written; the rest go to the slow parser, which refuses impossible dates.
-    exact = pc.and_kleene(
-        pc.equal(pc.utf8_length(arr), 19),
-        pc.and_kleene(
-            pc.equal(_two_digits(pc.day(parsed)), pc.utf8_slice_codeunits(arr, 8, 10)),
-            pc.equal(_two_digits(pc.second(parsed)), pc.utf8_slice_codeunits(arr, 17, 19)),
-        ),
-    )
-    parsed = pc.if_else(pc.fill_null(exact, False), parsed, pa.scalar(None, parsed.type))
-    return parsed.to_numpy(zero_copy_only=False).astype("datetime64[s]")
+    # 23:59:60 → the next minute). Such a result has day ≤ 3 or second 0: only those rows
+    # are checked against the text; the ones that differ go to the slow parser, which
+    # refuses impossible dates.
+    out = parsed.to_numpy(zero_copy_only=False).astype("datetime64[s]")
+    suspect = pc.or_(pc.less_equal(pc.day(parsed), 3), pc.equal(pc.second(parsed), 0))
+    idx = np.flatnonzero(suspect.fill_null(False).to_numpy(zero_copy_only=False))
+    if len(idx):
+        text_s, got = arr.take(idx), parsed.take(idx)
+        exact = pc.and_kleene(
+            pc.equal(pc.utf8_length(text_s), 19),
+            pc.and_kleene(
+                pc.equal(_two_digits(pc.day(got)), pc.utf8_slice_codeunits(text_s, 8, 10)),
+                pc.equal(_two_digits(pc.second(got)), pc.utf8_slice_codeunits(text_s, 17, 19)),
+            ),
+        )
+        out[idx[~exact.fill_null(False).to_numpy(zero_copy_only=False)]] = np.datetime64("NaT")
+    return out
 
 
 def _two_digits(values: pa.Array) -> pa.Array:

@@ -6,8 +6,8 @@ live here; the evaluation itself is :mod:`monitor.evaluation`.
 
 from __future__ import annotations
 
-import io
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from monitor.errors import InputError
@@ -108,18 +107,26 @@ def to_records(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def render(table: pd.DataFrame, fmt: str, output: Path | None) -> str | None:
-    """Write ``table`` in ``fmt`` to ``output`` (or return the text for stdout)."""
+    """Write ``table`` in ``fmt`` to ``output``; without ``output``, return the text (CSV is
+    then written to stdout directly, as bytes, since it may be hundreds of megabytes)."""
     if fmt == "xlsx":
         if output is None:
             raise InputError("--format xlsx needs --output PATH (a workbook is not terminal text)")
         _plain(table).to_excel(output, index=False, sheet_name="scan", engine="openpyxl")
         return None
-    if fmt == "json":
-        text = json.dumps(to_records(table), ensure_ascii=False, indent=1) + "\n"
-    elif fmt == "csv":
-        text = _csv(table)
-    else:
-        text = _terminal(table)
+    if fmt == "csv":
+        if output is None:
+            sys.stdout.flush()
+            _write_csv(table, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            _write_csv(table, str(output))
+        return None
+    text = (
+        json.dumps(to_records(table), ensure_ascii=False, indent=1) + "\n"
+        if fmt == "json"
+        else _terminal(table)
+    )
     if output is None:
         return text
     output.write_text(text, encoding="utf-8")
@@ -151,16 +158,16 @@ def _plain(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _csv(table: pd.DataFrame) -> str:
-    """CSV through Arrow's writer (fast on millions of rows)."""
+def _write_csv(table: pd.DataFrame, sink: Any) -> None:
+    """CSV through Arrow's writer (fast on millions of rows). Times are written as
+    ``YYYY-MM-DD HH:MM:SS`` (RFC 3339's space form), dates as ``YYYY-MM-DD``."""
     cols: dict[str, pa.Array] = {}
     for col in EVALUATION_COLUMNS:
         values = table[col]
         if col in ("start", "deadline"):
             cols[col] = pa.array(values.to_numpy().astype("datetime64[D]"))
-        elif col == "closed_at":  # ISO 8601 with "T", as in the JSON output
-            stamps = pa.array(values.to_numpy().astype("datetime64[s]"))
-            cols[col] = pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%S")
+        elif col == "closed_at":
+            cols[col] = pa.array(values.to_numpy().astype("datetime64[s]"))
         elif col == "remaining_workdays":
             cols[col] = pa.array(
                 values.astype("Float64").to_numpy(na_value=np.nan), from_pandas=True
@@ -170,9 +177,7 @@ def _csv(table: pd.DataFrame) -> str:
             cols[col] = pa.array(v.astype(np.int64)) if np.all(v == np.round(v)) else pa.array(v)
         else:
             cols[col] = pa.array(values, from_pandas=True)  # categoricals stay dictionaries
-    buf = io.BytesIO()
-    pacsv.write_csv(pa.table(cols), buf, pacsv.WriteOptions(quoting_style="needed"))
-    return buf.getvalue().decode("utf-8")
+    pacsv.write_csv(pa.table(cols), sink, pacsv.WriteOptions(quoting_style="needed"))
 
 
 def _terminal(table: pd.DataFrame, limit: int = 200) -> str:

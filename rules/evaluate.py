@@ -16,7 +16,7 @@ import pandas as pd
 
 from rules.calendar import WorkingCalendar
 from rules.fields import TIMESTAMP_FIELDS
-from rules.levels import Thresholds, levels
+from rules.levels import LEVELS, Thresholds, levels
 from rules.limits import NATURAL, WORKDAY
 from rules.obligations import REJECTED, WITHDRAWN, deadlines, first_limit, obligations
 
@@ -131,20 +131,15 @@ def evaluate(
 
 
 def most_urgent_first(table: pd.DataFrame) -> pd.DataFrame:
-    """Escalated, overdue, warning, ok, then closed; the latest and nearest first within."""
-    # As object: mapping a categorical gives a categorical, which sorts in LEVELS order.
-    key = table["level"].astype(object).map(_URGENCY).fillna(9)
-    order = pd.DataFrame(
-        {
-            "k": key,
-            "late": -table["late_workdays"],
-            "rem": table["remaining_workdays"].astype("Float64").fillna(1e9),
-            "d": table["deadline"],
-            "id": table["case_id"],
-        }
-    )
-    idx = order.sort_values(["k", "late", "rem", "d", "id"], kind="stable").index
-    return table.loc[idx].reset_index(drop=True)
+    """Escalated, overdue, warning, ok, then late and on-time closed ones; within a level the
+    most days late, then the fewest days left, then the earliest deadline; ties keep the
+    table's order. One ``numpy.lexsort`` over numeric keys."""
+    level = pd.Categorical(table["level"], categories=list(LEVELS))
+    urgency = np.array([_URGENCY[name] for name in LEVELS] + [9])[level.codes]
+    remaining = table["remaining_workdays"].to_numpy(dtype=float, na_value=np.inf)
+    deadline = table["deadline"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    order = np.lexsort((deadline, remaining, -table["late_workdays"].to_numpy(), urgency))
+    return table.take(order).reset_index(drop=True)
 
 
 def _unclosable_mask(cases: pd.DataFrame) -> np.ndarray:
