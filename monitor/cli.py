@@ -37,17 +37,30 @@ class _State:
         return load_settings(self.config)
 
 
+_config_option = click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Configuration file (default: ./config.toml, else built-in defaults).",
+)
+_debug_option = click.option(
+    "--debug", is_flag=True, default=False, help="Show tracebacks on errors."
+)
+_input_option = click.option(
+    "--input",
+    "input_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Case file to read instead of [source] (.csv, .xlsx, .parquet).",
+)
+
+
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add --config and --debug to a command (they may also come before the command)."""
 
-    @click.option(
-        "--config",
-        "config",
-        type=click.Path(dir_okay=False),
-        default=None,
-        help="Configuration file (default: ./config.toml, else built-in defaults).",
-    )
-    @click.option("--debug", is_flag=True, default=False, help="Show tracebacks on errors.")
+    @_config_option
+    @_debug_option
     @click.pass_context
     @functools.wraps(func)
     def wrapper(ctx: click.Context, config: str | None, debug: bool, **kwargs: Any) -> Any:
@@ -60,14 +73,8 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option(
-    "--config",
-    "config",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Configuration file (default: ./config.toml, else built-in defaults).",
-)
-@click.option("--debug", is_flag=True, default=False, help="Show tracebacks on errors.")
+@_config_option
+@_debug_option
 @click.version_option(__version__, prog_name="monitor")
 @click.pass_context
 def cli(ctx: click.Context, config: str | None, debug: bool) -> None:
@@ -105,13 +112,7 @@ def check_config(state: _State) -> None:
 
 
 @cli.command("inspect")
-@click.option(
-    "--input",
-    "input_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Case file to read instead of [source] (.csv, .xlsx, .parquet).",
-)
+@_input_option
 @click.option(
     "--format",
     "fmt",
@@ -141,13 +142,7 @@ def inspect_cmd(state: _State, input_path: str | None, fmt: str) -> None:
 
 
 @cli.command("scan")
-@click.option(
-    "--input",
-    "input_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Case file to read instead of [source] (.csv, .xlsx, .parquet).",
-)
+@_input_option
 @click.option(
     "--at",
     "at",

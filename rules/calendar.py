@@ -174,9 +174,14 @@ class WorkingCalendar:
         b, nat_b = self._index(through)
         a, b = np.broadcast_arrays(a, b)
         nat = np.broadcast_to(nat_a, a.shape) | np.broadcast_to(nat_b, b.shape)
-        a = np.where(nat, 0, a)
-        b = np.where(nat, 0, b)
         return np.where(nat, 0, self._cum[b] - self._cum[a])
+
+    def working_day_ordinal(self, days: object) -> npt.NDArray[np.int64]:
+        """Working days from the calendar's first day through each day, that day included
+        (``NaT`` → 0). The difference of two ordinals b − a is the number of working days in
+        (a, b], so one look-up per array serves many differences."""
+        d, nat = self._index(days)
+        return np.where(nat, 0, self._cum[d])
 
     def estimated(self, *days: object) -> npt.NDArray[np.bool_]:
         """True where any of the given dates falls in an estimated (unpublished) year."""

@@ -54,19 +54,22 @@ def levels(
     escalate = _per_row(table, "escalate_after_days", thresholds.escalate_after_days, n)
     ratio = _per_row(table, "warn_ratio", thresholds.warn_ratio, n)
 
-    d_open = np.where(known & ~closed, deadline, today)
-    remaining = calendar.working_days_between(np.full(n, today), d_open)
-    late_open = calendar.working_days_between(d_open, np.full(n, today))
-    close_day = np.where(closed & known, closed_at.astype("datetime64[D]"), deadline)
-    late_closed = calendar.working_days_between(np.where(known, deadline, close_day), close_day)
+    # Working-day ordinals: the difference of two is the working days in (a, b].
+    at_today = calendar.working_day_ordinal(np.array([today]))[0]
+    at_deadline = calendar.working_day_ordinal(deadline)  # 0 where NaT (masked by known)
+    open_ = known & ~closed
+    past = open_ & (today > deadline)
+    remaining = at_deadline - at_today  # R while not past; -L once past
+    late_open = -remaining
+    close_day = closed_at.astype("datetime64[D]")
+    late_closed = np.where(closed & known, calendar.working_day_ordinal(close_day) - at_deadline, 0)
 
     k = table["limit"].to_numpy(dtype=float)
-    start = table["start"].to_numpy().astype("datetime64[D]")
-    used = calendar.working_days_between(np.where(np.isnat(start), today, start), np.full(n, today))
+    start = table["start"].to_numpy().astype("datetime64[D]", copy=False)
+    used = at_today - calendar.working_day_ordinal(np.where(np.isnat(start), today, start))
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(k >= 1, used / k, 0.0)
     warn = (remaining <= warn_before) | (~np.isnan(ratio) & (k >= 1) & (share >= ratio))
-    past = today > d_open
 
     # Codes index LEVELS: ok, warning, overdue, escalated, on_time, late; -1 = no deadline.
     level = np.select(
@@ -81,9 +84,8 @@ def levels(
         [-1, 5, 4, 3, 2, 1],
         0,
     ).astype(np.int8)
-    is_open = known & ~closed
     late_days = np.where(closed, np.maximum(late_closed, 0), np.where(past, late_open, 0))
-    pending = is_open & ~past
+    pending = open_ & ~past
     return pd.DataFrame(
         {
             "state": pd.Categorical.from_codes(

@@ -396,3 +396,10 @@ def test_extra_days_win_over_the_official_schedule() -> None:
     )
     # 调休 Sun Feb 4 closed; National Day Mon Oct 7 opened.
     assert c.is_working_day(days("2024-02-04", "2024-10-07")).tolist() == [False, True]
+
+
+def test_working_day_ordinal_differences_count_working_days(cal: WorkingCalendar) -> None:
+    # 2025 National Day: Sun 09-28 works, 10-01..10-08 off, Thu 10-09 and Sat 10-11 work.
+    o = cal.working_day_ordinal(days("2025-09-27", "2025-09-28", "2025-10-08", "2025-10-11", None))
+    assert (o[1] - o[0], o[2] - o[1], o[3] - o[2]) == (1, 2, 3)  # 09-28 | 29 30 | 09 10 11
+    assert o[4] == 0  # NaT
