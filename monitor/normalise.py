@@ -81,7 +81,13 @@ def normalise(raw: RawTable, configured: Mapping[str, str]) -> tuple[pd.DataFram
                 )
             )
 
-    pool = ThreadPoolExecutor(max_workers=1)  # hashing ids runs beside the other columns
+    # Parsing timestamps (Arrow) and hashing ids release the GIL: they run on a second core
+    # beside the text columns.
+    pool = ThreadPoolExecutor(max_workers=2)
+    stamps = {
+        f: pool.submit(parse_timestamps, frame[mapping[f]] if f in mapping else None, n)
+        for f in TIMESTAMP_FIELDS
+    }
     for field in _TEXT_FIELDS:
         out[field] = _text(frame[mapping[field]], n) if field in mapping else _empty_text(n)
         if field == "case_id":
@@ -94,7 +100,7 @@ def normalise(raw: RawTable, configured: Mapping[str, str]) -> tuple[pd.DataFram
 
     for field in TIMESTAMP_FIELDS:
         col = frame[mapping[field]] if field in mapping else None
-        parsed, bad = parse_timestamps(col, n)
+        parsed, bad = stamps[field].result()
         out[field] = parsed
         flag(bad, field, f"unparseable date in {field}", col)
     flag(
