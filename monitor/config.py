@@ -179,10 +179,43 @@ class Route(_Section):
         return self
 
 
+class SendWindow(_Section):
+    """When alert mail may go out (Asia/Shanghai); outside it messages wait in the outbox."""
+
+    working_days_only: bool = True
+    start: str = "08:30"
+    end: str = "17:30"
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, v: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v):
+            raise ValueError(f"expected a time of day as HH:MM, found {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SendWindow:
+        if self.start >= self.end:
+            raise ValueError(f"start {self.start} must be before end {self.end}")
+        return self
+
+
 class AlertsSettings(_Section):
     default_recipients: list[Email] = []
     escalation_recipients: list[Email] = []
     routes: list[Route] = []
+    #: Repeat a case at the same level after this many working days (Alertmanager's
+    #: repeat_interval); a rise in level is sent at once.
+    repeat_every: int = Field(1, ge=1)
+    resolved_notices: bool = False
+    language: Literal["zh", "en"] = "zh"
+    #: Cases listed in one email at the most; the rest are counted.
+    max_cases_per_email: int = Field(200, ge=1)
+    #: Attempts before a message is dead; retries back off from retry_after_minutes,
+    #: doubling up to six hours.
+    max_attempts: int = Field(8, ge=1)
+    retry_after_minutes: int = Field(5, ge=1)
+    window: SendWindow = SendWindow()
 
 
 class SmtpSettings(_Section):
