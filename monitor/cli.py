@@ -28,7 +28,7 @@ __all__ = ["cli", "main", "parse_at"]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-class _State:
+class State:
     def __init__(self) -> None:
         self.config: str | None = None
         self.debug = False
@@ -47,7 +47,7 @@ _config_option = click.option(
 _debug_option = click.option(
     "--debug", is_flag=True, default=False, help="Show tracebacks on errors."
 )
-_input_option = click.option(
+input_option = click.option(
     "--input",
     "input_path",
     type=click.Path(dir_okay=False),
@@ -56,7 +56,7 @@ _input_option = click.option(
 )
 
 
-def _common(func: Callable[..., Any]) -> Callable[..., Any]:
+def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add --config and --debug to a command (they may also come before the command)."""
 
     @_config_option
@@ -64,7 +64,7 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.pass_context
     @functools.wraps(func)
     def wrapper(ctx: click.Context, config: str | None, debug: bool, **kwargs: Any) -> Any:
-        state = ctx.ensure_object(_State)
+        state = ctx.ensure_object(State)
         state.config = config or state.config
         state.debug = debug or state.debug
         return func(state, **kwargs)
@@ -86,7 +86,7 @@ def cli(ctx: click.Context, config: str | None, debug: bool) -> None:
       monitor check-config                validate config.toml and print the settings
       monitor inspect --input cases.csv   what a case file holds
     """
-    state = ctx.ensure_object(_State)
+    state = ctx.ensure_object(State)
     state.config, state.debug = config, debug
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
@@ -95,8 +95,8 @@ def cli(ctx: click.Context, config: str | None, debug: bool) -> None:
 
 
 @cli.command("check-config")
-@_common
-def check_config(state: _State) -> None:
+@common_options
+def check_config(state: State) -> None:
     """Validate the configuration and print the effective settings.
 
     Exits 2 with one line per problem (key, what was expected, what was found).
@@ -112,7 +112,7 @@ def check_config(state: _State) -> None:
 
 
 @cli.command("inspect")
-@_input_option
+@input_option
 @click.option(
     "--format",
     "fmt",
@@ -121,8 +121,8 @@ def check_config(state: _State) -> None:
     show_default=True,
     help="Output format.",
 )
-@_common
-def inspect_cmd(state: _State, input_path: str | None, fmt: str) -> None:
+@common_options
+def inspect_cmd(state: State, input_path: str | None, fmt: str) -> None:
     """Show what a source of cases holds: rows, departments, bad rows, dates, calendar years.
 
     \b
@@ -142,7 +142,7 @@ def inspect_cmd(state: _State, input_path: str | None, fmt: str) -> None:
 
 
 @cli.command("scan")
-@_input_option
+@input_option
 @click.option(
     "--at",
     "at",
@@ -181,9 +181,9 @@ def inspect_cmd(state: _State, input_path: str | None, fmt: str) -> None:
     default=None,
     help="Exit 3 when an open obligation is at this level or worse.",
 )
-@_common
+@common_options
 def scan_cmd(
-    state: _State,
+    state: State,
     input_path: str | None,
     at: str | None,
     include_all: bool,
@@ -261,8 +261,8 @@ def parse_at(at: str | None) -> dt.datetime:
     default=None,
     help="Folder for the demo data (default: var/demo beside the config).",
 )
-@_common
-def demo_cmd(state: _State, n_cases: int, seed: int, out_dir: str | None) -> None:
+@common_options
+def demo_cmd(state: State, n_cases: int, seed: int, out_dir: str | None) -> None:
     """Generate a demo county and run the main job on it.
 
     Writes a few months of synthetic cases (about 40 departments, Chinese names, mostly online,
@@ -305,3 +305,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("interrupted", err=True)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+# The ledger and mail commands register themselves on the group.
+import monitor.cli_alerts  # noqa: E402, F401

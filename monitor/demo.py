@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from monitor.alerts import run_alert
 from monitor.config import CalendarSettings, Settings
 from monitor.evaluation import evaluate_loaded
 from monitor.loading import load_cases
@@ -90,13 +91,48 @@ def run_demo(
     render(select(table, include_all=True, department=None), "csv", folder / "scan.csv")
     echo(summary_line(table, as_of, evaluated.problems, evaluated.evaluation.estimated))
 
+    echo(f"\nAlerting at {as_of:%Y-%m-%d %H:%M} (monitor alert) ...\n")
+    demo_settings = _demo_settings(settings, folder)
+    alert = run_alert(demo_settings, as_of, input_path=str(path))
+    for recipients, subject, n in alert.messages:
+        echo(f"  {subject}  → {', '.join(recipients)} ({n} cases)")
+    echo(alert.line())
+    mail_dir = demo_settings.resolve(demo_settings.mail.file.dir)
+
     echo("\nWhere to look:")
     echo(f"  cases      {path}")
     echo(f"  scan       {folder / 'scan.csv'}  (every obligation, most urgent first)")
     echo(f"  again      monitor inspect --input {path}")
     echo(f"             monitor scan --input {path} --at {as_of:%Y-%m-%dT%H:%M}")
+    echo(f"  mail       {mail_dir}  (one .eml file per message)")
+    echo(f"  ledger     {demo_settings.database_url(hide_password=True)}")
     echo("  config     monitor check-config")
     return path
+
+
+def _demo_settings(settings: Settings, folder: Path) -> Settings:
+    """The demo's own ledger and mailbox under the demo folder, started afresh each time,
+    with the file transport; everything else as configured."""
+    db = folder / "monitor.db"
+    for leftover in (db, folder / "monitor.db-wal", folder / "monitor.db-shm"):
+        leftover.unlink(missing_ok=True)
+    mail = folder / "mail"
+    if mail.is_dir():
+        for old in mail.glob("*.eml"):
+            old.unlink()
+    return settings.model_copy(
+        update={
+            "database": settings.database.model_copy(
+                update={"url": f"sqlite:///{db}", "password_env": None}
+            ),
+            "mail": settings.mail.model_copy(
+                update={
+                    "transport": "file",
+                    "file": settings.mail.file.model_copy(update={"dir": str(mail)}),
+                }
+            ),
+        }
+    )
 
 
 def _any_year() -> CalendarSettings:

@@ -4,6 +4,13 @@ The schema is versioned by Alembic migrations in ``monitor/migrations``; these d
 are what the latest migration creates (a test checks they agree). The same code runs on
 SQLite, PostgreSQL and MySQL / MariaDB: plain types, string lengths given, times stored as
 naive Asia/Shanghai datetimes.
+
+Three details keep the backends alike: constraint and index names follow one naming
+convention (so a later migration can name what it alters, which SQLite's batch mode needs);
+on MySQL / MariaDB, times keep their microseconds (``DATETIME(6)``; plain ``DATETIME`` drops
+them) and text compares case-sensitively (``utf8mb4_bin``; the server's default collation
+is usually case-insensitive, so ``AB1`` and ``ab1`` would be one case under the unique
+constraint while pandas sees two).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import mysql
 
 __all__ = [
     "LEVEL_RANK",
@@ -33,7 +41,21 @@ __all__ = [
     "warnings",
 ]
 
-metadata = MetaData()
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+#: A naive datetime to the microsecond on every backend.
+Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+#: Table options for MySQL / MariaDB: full Unicode, exact (binary) comparison.
+_MYSQL = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 
 #: Open levels a warning can have, least urgent first (the rank is the index).
 LEVEL_RANK = {"warning": 1, "overdue": 2, "escalated": 3}
@@ -43,12 +65,13 @@ runs = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("job", String(32), nullable=False),  # "alert", "report", …
-    Column("started_at", DateTime, nullable=False),  # wall clock
-    Column("at", DateTime, nullable=False),  # the run's "now" (--at)
-    Column("finished_at", DateTime),
+    Column("started_at", Timestamp, nullable=False),  # wall clock
+    Column("at", Timestamp, nullable=False),  # the run's "now" (--at)
+    Column("finished_at", Timestamp),
     Column("status", String(16), nullable=False),  # running, ok, failed
     Column("counts", Text),  # JSON object of counts
     Column("error", Text),
+    **_MYSQL,
 )
 
 warnings = Table(
@@ -63,14 +86,16 @@ warnings = Table(
     Column("deadline", Date, nullable=False),
     Column("level", String(16), nullable=False),  # warning, overdue, escalated
     Column("late_workdays", Integer, nullable=False, default=0),
-    Column("first_seen_at", DateTime, nullable=False),
-    Column("level_since", DateTime, nullable=False),
+    Column("first_seen_at", Timestamp, nullable=False),
+    Column("level_since", Timestamp, nullable=False),
     Column("last_notified_level", String(16)),
-    Column("last_notified_at", DateTime),
-    Column("resolved_at", DateTime),
-    # closed_on_time, closed_late, withdrawn, cleared (back to ok, e.g. a suspension)
+    Column("last_notified_at", Timestamp),
+    Column("resolved_at", Timestamp),
+    # closed_on_time, closed_late, cleared (open again at ok, e.g. suspended),
+    # disappeared (no longer in the evaluation: withdrawn, filtered out, source changed)
     Column("resolution", String(32)),
     UniqueConstraint("case_id", "obligation", name="uq_warnings_case_obligation"),
+    **_MYSQL,
 )
 Index("ix_warnings_open", warnings.c.resolved_at)
 
@@ -80,9 +105,10 @@ warning_events = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("warning_id", Integer, ForeignKey("warnings.id"), nullable=False),
     Column("run_id", Integer, ForeignKey("runs.id")),
-    Column("at", DateTime, nullable=False),
+    Column("at", Timestamp, nullable=False),
     Column("from_level", String(16)),  # None when first seen
     Column("to_level", String(16), nullable=False),  # a level, or "resolved"
+    **_MYSQL,
 )
 Index("ix_warning_events_warning", warning_events.c.warning_id)
 
@@ -99,12 +125,13 @@ notifications = Table(
     Column("body_text", Text, nullable=False),
     Column("body_html", Text, nullable=False),
     Column("case_count", Integer, nullable=False, default=0),
-    Column("created_at", DateTime, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
     Column("status", String(16), nullable=False),  # queued, sent, dead
     Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", DateTime, nullable=False),
+    Column("next_attempt_at", Timestamp, nullable=False),
     Column("last_error", Text),
-    Column("sent_at", DateTime),
+    Column("sent_at", Timestamp),
+    **_MYSQL,
 )
 Index("ix_notifications_status", notifications.c.status, notifications.c.next_attempt_at)
 
@@ -117,7 +144,8 @@ acks = Table(
     Column("level", String(16)),  # the level acknowledged; a higher one is sent again
     Column("by", String(128), nullable=False),
     Column("note", Text, nullable=False),
-    Column("at", DateTime, nullable=False),
+    Column("at", Timestamp, nullable=False),
+    **_MYSQL,
 )
 Index("ix_acks_case", acks.c.case_id)
 
@@ -127,8 +155,9 @@ silences = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("department", String(128), nullable=False),
     Column("item_code", String(64)),  # None: the whole department
-    Column("until", DateTime, nullable=False),
+    Column("until", Timestamp, nullable=False),
     Column("reason", Text, nullable=False),
     Column("by", String(128)),
-    Column("created_at", DateTime, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    **_MYSQL,
 )

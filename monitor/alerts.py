@@ -1,0 +1,253 @@
+"""The alert job (``monitor alert``): evaluate → ledger → choose → route → queue → send.
+
+One run is one transaction for the ledger and the outbox (so a crash leaves either all of it
+or none of it), then a delivery pass in which each message is marked sent on its own. What
+is included (Alertmanager's vocabulary): a warning that is new, whose level rose, or that
+has waited ``repeat_every`` working days since it was last sent at its level; never twice in
+one run; one level per case (its current one). Silenced departments or items and
+acknowledged warnings (until their level rises) are suppressed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from monitor.config import Settings
+from monitor.db import engine_for, upgrade
+from monitor.evaluation import evaluate_loaded
+from monitor.ledger import (
+    acks_in_force,
+    active_silences,
+    finish_run,
+    mark_notified,
+    start_run,
+    update_ledger,
+)
+from monitor.loading import load_cases
+from monitor.mail.render import AlertGroup, AlertItem, render_alert
+from monitor.mail.transport import transport_for
+from monitor.models import LEVEL_RANK
+from monitor.outbox import Delivered, deliver, message_key, queue
+from monitor.routing import route
+from monitor.workdays import build_calendar
+from rules.calendar import WorkingCalendar
+
+__all__ = ["AlertRun", "choose", "run_alert"]
+
+COUNTS = (
+    "new",
+    "raised",
+    "repeated",
+    "suppressed",
+    "unrouted",
+    "resolved",
+    "queued",
+    "sent",
+    "failed",
+    "dead",
+    "held",
+)
+
+
+@dataclass
+class AlertRun:
+    """Counts of one run and the messages it queued (or would queue, in a dry run)."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+    messages: list[tuple[tuple[str, ...], str, int]] = field(default_factory=list)
+    dry_run: bool = False
+
+    def line(self) -> str:
+        """The counts as one line."""
+        return ", ".join(f"{k} {self.counts[k]:,}" for k in COUNTS)
+
+
+def choose(
+    open_: pd.DataFrame,
+    acks: pd.DataFrame,
+    silences: pd.DataFrame,
+    now: dt.datetime,
+    calendar: WorkingCalendar,
+    repeat_every: int,
+) -> tuple[pd.DataFrame, int]:
+    """The open warnings to include now, with a ``reason`` column (new, raised, repeated),
+    and how many due ones were suppressed by a silence or an acknowledgement."""
+    if open_.empty:
+        return open_.assign(reason=pd.Series(dtype=object)), 0
+    rank = open_["level"].map(LEVEL_RANK).to_numpy()
+    sent_rank = open_["last_notified_level"].map(LEVEL_RANK).fillna(0).to_numpy()
+    never = open_["last_notified_at"].isna().to_numpy()
+    last = pd.to_datetime(open_["last_notified_at"]).to_numpy().astype("datetime64[D]")
+    today = np.datetime64(now.date(), "D")
+    waited = calendar.working_days_between(np.where(never, today, last), today)
+    reason = np.select(
+        [never, rank > sent_rank, waited >= repeat_every], ["new", "raised", "repeated"], ""
+    )
+    due = reason != ""
+    muted = _silenced(open_, silences) | (_acknowledged(open_, acks, rank) & (reason != "raised"))
+    chosen = open_[due & ~muted].assign(reason=reason[due & ~muted])
+    return chosen.reset_index(drop=True), int((due & muted).sum())
+
+
+def run_alert(
+    settings: Settings,
+    now: dt.datetime,
+    *,
+    input_path: str | None = None,
+    dry_run: bool = False,
+    transport: object | None = None,
+) -> AlertRun:
+    """One alert run at ``now`` (naive Asia/Shanghai); ``dry_run`` changes nothing."""
+    result = AlertRun(dry_run=dry_run)
+    evaluated = evaluate_loaded(settings, load_cases(settings, input_path), now)
+    calendar = build_calendar(settings, now.year - 1, now.year)
+    engine = engine_for(settings)
+    upgrade(engine)
+    run_id = None
+    if not dry_run:
+        with engine.begin() as conn:
+            run_id = start_run(conn, "alert", now, dt.datetime.now())
+    conn = engine.connect()
+    trans = conn.begin()
+    try:
+        ledger = update_ledger(conn, evaluated.evaluation.table, now, run_id)
+        result.counts["resolved"] = len(ledger.resolved)
+        chosen, result.counts["suppressed"] = choose(
+            ledger.open,
+            acks_in_force(conn),
+            active_silences(conn, now),
+            now,
+            calendar,
+            settings.alerts.repeat_every,
+        )
+        for reason in ("new", "raised", "repeated"):
+            result.counts[reason] = int((chosen["reason"] == reason).sum())
+        routed = _queue_groups(conn, chosen, settings, now, run_id, result)
+        result.counts["unrouted"] = len(chosen) - len(routed)
+        marked = chosen.iloc[sorted(routed)]
+        mark_notified(conn, marked["id"].tolist(), marked["level"].tolist(), now)
+        (trans.rollback if dry_run else trans.commit)()
+    except BaseException:
+        trans.rollback()
+        if run_id is not None:
+            with engine.begin() as c:
+                finish_run(c, run_id, "failed", result.counts, "see log", dt.datetime.now())
+        raise
+    finally:
+        conn.close()
+    if not dry_run:
+        sent = deliver(engine, transport or transport_for(settings), settings, now, calendar)
+        _count(result, sent)
+        with engine.begin() as c:
+            finish_run(c, run_id, "ok", result.counts, None, dt.datetime.now())
+    engine.dispose()
+    return result
+
+
+def _queue_groups(
+    conn: object,
+    chosen: pd.DataFrame,
+    settings: Settings,
+    now: dt.datetime,
+    run_id: int | None,
+    result: AlertRun,
+) -> set[int]:
+    """Route the chosen warnings, render one message per recipient list and queue it;
+    returns the positions in ``chosen`` that reached at least one recipient."""
+    routed: set[int] = set()
+    if chosen.empty:
+        return routed
+    order = _urgency_order(chosen)
+    ordered = chosen.iloc[order].reset_index(drop=True)
+    for delivery in route(ordered, settings.alerts):
+        routed.update(int(order[p]) for p in delivery.rows)
+        part = ordered.iloc[list(delivery.rows)]
+        group = AlertGroup(
+            recipients=delivery.recipients,
+            items=[_item(r) for r in part.itertuples(index=False)],
+            departments=tuple(dict.fromkeys(part["department"].astype(str))),
+            generated_at=now,
+            max_items=settings.alerts.max_cases_per_email,
+            escalation=delivery.escalation,
+        )
+        mail = render_alert(group, settings.alerts.language)
+        lines = [f"{r.case_id}|{r.obligation}|{r.level}" for r in part.itertuples(index=False)]
+        kind = "escalation" if delivery.escalation else "alert"
+        key = message_key(kind, delivery.recipients, now.date(), lines)
+        if queue(
+            conn,
+            key=key,
+            kind="alert",
+            run_id=run_id,
+            recipients=delivery.recipients,  # type: ignore[arg-type]
+            subject=mail.subject,
+            text=mail.text,
+            html=mail.html,
+            case_count=len(part),
+            now=now,
+        ):
+            result.counts["queued"] += 1
+            result.messages.append((delivery.recipients, mail.subject, len(part)))
+    return routed
+
+
+def _urgency_order(chosen: pd.DataFrame) -> np.ndarray:
+    """Positions of ``chosen``: escalated first, most days late, earliest deadline."""
+    return np.lexsort(
+        (
+            pd.to_datetime(chosen["deadline"]).to_numpy().astype("datetime64[D]").astype(np.int64),
+            -chosen["late_workdays"].to_numpy(dtype=np.int64),
+            -chosen["level"].map(LEVEL_RANK).to_numpy(),
+        )
+    )
+
+
+def _item(r: object) -> AlertItem:
+    remaining = getattr(r, "remaining_workdays", None)
+    return AlertItem(
+        case_id=str(r.case_id),
+        department=str(r.department),  # type: ignore[attr-defined]
+        item_name="" if pd.isna(r.item_name) else str(r.item_name),  # type: ignore[attr-defined]
+        obligation=str(r.obligation),
+        level=str(r.level),  # type: ignore[attr-defined]
+        deadline=pd.Timestamp(r.deadline).date(),  # type: ignore[attr-defined]
+        late_workdays=int(r.late_workdays),  # type: ignore[attr-defined]
+        remaining_workdays=None if remaining is None or pd.isna(remaining) else int(remaining),
+        first_seen=pd.Timestamp(r.first_seen_at).to_pydatetime(),  # type: ignore[attr-defined]
+    )
+
+
+def _silenced(open_: pd.DataFrame, silences: pd.DataFrame) -> np.ndarray:
+    out = np.zeros(len(open_), bool)
+    for s in silences.itertuples(index=False):  # a handful of silences, not cases
+        hit = (open_["department"].astype(object) == s.department).to_numpy()
+        if s.item_code is not None and not pd.isna(s.item_code):
+            hit &= (open_["item_code"].astype(object) == s.item_code).to_numpy()
+        out |= hit
+    return out
+
+
+def _acknowledged(open_: pd.DataFrame, acks: pd.DataFrame, rank: np.ndarray) -> np.ndarray:
+    """Acknowledged at the current level or higher (a rise is sent again)."""
+    if acks.empty:
+        return np.zeros(len(open_), bool)
+    acked = acks.assign(ack_rank=acks["level"].map(LEVEL_RANK).fillna(0))
+    both = acked[acked["obligation"].isna()].groupby("case_id")["ack_rank"].max()
+    one = acked[acked["obligation"].notna()].set_index(["case_id", "obligation"])["ack_rank"]
+    keys = pd.MultiIndex.from_arrays(
+        [open_["case_id"].astype(str), open_["obligation"].astype(str)]
+    )
+    best = np.fmax(
+        open_["case_id"].astype(str).map(both).to_numpy(dtype=float),
+        one.reindex(keys).to_numpy(dtype=float),
+    )
+    return ~np.isnan(best) & (best >= rank)
+
+
+def _count(result: AlertRun, done: Delivered) -> None:
+    for name in ("sent", "failed", "dead", "held"):
+        result.counts[name] = getattr(done, name)

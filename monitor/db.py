@@ -1,0 +1,194 @@
+"""The monitor's own database: the engine, and the schema brought up to date by Alembic.
+
+:func:`engine_for` makes the engine from ``[database] url``; :func:`upgrade` applies the
+migrations in ``monitor/migrations`` up to the newest (head). It is idempotent and cheap when
+the schema is already current, so every job calls it at start. No ``alembic.ini`` is needed:
+the Alembic configuration is built here. A database that cannot be reached or used becomes a
+:class:`~monitor.errors.ConfigError` naming the URL with its password hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
+from alembic.util import CommandError
+
+from monitor.config import Settings
+from monitor.errors import ConfigError
+
+__all__ = ["MIGRATIONS", "current_revision", "engine_for", "head_revision", "upgrade"]
+
+#: The Alembic script folder, shipped inside the package.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def engine_for(settings: Settings) -> sa.Engine:
+    """An engine for ``[database] url`` (password from ``password_env``).
+
+    SQLite: the file's folder is created, and each connection has foreign keys on and the
+    WAL journal (readers do not block the writer: the daemon and a CLI command can share the
+    file). Servers: connections are checked before use (``pool_pre_ping``), so a restarted
+    server does not fail the next job.
+    """
+    url = sa.make_url(settings.database_url())
+    hidden = url.render_as_string(hide_password=True)
+    kwargs: dict[str, Any] = {}
+    sqlite = url.get_backend_name() == "sqlite"
+    if sqlite:
+        _make_folder(url, hidden)
+    else:
+        kwargs["pool_pre_ping"] = True
+        if url.get_driver_name() == "psycopg2":
+            # Bulk UPDATEs (the ledger's) in pages instead of one round trip per row.
+            kwargs["executemany_mode"] = "values_plus_batch"
+    try:
+        engine = sa.create_engine(url, **kwargs)
+    except ImportError as exc:
+        extra = {"postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}.get(
+            url.get_backend_name()
+        )
+        how = f"pip install 'banjian-monitor[{extra}]'" if extra else "install it"
+        raise ConfigError(
+            hidden, [f"needs the database driver {exc.name!r}, which is not installed ({how})"]
+        ) from exc
+    except sa.exc.ArgumentError as exc:
+        raise ConfigError(
+            hidden, [f"names a database kind or driver SQLAlchemy does not know: {exc}"]
+        ) from exc
+    if sqlite:
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def upgrade(engine: sa.Engine) -> None:
+    """Bring the schema to the newest revision; nothing to do when it is there already.
+
+    Runs in one transaction (on PostgreSQL and SQLite a failed migration leaves nothing
+    behind; MySQL / MariaDB commit each DDL statement). A database migrated by a newer
+    version of the monitor (a revision this one does not know) is refused, not touched.
+    """
+    config = _config()
+    script = ScriptDirectory.from_config(config)
+    head = script.get_current_head()
+    current: str | None = None
+    with _connect(engine) as conn:
+        try:
+            with conn.begin():
+                current = MigrationContext.configure(conn).get_current_revision()
+                if current == head:
+                    return
+                if current is not None and not _known(script, current):
+                    raise ConfigError(
+                        _shown(engine),
+                        [
+                            f"the database is at schema revision {current!r}, which this "
+                            "version of the monitor does not know (a newer version migrated "
+                            "it); upgrade the monitor"
+                        ],
+                    )
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+        except sa.exc.DBAPIError as exc:
+            raise ConfigError(
+                _shown(engine),
+                [
+                    f"the schema cannot be brought from revision {current or 'none'} to "
+                    f"{head}: {_reason(exc, engine)}"
+                ],
+            ) from exc
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    """The schema revision the database is at; None before the first :func:`upgrade`."""
+    with _connect(engine) as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest schema revision this version of the monitor knows."""
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None, f"no migrations under {MIGRATIONS}"
+    return head
+
+
+def _config() -> Config:
+    """Alembic's configuration, built in code (no alembic.ini)."""
+    config = Config()
+    # ConfigParser interpolates "%": a folder name containing one must be escaped.
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    config.set_main_option("path_separator", "os")
+    return config
+
+
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    """Whether ``revision`` is one of this version's migrations."""
+    try:
+        return script.get_revision(revision) is not None
+    except (RevisionError, CommandError):
+        return False
+
+
+@contextmanager
+def _connect(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection, or a :class:`ConfigError` saying why there is none."""
+    dbapi_error: type[Exception] = getattr(engine.dialect.loaded_dbapi, "Error", sa.exc.DBAPIError)
+    try:
+        conn = engine.connect()
+    except (sa.exc.DBAPIError, dbapi_error) as exc:
+        hint = (
+            "check [database] url and that the file is an SQLite database the monitor may write"
+            if engine.dialect.name == "sqlite"
+            else "check [database] url, that the server is running, and the user name and password"
+        )
+        raise ConfigError(
+            _shown(engine), [f"cannot connect to the database: {_reason(exc, engine)}; {hint}"]
+        ) from exc
+    with conn:
+        yield conn
+
+
+def _shown(engine: sa.Engine) -> str:
+    """The engine's URL with the password as ``***``."""
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _reason(exc: BaseException, engine: sa.Engine) -> str:
+    """The driver's own message, first line only, without the password."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    text = lines[0] if lines else type(orig).__name__
+    password = engine.url.password
+    if password:
+        text = text.replace(str(password), "***")
+    return text.rstrip(".")
+
+
+def _make_folder(url: sa.URL, hidden: str) -> None:
+    """Create the folder of an SQLite file (not for in-memory or ``file:`` URI databases)."""
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    folder = Path(database).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(hidden, [f"cannot create the folder {folder}: {exc.strerror}"]) from exc
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """On each new SQLite connection: enforce foreign keys, use the WAL journal."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+    finally:
+        cursor.close()

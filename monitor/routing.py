@@ -1,0 +1,70 @@
+"""Routing: which recipients each warning goes to (Alertmanager's routes, one syntax).
+
+``[[alerts.routes]]`` are tried in order; a route matches a warning when its ``department``
+and ``item`` (each an exact name or a glob pattern such as ``县*局``; a missing one matches
+anything) both match. The first match wins unless it says ``continue = true``, in which
+case later routes are tried too and every match adds its recipients. A warning no route
+claims goes to ``default_recipients``. Escalated warnings (督办) also go to
+``escalation_recipients``, in a separate supervisors' message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+import numpy as np
+import pandas as pd
+
+from monitor.config import AlertsSettings, Route
+
+__all__ = ["Delivery", "route"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One recipient list and the warnings (row positions of the routed frame) it receives."""
+
+    recipients: tuple[str, ...]
+    rows: tuple[int, ...]
+    escalation: bool = False
+
+
+def route(warnings: pd.DataFrame, alerts: AlertsSettings) -> list[Delivery]:
+    """Group ``warnings`` (with ``department``, ``item_code``, ``level``) by recipient list.
+
+    One delivery per distinct recipient list: a list that several departments share gets
+    one message listing all their warnings, never one message per case.
+    """
+    targets: dict[tuple[str, ...], list[int]] = {}
+    dept = warnings["department"].astype(object).to_numpy()
+    item = warnings["item_code"].astype(object).fillna("").to_numpy()
+    # Routing depends only on (department, item): decide once per distinct pair.
+    pairs = pd.DataFrame({"d": dept, "i": item}).groupby(["d", "i"], sort=False).indices
+    for (d, i), positions in pairs.items():
+        recipients = _recipients(d, i, alerts)
+        targets.setdefault(recipients, []).extend(int(p) for p in positions)
+    out = [Delivery(r, tuple(sorted(rows))) for r, rows in targets.items() if r]
+    escalated = np.flatnonzero((warnings["level"].astype(object) == "escalated").to_numpy())
+    supervisors = tuple(sorted(set(alerts.escalation_recipients)))
+    if supervisors and len(escalated):
+        out.append(Delivery(supervisors, tuple(int(p) for p in escalated), escalation=True))
+    return sorted(out, key=lambda x: (x.escalation, x.recipients))
+
+
+def _recipients(department: str, item: str, alerts: AlertsSettings) -> tuple[str, ...]:
+    found: list[str] = []
+    for r in alerts.routes:
+        if _matches(r, department, item):
+            found.extend(r.recipients)
+            if not r.continue_:
+                break
+    if not found:
+        found = list(alerts.default_recipients)
+    return tuple(sorted(set(found)))
+
+
+def _matches(r: Route, department: str, item: str) -> bool:
+    return (r.department is None or fnmatchcase(department, r.department)) and (
+        r.item is None or fnmatchcase(item, r.item)
+    )

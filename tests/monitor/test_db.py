@@ -1,0 +1,138 @@
+"""The monitor's database: engine, migrations and connection errors, on every backend."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from monitor.config import Settings
+from monitor.db import current_revision, engine_for, head_revision, upgrade
+from monitor.errors import ConfigError
+from monitor.models import metadata, runs
+
+MONITOR_TABLES = {"runs", "warnings", "warning_events", "notifications", "acks", "silences"}
+
+
+def test_upgrade_creates_the_tables_and_is_idempotent(engine: sa.Engine) -> None:
+    assert current_revision(engine) is None
+    assert not MONITOR_TABLES & set(sa.inspect(engine).get_table_names())
+
+    upgrade(engine)
+    assert MONITOR_TABLES | {"alembic_version"} <= set(sa.inspect(engine).get_table_names())
+    assert current_revision(engine) == head_revision()
+
+    upgrade(engine)  # again: nothing to do, nothing breaks
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM alembic_version")).scalar() == 1
+
+
+def test_head_revision_is_the_initial_one() -> None:
+    assert head_revision() == "0001"
+
+
+def test_migrated_schema_matches_the_models(migrated_engine: sa.Engine) -> None:
+    inspector = sa.inspect(migrated_engine)
+    for table in metadata.sorted_tables:
+        columns = [c["name"] for c in inspector.get_columns(table.name)]
+        assert columns == [c.name for c in table.columns], table.name
+        nullable = {c["name"]: c["nullable"] for c in inspector.get_columns(table.name)}
+        assert nullable == {c.name: c.nullable for c in table.columns}, table.name
+        indexes = {i["name"] for i in inspector.get_indexes(table.name) if not i.get("unique")}
+        assert {i.name for i in table.indexes} <= indexes, table.name
+    uniques = {u["name"] for u in inspector.get_unique_constraints("warnings")}
+    assert "uq_warnings_case_obligation" in uniques
+    # Alembic's own comparison (types included) finds nothing to migrate.
+    with migrated_engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []
+
+
+def test_times_keep_their_microseconds(migrated_engine: sa.Engine) -> None:
+    at = dt.datetime(2024, 3, 20, 10, 15, 30, 123456)
+    with migrated_engine.begin() as conn:
+        conn.execute(runs.insert().values(job="alert", started_at=at, at=at, status="ok"))
+    with migrated_engine.connect() as conn:
+        assert conn.execute(sa.select(runs.c.at)).scalar_one() == at
+
+
+def test_unknown_revision_is_refused(migrated_engine: sa.Engine) -> None:
+    with migrated_engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = 'ffff9999'"))
+    with pytest.raises(ConfigError, match="revision 'ffff9999', which this version"):
+        upgrade(migrated_engine)
+
+
+def test_sqlite_folder_foreign_keys_and_wal(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "folder" / "monitor.db"
+    engine = engine_for(Settings(database={"url": f"sqlite:///{path}"}))
+    try:
+        upgrade(engine)
+        assert path.is_file()
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            with pytest.raises(sa.exc.IntegrityError):  # foreign keys are enforced
+                conn.exec_driver_sql(
+                    "INSERT INTO warning_events (warning_id, at, to_level) "
+                    "VALUES (12345, '2024-03-20 10:00:00', 'warning')"
+                )
+    finally:
+        engine.dispose()
+
+
+def test_relative_sqlite_path_is_under_the_config_folder(tmp_path: Path) -> None:
+    settings = Settings(database={"url": "sqlite:///var/monitor.db"}, base_dir=tmp_path)
+    engine = engine_for(settings)
+    try:
+        upgrade(engine)
+        assert (tmp_path / "var" / "monitor.db").is_file()
+    finally:
+        engine.dispose()
+
+
+def test_unreachable_server_is_a_config_error_without_the_password() -> None:
+    settings = Settings(database={"url": "postgresql+psycopg2://postgres:s3cret@127.0.0.1:1/x"})
+    engine = engine_for(settings)
+    for call in (upgrade, current_revision):
+        with pytest.raises(ConfigError) as err:
+            call(engine)
+        message = str(err.value)
+        assert message.startswith("postgresql+psycopg2://postgres:***@127.0.0.1:1/x: ")
+        assert "cannot connect to the database" in message
+        assert "s3cret" not in message
+
+
+def test_password_from_the_environment_is_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MONITOR_TEST_DB_PASSWORD", "s3cret")
+    settings = Settings(
+        database={
+            "url": "postgresql+psycopg2://postgres@127.0.0.1:1/x",
+            "password_env": "MONITOR_TEST_DB_PASSWORD",
+        }
+    )
+    with pytest.raises(ConfigError) as err:
+        upgrade(engine_for(settings))
+    assert "s3cret" not in str(err.value)
+    assert "postgres:***@127.0.0.1:1/x" in str(err.value)
+
+
+def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "not-a.db"
+    path.write_bytes(b"this is no SQLite file, just text " * 100)
+    engine = engine_for(Settings(database={"url": f"sqlite:///{path}"}))
+    with pytest.raises(ConfigError, match="cannot connect to the database: file is not a database"):
+        upgrade(engine)
+
+
+def test_missing_or_unknown_driver_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"needs the database driver 'cx_Oracle', which is not"):
+        engine_for(Settings(database={"url": "oracle+cx_oracle://u:pw@h/x"}))
+    with pytest.raises(ConfigError, match=r"^mssql\+nosuchdriver://u:\*\*\*@h/x: names a data"):
+        engine_for(Settings(database={"url": "mssql+nosuchdriver://u:pw@h/x"}))
