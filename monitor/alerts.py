@@ -226,7 +226,8 @@ def _silenced(open_: pd.DataFrame, silences: pd.DataFrame) -> np.ndarray:
     for s in silences.itertuples(index=False):  # a handful of silences, not cases
         hit = (open_["department"].astype(object) == s.department).to_numpy()
         if s.item_code is not None and not pd.isna(s.item_code):
-            hit &= (open_["item_code"].astype(object) == s.item_code).to_numpy()
+            # Not ``&=``: pandas (copy-on-write) hands out read-only arrays.
+            hit = hit & (open_["item_code"].astype(object) == s.item_code).to_numpy()
         out |= hit
     return out
 

@@ -9,7 +9,15 @@ import json
 import click
 import pandas as pd
 
-from monitor.cli import State, cli, common_options, input_option, parse_at
+from monitor.cli import (
+    State,
+    _config_option,
+    _debug_option,
+    cli,
+    common_options,
+    input_option,
+    parse_at,
+)
 
 __all__ = ["alert_cmd", "db_group", "outbox_group", "status_cmd"]
 
@@ -144,17 +152,18 @@ def warnings_cmd(state: State, include_resolved: bool, fmt: str) -> None:
         click.echo(table.to_csv(index=False), nl=False)
         return
     if fmt == "json":
-        click.echo(
-            json.dumps(_with_history(table, history), ensure_ascii=False, indent=1, default=str)
-        )
+        records = _with_history(table, history, acks)
+        click.echo(json.dumps(records, ensure_ascii=False, indent=1, default=str))
         return
     click.echo(_warnings_text(table, acks, silences))
 
 
 @cli.group("outbox", invoke_without_command=True)
 @click.option("--all", "show_all", is_flag=True, help="Include sent messages.")
+@_config_option
+@_debug_option
 @click.pass_context
-def outbox_group(ctx: click.Context, show_all: bool) -> None:
+def outbox_group(ctx: click.Context, show_all: bool, config: str | None, debug: bool) -> None:
     """Messages waiting to be sent and dead letters.
 
     \b
@@ -163,6 +172,9 @@ def outbox_group(ctx: click.Context, show_all: bool) -> None:
       monitor outbox retry            # re-queue every dead message
       monitor outbox retry --id 12
     """
+    state = ctx.ensure_object(State)  # `monitor outbox --config PATH`, like every command
+    state.config = config or state.config
+    state.debug = debug or state.debug
     if ctx.invoked_subcommand is None:
         ctx.invoke(outbox_list, show_all=show_all)
 
@@ -263,8 +275,14 @@ def db_upgrade(state: State) -> None:
     click.echo(f"database at revision {current_revision(engine)}")
 
 
-def _with_history(table: pd.DataFrame, history: pd.DataFrame | None) -> list[dict]:
+def _with_history(
+    table: pd.DataFrame, history: pd.DataFrame | None, acks: pd.DataFrame
+) -> list[dict]:
+    """The warnings as records, each with its ``history`` and the ``ack`` in force (or None)."""
     records = table.to_dict(orient="records")
+    in_force = {(a["case_id"], a["obligation"]): a for a in acks.to_dict(orient="records")}
+    for rec in records:
+        rec["ack"] = in_force.get((rec["case_id"], rec["obligation"]))
     if history is None:
         return records
     by_id = {

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, case, insert, select, update
 
 from monitor.config import Settings
 from monitor.mail.message import build_message
@@ -159,11 +159,17 @@ def deliver(
 
 
 def retry(conn: Connection, now: dt.datetime, ids: Sequence[int] | None = None) -> int:
-    """Put dead messages (all, or those ``ids``) back in the queue; returns how many."""
-    stmt = update(notifications).where(notifications.c.status == "dead")
+    """Put dead messages (all, or those ``ids``) back in the queue; returns how many.
+
+    They are due at once: from ``now``, or from when they were made if that is earlier, so
+    the next run sends them even when it replays an earlier time with ``--at``.
+    """
+    c = notifications.c
+    stmt = update(notifications).where(c.status == "dead")
     if ids is not None:
-        stmt = stmt.where(notifications.c.id.in_(list(ids)))
-    result = conn.execute(stmt.values(status="queued", attempts=0, next_attempt_at=now))
+        stmt = stmt.where(c.id.in_(list(ids)))
+    due = case((c.created_at < now, c.created_at), else_=now)
+    result = conn.execute(stmt.values(status="queued", attempts=0, next_attempt_at=due))
     return int(result.rowcount or 0)
 
 
