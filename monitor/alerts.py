@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Connection, select
 
 from monitor.config import Settings
 from monitor.db import engine_for, upgrade
@@ -29,8 +30,9 @@ from monitor.ledger import (
 )
 from monitor.loading import load_cases
 from monitor.mail.render import AlertGroup, AlertItem, render_alert
+from monitor.mail.resolved import ResolvedItem, render_resolved
 from monitor.mail.transport import transport_for
-from monitor.models import LEVEL_RANK
+from monitor.models import LEVEL_RANK, notifications, warnings
 from monitor.outbox import Delivered, deliver, message_key, queue
 from monitor.routing import route
 from monitor.workdays import build_calendar
@@ -43,6 +45,7 @@ COUNTS = (
     "raised",
     "repeated",
     "suppressed",
+    "deferred",
     "unrouted",
     "resolved",
     "queued",
@@ -127,7 +130,8 @@ def run_alert(
         for reason in ("new", "raised", "repeated"):
             result.counts[reason] = int((chosen["reason"] == reason).sum())
         routed = _queue_groups(conn, chosen, settings, now, run_id, result)
-        result.counts["unrouted"] = len(chosen) - len(routed)
+        if settings.alerts.resolved_notices:
+            _queue_resolved(conn, ledger.resolved, settings, now, run_id, result)
         marked = chosen.iloc[sorted(routed)]
         mark_notified(conn, marked["id"].tolist(), marked["level"].tolist(), now)
         (trans.rollback if dry_run else trans.commit)()
@@ -163,9 +167,19 @@ def _queue_groups(
         return routed
     order = _urgency_order(chosen)
     ordered = chosen.iloc[order].reset_index(drop=True)
+    waiting = _waiting_recipients(conn)
+    addressed: set[int] = set()
     for delivery in route(ordered, settings.alerts):
-        routed.update(int(order[p]) for p in delivery.rows)
-        part = ordered.iloc[list(delivery.rows)]
+        rows = list(delivery.rows)
+        addressed.update(int(order[p]) for p in rows)
+        if ",".join(delivery.recipients) in waiting:
+            # A message to these recipients still waits (held outside the send window, or
+            # retrying): it already carries these cases; repeat them once it has gone.
+            rows = [p for p in rows if ordered["reason"].iat[p] != "repeated"]
+            if not rows:
+                continue
+        routed.update(int(order[p]) for p in rows)
+        part = ordered.iloc[rows]
         group = AlertGroup(
             recipients=delivery.recipients,
             items=[_item(r) for r in part.itertuples(index=False)],
@@ -192,7 +206,66 @@ def _queue_groups(
         ):
             result.counts["queued"] += 1
             result.messages.append((delivery.recipients, mail.subject, len(part)))
+    result.counts["unrouted"] = len(chosen) - len(addressed)
+    result.counts["deferred"] = len(addressed - routed)
     return routed
+
+
+def _waiting_recipients(conn: Connection) -> set[str]:
+    """Recipient lists (as stored) that have an alert message queued but not yet sent."""
+    c = notifications.c
+    rows = conn.execute(select(c.recipients).where(c.status == "queued", c.kind == "alert"))
+    return {r[0] for r in rows}
+
+
+def _queue_resolved(
+    conn: Connection,
+    ids: list[int],
+    settings: Settings,
+    now: dt.datetime,
+    run_id: int | None,
+    result: AlertRun,
+) -> None:
+    """One resolved notice per recipient list, for warnings that had been sent."""
+    if not ids:
+        return
+    w = warnings.c
+    rows = (
+        conn.execute(
+            select(
+                w.case_id, w.obligation, w.department, w.item_code, w.item_name, w.resolution
+            ).where(w.id.in_(ids), w.last_notified_at.is_not(None))
+        )
+        .mappings()
+        .all()
+    )
+    ended = pd.DataFrame([dict(r) for r in rows])
+    if ended.empty:
+        return
+    ended["level"] = "resolved"  # no supervisors' copy
+    for delivery in route(ended, settings.alerts):
+        part = ended.iloc[list(delivery.rows)]
+        items = [
+            ResolvedItem(r.case_id, r.department, r.item_name or "", r.obligation, r.resolution)
+            for r in part.itertuples(index=False)
+        ]
+        mail = render_resolved(items, now, settings.alerts.language)
+        lines = [f"{i.case_id}|{i.obligation}|{i.resolution}" for i in items]
+        key = message_key("resolved", delivery.recipients, now.date(), lines)
+        if queue(
+            conn,
+            key=key,
+            kind="resolved",
+            run_id=run_id,
+            recipients=delivery.recipients,
+            subject=mail.subject,
+            text=mail.text,
+            html=mail.html,
+            case_count=len(part),
+            now=now,
+        ):
+            result.counts["queued"] += 1
+            result.messages.append((delivery.recipients, mail.subject, len(part)))
 
 
 def _urgency_order(chosen: pd.DataFrame) -> np.ndarray:

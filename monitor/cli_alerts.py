@@ -45,7 +45,8 @@ def alert_cmd(state: State, input_path: str | None, at: str | None, dry_run: boo
     """Evaluate, update the warning ledger, queue and send alert mail.
 
     One email per recipient list, listing its cases most urgent first. Prints the counts:
-    new, raised, repeated, suppressed, unrouted, resolved, queued, sent, failed, dead, held
+    new, raised, repeated, suppressed, deferred (a repeat waiting for a held message),
+    unrouted (no recipient), resolved, queued, sent, failed, dead, held
     (outside the send window). --at stands for "now" in everything the run does.
 
     \b
@@ -103,9 +104,22 @@ def ack_cmd(
 )
 @click.option("--reason", required=True, help="Why (kept in the ledger).")
 @click.option("--by", "by", default=None, help="Who mutes.")
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    metavar="ISO-DATETIME",
+    help="When the silence is set (default now).",
+)
 @common_options
 def silence_cmd(
-    state: State, department: str, item_code: str | None, until: str, reason: str, by: str | None
+    state: State,
+    department: str,
+    item_code: str | None,
+    until: str,
+    reason: str,
+    by: str | None,
+    at: str | None,
 ) -> None:
     """Mute alerts for a department (or one of its items) until a date.
 
@@ -117,7 +131,7 @@ def silence_cmd(
 
     end = parse_at(until)
     with _engine(state).begin() as conn:
-        sid = add_silence(conn, department, item_code, end, reason, by, parse_at(None))
+        sid = add_silence(conn, department, item_code, end, reason, by, parse_at(at))
     click.echo(
         f"silenced {department}{' / ' + item_code if item_code else ''} until {end} as #{sid}"
     )

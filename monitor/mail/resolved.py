@@ -9,45 +9,45 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from monitor.mail.render import RenderedMail, _environment, _inliner, _local, _one_line
 from monitor.mail.mask import mask
+from monitor.mail.render import RenderedMail, _environment, _inliner, _local, _one_line
 
 __all__ = ["ResolvedItem", "render_resolved"]
 
 _WORDS = {
     "zh": {
-        "prefix": "【办件预警解除】", "sep": ":", "count": "已解除 {n} 件", "departments": "{n}个部门",
-        "intro": "以下办件的预警已解除。", "at": "统计时间：{at}",
+        "prefix": "【办件预警解除】",
+        "sep": ":",
+        "count": "已解除 {n} 件",
+        "departments": "{n}个部门",
+        "intro": "以下办件的预警已解除。",
+        "at": "统计时间：{at}",
         "columns": ("办件编号", "部门", "事项", "环节", "结果"),
         "obligation": {"acceptance": "受理", "completion": "办结"},
-        "resolution": {"closed_on_time": "按时办结", "closed_late": "超期后办结",
-                       "cleared": "已恢复正常", "disappeared": "已不在数据中"},
+        "resolution": {
+            "closed_on_time": "按时办结",
+            "closed_late": "超期后办结",
+            "cleared": "已恢复正常",
+            "disappeared": "已不在数据中",
+        },
     },
     "en": {
-        "prefix": "[Case alert resolved] ", "sep": ": ", "count": "{n} resolved",
-        "departments": "{n} departments", "intro": "These cases are no longer on alert.",
+        "prefix": "[Case alert resolved] ",
+        "sep": ": ",
+        "count": "{n} resolved",
+        "departments": "{n} departments",
+        "intro": "These cases are no longer on alert.",
         "at": "As of {at} (Asia/Shanghai)",
         "columns": ("Case", "Department", "Item", "Step", "Outcome"),
         "obligation": {"acceptance": "acceptance", "completion": "completion"},
-        "resolution": {"closed_on_time": "closed on time", "closed_late": "closed late",
-                       "cleared": "back to normal", "disappeared": "no longer in the data"},
+        "resolution": {
+            "closed_on_time": "closed on time",
+            "closed_late": "closed late",
+            "cleared": "back to normal",
+            "disappeared": "no longer in the data",
+        },
     },
 }
-
-_HTML = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{{ subject }}</title>
-<style>body{font-family:"Microsoft YaHei",Arial,sans-serif;font-size:14px}
-table{border-collapse:collapse}th,td{border:1px solid #d0d7de;padding:4px 10px;text-align:left}
-th{background-color:#f3f4f6}</style></head><body>
-<p>{{ w.intro }}</p><p>{{ at }}</p><table><tr>{% for c in w.columns %}<th>{{ c }}</th>{% endfor %}</tr>
-{% for i in items %}<tr><td>{{ i.case_id|mask }}</td><td>{{ i.department|mask }}</td>
-<td>{{ i.item_name|mask }}</td><td>{{ w.obligation[i.obligation] }}</td>
-<td>{{ w.resolution.get(i.resolution, i.resolution) }}</td></tr>{% endfor %}</table></body></html>"""
-
-_TEXT = """{{ w.intro }}
-{{ at }}
-
-{% for i in items %}{{ i.case_id|mask|line }}  {{ i.department|mask|line }}  {{ i.item_name|mask|line }}  {{ w.obligation[i.obligation] }}  {{ w.resolution.get(i.resolution, i.resolution) }}
-{% endfor %}"""  # noqa: E501
 
 
 @dataclass(frozen=True)
@@ -61,17 +61,25 @@ class ResolvedItem:
     resolution: str
 
 
-def render_resolved(items: list[ResolvedItem], generated_at: datetime,
-                    language: str) -> RenderedMail:
+def render_resolved(
+    items: list[ResolvedItem], generated_at: datetime, language: str
+) -> RenderedMail:
     """Subject, plain text and HTML of a resolved notice."""
     w = _WORDS[language]
     departments = list(dict.fromkeys(i.department for i in items))
-    who = _one_line(mask(departments[0])) if len(departments) == 1 else \
-        w["departments"].format(n=len(departments))
+    who = (
+        _one_line(mask(departments[0]))
+        if len(departments) == 1
+        else w["departments"].format(n=len(departments))
+    )
     subject = f"{w['prefix']}{who}{w['sep']}{w['count'].format(n=len(items))}"
-    context = {"subject": subject, "w": w, "items": items,
-               "at": w["at"].format(at=_local(generated_at).strftime("%Y-%m-%d %H:%M"))}
+    context = {
+        "subject": subject,
+        "w": w,
+        "items": items,
+        "at": w["at"].format(at=_local(generated_at).strftime("%Y-%m-%d %H:%M")),
+    }
     env = _environment()
-    html = _inliner().inline(env.from_string(_HTML).render(context))
-    text = env.overlay(autoescape=False).from_string(_TEXT).render(context)  # plain text
+    html = _inliner().inline(env.get_template("resolved.html.j2").render(context))
+    text = env.get_template("resolved.txt.j2").render(context)
     return RenderedMail(subject=subject, text=text, html=html)

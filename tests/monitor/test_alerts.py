@@ -847,8 +847,8 @@ def test_dry_run_changes_nothing(
         f"would send: {SUBJECT_GAJ}  → {GAJ_TO} (1 cases)",
         f"would send: {SUBJECT_SCJG}  → {SCJG_TO} (2 cases)",
         f"would send: {SUBJECT_BOSS}  → {BOSS} (1 cases)",
-        "dry run, nothing changed: new 3, raised 0, repeated 0, suppressed 0, unrouted 0, "
-        "resolved 0, queued 3, sent 0, failed 0, dead 0, held 0",
+        "dry run, nothing changed: new 3, raised 0, repeated 0, suppressed 0, deferred 0, "
+        "unrouted 0, resolved 0, queued 3, sent 0, failed 0, dead 0, held 0",
     ]
     assert smtp_server.messages == []
     with engine.connect() as conn:
@@ -918,8 +918,8 @@ def test_cli_alert_ack_warnings_and_repeats(
     subject = "【办件预警】县市场监督管理局:已超期 1 件"
     assert out.splitlines() == [
         f"queued: {subject}  → {SCJG_TO} (1 cases)",
-        "new 1, raised 0, repeated 0, suppressed 0, unrouted 0, resolved 0, queued 1, sent 1, "
-        "failed 0, dead 0, held 0",
+        "new 1, raised 0, repeated 0, suppressed 0, deferred 0, unrouted 0, resolved 0, "
+        "queued 1, sent 1, failed 0, dead 0, held 0",
     ]
 
     code, out, err = monitor(
@@ -961,8 +961,8 @@ def test_cli_alert_ack_warnings_and_repeats(
     assert out.splitlines() == [
         f"queued: 【办件预警】县市场监督管理局:督办 1 件  → {SCJG_TO} (1 cases)",
         f"queued: {SUBJECT_BOSS}  → {BOSS} (1 cases)",
-        "new 0, raised 1, repeated 0, suppressed 0, unrouted 0, resolved 0, queued 2, sent 2, "
-        "failed 0, dead 0, held 0",
+        "new 0, raised 1, repeated 0, suppressed 0, deferred 0, unrouted 0, resolved 0, "
+        "queued 2, sent 2, failed 0, dead 0, held 0",
     ]
     assert subjects(smtp_server) == [
         subject,
@@ -995,8 +995,8 @@ def test_cli_silence_and_warnings(
     )
     assert out.splitlines() == [
         f"queued: 【办件预警】县市场监督管理局:即将超期 1 件  → {SCJG_TO} (1 cases)",
-        "new 1, raised 0, repeated 0, suppressed 2, unrouted 0, resolved 0, queued 1, sent 1, "
-        "failed 0, dead 0, held 0",
+        "new 1, raised 0, repeated 0, suppressed 2, deferred 0, unrouted 0, resolved 0, "
+        "queued 1, sent 1, failed 0, dead 0, held 0",
     ]
     code, out, err = monitor(capsys, "warnings", "--config", config)
     assert code == 0
@@ -1074,8 +1074,8 @@ def test_cli_status_outbox_and_db_upgrade(
     )
     assert code == 0
     assert out.splitlines()[-1] == (
-        "new 1, raised 0, repeated 0, suppressed 0, unrouted 0, resolved 0, queued 1, sent 0, "
-        "failed 1, dead 0, held 0"
+        "new 1, raised 0, repeated 0, suppressed 0, deferred 0, unrouted 0, resolved 0, "
+        "queued 1, sent 0, failed 1, dead 0, held 0"
     )
     code, out, err = monitor(capsys, "status", "--config", config)
     assert (code, err) == (0, "")
@@ -1091,3 +1091,46 @@ def test_cli_status_outbox_and_db_upgrade(
     )
     code, out, err = monitor(capsys, "db", "upgrade", "--config", config)
     assert (code, out) == (0, f"database at revision {head_revision()}\n")
+
+
+def test_a_held_message_is_not_followed_by_a_repeat_of_its_cases(
+    engine: sa.Engine, smtp_server: SmtpTestServer, tmp_path: Path
+) -> None:
+    # B003: warning on Thu 3-13 (1 left) and Fri 3-14 (due today): same level, so on Friday
+    # it is due for a repeat. Thursday's message was held (07:00, before the window): the
+    # repeat waits for it, and 县公安局 receives one message, not two.
+    cases = write_cases(tmp_path, "B003")
+    settings = make_settings(url_of(engine), smtp_server.port)
+    thu_early = dt.datetime(2025, 3, 13, 7, 0)
+    assert run_alert(settings, thu_early, input_path=cases).counts == counts(
+        new=1, queued=1, held=1
+    )
+    fri_early = dt.datetime(2025, 3, 14, 7, 0)
+    assert run_alert(settings, fri_early, input_path=cases).counts == counts(
+        repeated=1, deferred=1, held=1
+    )
+    assert run_alert(settings, FRI, input_path=cases).counts == counts(
+        repeated=1, deferred=1, sent=1
+    )
+    assert smtp_server.envelope_recipients == [[GAJ_TO]]
+    # Sent now: Monday's run repeats it (B003 is overdue by then: a rise, sent at once).
+    assert run_alert(settings, MON, input_path=cases).counts == counts(raised=1, queued=1, sent=1)
+
+
+def test_resolved_notice_goes_to_whoever_was_alerted(
+    engine: sa.Engine, smtp_server: SmtpTestServer, tmp_path: Path
+) -> None:
+    settings = make_settings(url_of(engine), smtp_server.port, resolved_notices=True)
+    assert run_alert(settings, THU, input_path=write_cases(tmp_path, "B003")).counts == counts(
+        new=1, queued=1, sent=1
+    )
+    # B003 completed on Fri 3-14 at 15:00, its deadline day: closed on time.
+    done = ROWS["B003"].replace("2025-03-07 10:00:00,,", "2025-03-07 10:00:00,2025-03-14 15:00:00,")
+    path = tmp_path / "done.csv"
+    path.write_text(f"{HEADER}\n{done.replace('办理中', '已办结')}\n", encoding="utf-8")
+    assert run_alert(settings, MON, input_path=str(path)).counts == counts(
+        resolved=1, queued=1, sent=1
+    )
+    assert subjects(smtp_server) == [SUBJECT_GAJ, "【办件预警解除】县公安局:已解除 1 件"]
+    assert smtp_server.envelope_recipients[-1] == [GAJ_TO]
+    assert "按时办结" in text_of(smtp_server.messages[-1])
