@@ -64,6 +64,9 @@ class Evaluation:
 
     table: pd.DataFrame
     problems: pd.DataFrame
+    #: Position in the ``cases`` given to :func:`evaluate` of each row of ``table`` (for
+    #: figures that need a case's other fields: channel, status, submission time).
+    case_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def estimated(self) -> bool:
@@ -86,7 +89,8 @@ def evaluate(
     ``case_id``, ``start``, ``end``: each interval suspends the days d with start < d ≤ end.
     """
     problems = [_unclosable(cases)]
-    work = _with_catalogue(_as_seen_at(cases[~_unclosable_mask(cases)], now), catalogue)
+    numbered = cases.assign(_origin=np.arange(len(cases)))
+    work = _with_catalogue(_as_seen_at(numbered[~_unclosable_mask(cases)], now), catalogue)
     work["default_acceptance_limit"] = float(settings.acceptance_limit)
     work["default_acceptance_limit_unit"] = pd.Categorical.from_codes(
         np.zeros(len(work), np.int8), categories=[WORKDAY, NATURAL]
@@ -127,7 +131,8 @@ def evaluate(
         }
     )
     problems_frame = pd.concat(problems, ignore_index=True)
-    return Evaluation(table[EVALUATION_COLUMNS], problems_frame)
+    case_rows = work["_origin"].to_numpy()[rows["row"].to_numpy()]
+    return Evaluation(table[EVALUATION_COLUMNS], problems_frame, case_rows)
 
 
 def most_urgent_first(table: pd.DataFrame) -> pd.DataFrame:
