@@ -69,8 +69,9 @@ def engine_for(settings: Settings) -> sa.Engine:
     return engine
 
 
-def upgrade(engine: sa.Engine) -> None:
-    """Bring the schema to the newest revision; nothing to do when it is there already.
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (the newest by default); nothing to do when it is
+    there already.
 
     Runs in one transaction (on PostgreSQL and SQLite a failed migration leaves nothing
     behind; MySQL / MariaDB commit each DDL statement). A database migrated by a newer
@@ -84,7 +85,8 @@ def upgrade(engine: sa.Engine) -> None:
         try:
             with conn.begin():
                 current = MigrationContext.configure(conn).get_current_revision()
-                if current == head:
+                target = head if revision == "head" else revision
+                if current == target:
                     return
                 if current is not None and not _known(script, current):
                     raise ConfigError(
@@ -96,7 +98,7 @@ def upgrade(engine: sa.Engine) -> None:
                         ],
                     )
                 config.attributes["connection"] = conn
-                command.upgrade(config, "head")
+                command.upgrade(config, revision)
         except sa.exc.DBAPIError as exc:
             raise ConfigError(
                 _shown(engine),

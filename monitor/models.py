@@ -131,6 +131,7 @@ notifications = Table(
     Column("next_attempt_at", Timestamp, nullable=False),
     Column("last_error", Text),
     Column("sent_at", Timestamp),
+    Column("attachment", Text),  # path of a file attached when sending (revision 0002)
     **_MYSQL,
 )
 Index("ix_notifications_status", notifications.c.status, notifications.c.next_attempt_at)

@@ -18,6 +18,7 @@ import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, case, insert, select, update
@@ -65,8 +66,10 @@ def queue(
     html: str,
     case_count: int,
     now: dt.datetime,
+    attachment: Path | None = None,
 ) -> bool:
-    """Store a message for sending; ``False`` when a message with this key already exists."""
+    """Store a message for sending; ``False`` when a message with this key already exists.
+    ``attachment`` is a file attached when the message is sent (it must still exist then)."""
     found = conn.execute(select(notifications.c.id).where(notifications.c.key == key)).first()
     if found:
         return False
@@ -84,6 +87,7 @@ def queue(
             status="queued",
             attempts=0,
             next_attempt_at=now,
+            attachment=str(attachment) if attachment else None,
         )
     )
     return True
@@ -106,8 +110,10 @@ def deliver(
     calendar: WorkingCalendar,
     *,
     kinds: Sequence[str] = ("alert", "resolved"),
+    window: bool = True,
 ) -> Delivered:
-    """Send every due message of ``kinds`` (inside the window), each in its own transaction."""
+    """Send every due message of ``kinds``, each in its own transaction; with ``window``
+    only inside ``[alerts.window]`` (reports are not held)."""
     done = Delivered()
     with engine.connect() as conn:
         due = (
@@ -123,19 +129,26 @@ def deliver(
             .mappings()
             .all()
         )
-    if due and not in_window(settings, now, calendar):
+    if due and window and not in_window(settings, now, calendar):
         done.held = len(due)
         return done
     for row in due:
-        msg = build_message(
-            settings.mail.from_,
-            row["recipients"].split(","),
-            row["subject"],
-            row["body_text"],
-            row["body_html"],
-            row["key"],
-            row["created_at"],
-        )
+        files = [Path(row["attachment"])] if row["attachment"] else []
+        try:
+            msg = build_message(
+                settings.mail.from_,
+                row["recipients"].split(","),
+                row["subject"],
+                row["body_text"],
+                row["body_html"],
+                row["key"],
+                row["created_at"],
+                files,
+            )
+        except OSError as exc:  # the attached file is gone: retrying cannot bring it back
+            _failed(engine, row, f"attachment {row['attachment']}: {exc}", now, settings, dead=True)
+            done.dead += 1
+            continue
         try:
             transport.send(msg)  # type: ignore[attr-defined]
         except TransientMailError as exc:

@@ -11,12 +11,14 @@ a lost answer) carries the same id and receiving systems can drop the duplicate.
 from __future__ import annotations
 
 import email.policy
+import mimetypes
 import re
 from collections.abc import Sequence
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 __all__ = ["MESSAGE_ID_DOMAIN", "build_message", "message_id"]
@@ -47,13 +49,14 @@ def build_message(
     html: str,
     key: str,
     date: datetime,
+    attachments: Sequence[Path] = (),
 ) -> EmailMessage:
     """An alert message from ``sender`` to ``recipients`` with a text and an HTML part.
 
     ``key`` is the outbox key; the Message-ID is ``<key[:32]@banjian-monitor>``. ``date`` is
     the Date header (a naive value is taken as Asia/Shanghai time). Raises ``ValueError`` for
     an address that is not a plain email address, no recipients, or a key that cannot make a
-    Message-ID.
+    Message-ID. ``attachments`` are files added as attachments (a report's workbook).
     """
     if isinstance(recipients, str):
         raise ValueError(f"expected a list of recipient addresses, found the text {recipients!r}")
@@ -69,6 +72,10 @@ def build_message(
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(text, subtype="plain", charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")
+    for path in attachments:
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        main, sub = kind.split("/", 1)
+        msg.add_attachment(path.read_bytes(), maintype=main, subtype=sub, filename=path.name)
     return msg
 
 

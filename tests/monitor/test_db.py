@@ -33,8 +33,58 @@ def test_upgrade_creates_the_tables_and_is_idempotent(engine: sa.Engine) -> None
         assert conn.execute(sa.text("SELECT COUNT(*) FROM alembic_version")).scalar() == 1
 
 
-def test_head_revision_is_the_initial_one() -> None:
-    assert head_revision() == "0001"
+def test_head_revision_is_the_newest_migration() -> None:
+    assert head_revision() == "0002"
+
+
+def test_upgrading_an_older_database_keeps_its_data(engine: sa.Engine) -> None:
+    # A database at revision 0001 with a queued message, as an earlier version left it.
+    upgrade(engine, "0001")
+    assert current_revision(engine) == "0001"
+    now = dt.datetime(2025, 3, 13, 9, 0)
+    # The table as revision 0001 had it (no attachment column), quoted by SQLAlchemy: "key"
+    # is a reserved word in MySQL.
+    old = sa.table(
+        "notifications",
+        *(
+            sa.column(c)
+            for c in (
+                "key",
+                "kind",
+                "recipients",
+                "subject",
+                "body_text",
+                "body_html",
+                "case_count",
+                "created_at",
+                "status",
+                "attempts",
+                "next_attempt_at",
+            )
+        ),
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(old).values(
+                key="k1",
+                kind="alert",
+                recipients="a@b.cn",
+                subject="s",
+                body_text="t",
+                body_html="h",
+                case_count=1,
+                created_at=now,
+                status="queued",
+                attempts=0,
+                next_attempt_at=now,
+            )
+        )
+    upgrade(engine)
+    assert current_revision(engine) == "0002"
+    new = sa.table("notifications", sa.column("key"), sa.column("status"), sa.column("attachment"))
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(new.c.key, new.c.status, new.c.attachment)).all()
+    assert [tuple(r) for r in rows] == [("k1", "queued", None)]
 
 
 def test_migrated_schema_matches_the_models(migrated_engine: sa.Engine) -> None:

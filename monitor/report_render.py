@@ -1,0 +1,333 @@
+"""The period report (issue 5) as one self-contained HTML file, and the index of reports.
+
+:class:`ReportData` holds everything a report shows; the report job fills it from the figures
+of DOMAIN.md §5. :func:`render_html` makes ``P.html``: inline CSS, the trend chart as inline
+SVG, no JavaScript and no external URL, readable on a phone (the wide tables scroll) and
+printable on A4. :func:`narrative` is the opening paragraph of a year report, in the style of
+a government work report. :func:`render_index` makes ``index.html``. The Excel workbook is
+:func:`monitor.report_excel.write_excel`.
+
+The chart is drawn by matplotlib as SVG with ``svg.fonttype = 'none'``: its text stays text,
+so Chinese labels show in any browser with the reader's own CJK font. Every department, item
+and case field goes through :func:`monitor.mail.mask.mask` (the ``mask`` filter) and the
+templates are autoescaped, so source data can neither leak an identity number nor inject
+markup.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from monitor.mail.mask import mask
+from monitor.report_format import (
+    DEPARTMENT_KEYS,
+    FIGURE_KEYS,
+    RATE_KEYS,
+    change,
+    format_count,
+    format_fraction,
+    format_rate,
+    format_value,
+)
+from monitor.report_words import LABELS, WORDS, period_title
+
+__all__ = [
+    "FIGURE_KEYS",
+    "ReportData",
+    "narrative",
+    "ranked_departments",
+    "render_html",
+    "render_index",
+    "trend_svg",
+]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: Fonts the chart asks for, CJK first; the reader's browser picks the first it has.
+CHART_FONTS = [
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "DejaVu Sans",
+]
+_HEADLINE = ("received", "online_rate", "accepted_late_rate", "completed_late_rate")
+_COUNT_CARDS = ("pending_late", "open_late")
+
+
+@dataclass
+class ReportData:
+    """Everything one period report shows (filled by the report job).
+
+    ``totals`` / ``previous_totals`` map every key of :data:`FIGURE_KEYS` to its value: counts
+    as ints, rates as fractions (None when the denominator is 0), the mean processing time in
+    working days (float or None). Each of ``departments`` is ``{"department": name, **figures,
+    "previous": figures or None}``. ``numerators`` gives ``(numerator, denominator)`` per rate
+    key for the totals, ``department_numerators`` the same per department (aligned with
+    ``departments``). ``trend`` has up to 12 periods, oldest first: ``{"period",
+    "accepted_late_rate", "completed_late_rate", "online_rate"}``. ``late_cases`` (already
+    sorted most late first and capped) have ``case_id, item_name, department, obligation
+    ("acceptance" | "completion"), deadline, late_workdays``. ``definitions`` maps a figure
+    key to its (zh, en) definition with numerator and denominator.
+    """
+
+    period: str
+    kind: str
+    previous: str
+    generated_at: datetime
+    language: str
+    estimated_calendar: bool
+    completion_denominator: str
+    totals: dict[str, Any]
+    previous_totals: dict[str, Any]
+    departments: list[dict[str, Any]]
+    numerators: dict[str, tuple[int, int]]
+    department_numerators: list[dict[str, tuple[int, int]]]
+    trend: list[dict[str, Any]]
+    late_cases: list[dict[str, Any]]
+    late_cases_total: int
+    quality: list[tuple[str, int]]
+    quality_total: int
+    definitions: dict[str, tuple[str, str]]
+
+
+def _words(language: str) -> dict[str, Any]:
+    if language not in WORDS:
+        raise ValueError(f"expected language 'zh' or 'en', found {language!r}")
+    return WORDS[language]
+
+
+def narrative(data: ReportData) -> str:
+    """The opening paragraph, every number from ``data.totals``.
+
+    For a year in Chinese: ``全年全渠道办件205.0万件次，“一网通办”办件203.8万件次，“一网通办”
+    办件率99.41%；超期受理104件，超期受理率0.0051%；超期办结66件，超期办结率0.0032%。``
+    """
+    words = _words(data.language)
+    totals = data.totals
+    return words["narrative"].format(
+        span=words["span"].get(data.kind, words["span"]["month"]),
+        received=format_count(totals.get("received"), data.language),
+        online=format_count(totals.get("online"), data.language),
+        online_rate=format_rate(totals.get("online_rate")),
+        accepted_late=format_count(totals.get("accepted_late"), data.language),
+        accepted_late_rate=format_rate(totals.get("accepted_late_rate")),
+        completed_late=format_count(totals.get("completed_late"), data.language),
+        completed_late_rate=format_rate(totals.get("completed_late_rate")),
+    )
+
+
+def _rate_sum(row: dict[str, Any]) -> float:
+    return sum(row.get(key) or 0.0 for key in ("accepted_late_rate", "completed_late_rate"))
+
+
+def ranked_departments(data: ReportData) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(department, its numerators) pairs in the order of the 红黑榜.
+
+    Highest accepted-late rate plus completed-late rate first, then most cases received,
+    then by name (a missing rate counts as 0).
+    """
+    numerators = list(data.department_numerators)
+    numerators += [{}] * (len(data.departments) - len(numerators))
+    pairs = list(zip(data.departments, numerators, strict=False))
+    return sorted(
+        pairs,
+        key=lambda pair: (
+            -_rate_sum(pair[0]),
+            -(pair[0].get("received") or 0),
+            str(pair[0].get("department", "")),
+        ),
+    )
+
+
+def _cell(key: str, value: Any, fractions: dict[str, tuple[int, int]], language: str) -> str:
+    """A figure as shown in a table: ``n / d = r`` for a rate with a known fraction."""
+    if key in RATE_KEYS and key in fractions:
+        numerator, denominator = fractions[key]
+        return format_fraction(numerator, denominator, value)
+    return format_value(key, value, language)
+
+
+def _context(data: ReportData) -> dict[str, Any]:
+    words = _words(data.language)
+    labels = LABELS[data.language]
+    lang = data.language
+
+    def figure(key: str) -> dict[str, Any]:
+        value = data.totals.get(key)
+        return {
+            "key": key,
+            "label": labels[key],
+            "value": format_value(key, value, lang),
+            "exact": f"{value:,}" if isinstance(value, int) and lang == "zh" else "",
+            "fraction": _cell(key, value, data.numerators, lang) if key in RATE_KEYS else "",
+            "change": change(key, value, data.previous_totals.get(key), lang),
+        }
+
+    departments = []
+    for rank, (row, fractions) in enumerate(ranked_departments(data), start=1):
+        previous = row.get("previous") or {}
+        cells = [
+            {
+                "text": _cell(key, row.get(key), fractions, lang),
+                "previous": format_value(key, previous.get(key), lang) if previous else "",
+                "numeric": True,
+            }
+            for key in DEPARTMENT_KEYS
+            if key not in ("warnings", "overdue", "escalated")
+        ]
+        alerts = " / ".join(format_value(k, row.get(k), lang) for k in ("warnings", "overdue"))
+        cells.append(
+            {"text": f"{alerts} / {format_value('escalated', row.get('escalated'), lang)}"}
+        )
+        departments.append({"rank": rank, "name": row.get("department", ""), "cells": cells})
+    definitions = [
+        (labels.get(key, key), text[0] if lang == "zh" else text[1])
+        for key, text in sorted(
+            data.definitions.items(),
+            key=lambda item: (
+                FIGURE_KEYS.index(item[0]) if item[0] in FIGURE_KEYS else len(FIGURE_KEYS),
+                item[0],
+            ),
+        )
+    ]
+    late_cases = [
+        {
+            **case,
+            "obligation": words["obligation"].get(case.get("obligation"), case.get("obligation")),
+            "deadline": _day(case.get("deadline")),
+            "late_workdays": format_count(case.get("late_workdays"), "en"),
+        }
+        for case in data.late_cases
+    ]
+    title = words["title"].get(data.kind, words["title"]["month"])
+    title = title.format(period=period_title(data.period, data.kind, lang))
+    return {
+        "t": words,
+        "title": title,
+        "previous_title": period_title(data.previous, data.kind, lang),
+        "generated_at": _local(data.generated_at).strftime("%Y-%m-%d %H:%M"),
+        "narrative": narrative(data) if data.kind == "year" else "",
+        "headline": [figure(key) for key in _HEADLINE],
+        "count_cards": [figure(key) for key in _COUNT_CARDS],
+        "summary": [figure(key) for key in FIGURE_KEYS],
+        "department_columns": [
+            labels[key] for key in DEPARTMENT_KEYS if key not in ("warnings", "overdue")
+        ],
+        "departments": departments,
+        "chart": trend_svg(data.trend, lang),
+        "late_cases": late_cases,
+        "late_more": max(0, data.late_cases_total - len(data.late_cases)),
+        "late_total": data.late_cases_total,
+        "quality": data.quality,
+        "quality_total": format_count(data.quality_total, "en"),
+        "definitions": definitions,
+        "estimated": data.estimated_calendar,
+        "denominator": words["denominators"].get(
+            data.completion_denominator, data.completion_denominator
+        ),
+    }
+
+
+def render_html(data: ReportData) -> str:
+    """``P.html``: the whole report as one self-contained HTML document."""
+    html = _environment().get_template("report.html.j2").render(_context(data))
+    if re.search(r"(?i)https?://", html):
+        # Only data could bring a URL in (the chart and templates have none): refuse rather
+        # than write a file that would reach out to the network when opened.
+        raise ValueError("the report would contain an external URL")
+    return html
+
+
+def render_index(entries: list[dict[str, Any]]) -> str:
+    """``index.html``: every report in the folder, newest period first.
+
+    Each entry has ``period`` (label), ``kind`` ("month" | "quarter" | "year"),
+    ``generated_at`` (datetime or ISO text), ``files`` (file names in the folder, e.g.
+    ``["2025-05.html", "2025-05.xlsx", "2025-05.json"]``) and optionally ``language``.
+    """
+    language = next((e["language"] for e in entries if e.get("language")), "zh")
+    words = _words(language)
+    rows = []
+    for entry in sorted(entries, key=_index_key, reverse=True):
+        files = [str(name) for name in entry.get("files", [])]
+        for name in files:
+            if "/" in name or "\\" in name or ":" in name or name.startswith("."):
+                raise ValueError(f"expected a file name in the report folder, found {name!r}")
+        kind = str(entry.get("kind", ""))
+        rows.append(
+            {
+                "title": period_title(str(entry["period"]), kind, language),
+                "kind": words["kinds"].get(kind, kind),
+                "generated_at": _moment_text(entry.get("generated_at")),
+                "files": files,
+            }
+        )
+    return _environment().get_template("index.html.j2").render(t=words, rows=rows)
+
+
+def _index_key(entry: dict[str, Any]) -> tuple[str, int, str]:
+    """Sort key: the period's last month (``2025-Q2`` ends in 2025-06), then longer first."""
+    period = str(entry.get("period", ""))
+    match = re.fullmatch(r"(\d{4})(?:-(?:(\d{2})|Q([1-4])))?", period)
+    if match is None:
+        end = period
+    else:
+        month = int(match[2]) if match[2] else int(match[3]) * 3 if match[3] else 12
+        end = f"{match[1]}-{month:02d}"
+    rank = {"year": 2, "quarter": 1}.get(str(entry.get("kind")), 0)
+    return end, rank, _moment_text(entry.get("generated_at"))
+
+
+def _moment_text(value: Any) -> str:
+    if isinstance(value, datetime):
+        return _local(value).strftime("%Y-%m-%d %H:%M")
+    return "" if value is None else str(value)
+
+
+def _day(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return value.isoformat() if isinstance(value, date) else ("" if value is None else str(value))
+
+
+def _local(moment: datetime) -> datetime:
+    """``moment`` in Asia/Shanghai; a naive value is taken to be Asia/Shanghai already."""
+    return moment if moment.tzinfo is None else moment.astimezone(SHANGHAI)
+
+
+# --- templates ----------------------------------------------------------------------------
+
+
+def _mask_filter(value: object) -> str:
+    """The templates' ``mask`` filter: any value as text, personal numbers masked."""
+    return "" if value is None else mask(str(value))
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("monitor", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["mask"] = _mask_filter
+    return env

@@ -1,0 +1,447 @@
+"""Figures for a period (DOMAIN.md §5): counts and rates for the county and per department.
+
+Everything is "as at the end of the period": an acceptance, completion or withdrawal recorded
+after the period has not happened yet (a case accepted in June is not accepted at the end of
+May). Withdrawn cases (撤件) count in ``received`` only, from their withdrawal on; 不予受理 is an
+acceptance decision. Rates are exact fractions (never rounded here) or ``None`` when the
+denominator is 0. One pass of numpy masks and one ``groupby`` per source; no loop over cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from rules.calendar import WorkingCalendar
+from rules.evaluate import Evaluation
+from rules.levels import Thresholds
+from rules.obligations import WITHDRAWN
+from rules.periods import Period
+
+__all__ = [
+    "COMPLETION_DENOMINATORS",
+    "COUNT_KEYS",
+    "DEFINITIONS",
+    "FIGURE_KEYS",
+    "FRACTIONS",
+    "RATE_KEYS",
+    "SUPPORT_KEYS",
+    "Figures",
+    "period_figures",
+]
+
+FIGURE_KEYS: tuple[str, ...] = (
+    "received",
+    "online",
+    "online_rate",
+    "cross_region",
+    "accepted",
+    "accepted_late",
+    "accepted_late_rate",
+    "pending_late",
+    "completed",
+    "completed_late",
+    "completed_late_rate",
+    "open_late",
+    "on_time_rate",
+    "early_rate",
+    "mean_processing_workdays",
+    "warnings",
+    "overdue",
+    "escalated",
+)
+RATE_KEYS: tuple[str, ...] = (
+    "online_rate",
+    "accepted_late_rate",
+    "completed_late_rate",
+    "on_time_rate",
+    "early_rate",
+)
+#: The figures that are counts (ints).
+COUNT_KEYS: tuple[str, ...] = tuple(
+    k for k in FIGURE_KEYS if k not in RATE_KEYS and k != "mean_processing_workdays"
+)
+#: Numerators and denominators that are not figures themselves (ints), for ``n / d = r``.
+SUPPORT_KEYS: tuple[str, ...] = (
+    "completion_base",  # completed cases in the completion-rate denominator
+    "on_time",  # of those, completed on or before D
+    "completed_promised",  # completed 承诺件 (limit ≥ 1)
+    "early",  # of those, completed before D
+    "processing_workdays",  # their working days from acceptance to completion, summed
+)
+#: Rate (or mean) → (numerator key, denominator key), each in FIGURE_KEYS or SUPPORT_KEYS.
+FRACTIONS: dict[str, tuple[str, str]] = {
+    "online_rate": ("online", "received"),
+    "accepted_late_rate": ("accepted_late", "accepted"),
+    "completed_late_rate": ("completed_late", "completion_base"),
+    "on_time_rate": ("on_time", "completion_base"),
+    "early_rate": ("early", "completed_promised"),
+    "mean_processing_workdays": ("processing_workdays", "completed_promised"),
+}
+#: ``completion_denominator`` → (Chinese, English) wording for the report.
+COMPLETION_DENOMINATORS: dict[str, tuple[str, str]] = {
+    "all": ("全部办结件", "all completed cases"),
+    "exclude_immediate": ("不含即办件的办结件", "completed cases except immediate ones (即办件)"),
+}
+#: Figure → (Chinese definition, English definition), numerator and denominator, for the
+#: report's footnotes. "The period" is [first day, last day]; "D" is the deadline day.
+DEFINITIONS: dict[str, tuple[str, str]] = {
+    # fmt: off
+    "received": (
+        "办件量:申请时间在本期内的办件数(含撤件)。",
+        "Received: cases submitted in the period (withdrawn cases included).",
+    ),
+    "online": (
+        "一网通办办件量:本期办件中申请渠道属于网上渠道的办件数。",
+        "Online: received cases whose channel is an online channel.",
+    ),
+    "online_rate": (
+        "一网通办办件率 = 一网通办办件量 ÷ 办件量。",
+        "Online rate = online cases ÷ received cases.",
+    ),
+    "cross_region": (
+        "异地通办办件量:本期办件中标记为异地通办的办件数。",
+        "Cross-region: received cases marked cross-region (异地通办).",
+    ),
+    "accepted": (
+        "受理量:本期内作出受理决定(含不予受理)的办件数,不含撤件。",
+        "Accepted: cases with an acceptance decision in the period (refusals 不予受理 "
+        "included, withdrawn cases excluded).",
+    ),
+    "accepted_late": (
+        "超期受理量:本期受理的办件中,受理日期晚于受理期限的办件数。",
+        "Accepted late: cases accepted in the period on a date after their acceptance deadline.",
+    ),
+    "accepted_late_rate": (
+        "超期受理率 = 超期受理量 ÷ 受理量。",
+        "Late-acceptance rate = accepted late ÷ accepted.",
+    ),
+    "pending_late": (
+        "超期未受理:期末仍未受理、且受理期限早于期末最后一日的办件数(不含撤件)。",
+        "Late, not yet accepted: cases not accepted at the end of the period whose "
+        "acceptance deadline is before its last day (withdrawn cases excluded).",
+    ),
+    "completed": (
+        "办结量:本期内办结的办件数,不含撤件。",
+        "Completed: cases completed in the period (withdrawn cases excluded).",
+    ),
+    "completed_late": (
+        "超期办结量:计入办结率分母的办结件中,办结日期晚于办结期限的办件数。",
+        "Completed late: completed cases counted in the completion-rate "
+        "denominator that were completed on a date after their deadline.",
+    ),
+    "completed_late_rate": (
+        "超期办结率 = 超期办结量 ÷ 办结量(分母为全部办结件,或按配置不含即办件)。",
+        "Late-completion rate = completed late ÷ completed (all completed "
+        "cases, or, as configured, excluding immediate cases 即办件).",
+    ),
+    "open_late": (
+        "超期未办结:期末已受理未办结、且办结期限早于期末最后一日的办件数(不含撤件)。",
+        "Late, not yet completed: cases accepted but not completed at the end of the "
+        "period whose deadline is before its last day (withdrawn cases excluded).",
+    ),
+    "on_time_rate": (
+        "按时办结率 = 在期限当日或之前办结的办件数 ÷ 办结量(与超期办结率同一分母)。",
+        "On-time rate = cases completed on or before their deadline ÷ completed "
+        "(the same denominator as the late-completion rate).",
+    ),
+    "early_rate": (
+        "提前办结率 = 早于期限日办结的承诺件数 ÷ 本期办结的承诺件数(承诺时限 ≥ 1 日)。",
+        "Early rate = 承诺件 (limit ≥ 1 day) completed on a date before their "
+        "deadline ÷ 承诺件 completed in the period.",
+    ),
+    "mean_processing_workdays": (
+        "平均办理时长 = 本期办结承诺件从受理日到办结日的工作日数之和"
+        " ÷ 本期办结的承诺件数(保留两位小数)。",
+        "Mean processing time = working days from the acceptance date "
+        "to the completion date, summed over 承诺件 completed in the "
+        "period ÷ their number (2 decimals).",
+    ),
+    "warnings": (
+        "预警数:本期内发出的预警(剩余工作日首次不超过预警天数)。",
+        "Warnings: warnings raised in the period (remaining working days first at or "
+        "below the warning threshold).",
+    ),
+    "overdue": (
+        "超期数:本期内转为超期的事项(期限日后的第一个工作日)。",
+        "Overdue: obligations that became late in the period (on the first working day "
+        "after the deadline).",
+    ),
+    "escalated": (
+        "督办数:本期内转为督办的事项(超期达到督办工作日数之日)。",
+        "Escalated: obligations escalated in the period (on the day they had been late "
+        "for the escalation number of working days).",
+    ),
+    # fmt: on
+}
+
+_DEFAULT_THRESHOLDS = Thresholds()
+_RAISED = {"warning": "warnings", "overdue": "overdue", "escalated": "escalated"}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The figures of one period for the county (``totals``) and per department.
+
+    ``totals`` has exactly :data:`FIGURE_KEYS`; ``departments`` is indexed by department
+    (one row per department with any count > 0 in the period, sorted by name) with the
+    columns :data:`FIGURE_KEYS`: counts as int64, rates and the mean as objects (a float or
+    ``None``). ``support`` / ``department_support`` hold :data:`SUPPORT_KEYS`, the parts of
+    the rates that are not figures; :meth:`fraction` gives ``(n, d, r)`` of any rate.
+    """
+
+    period: Period
+    completion_denominator: str
+    totals: dict[str, int | float | None]
+    departments: pd.DataFrame
+    support: dict[str, int]
+    department_support: pd.DataFrame
+
+    def fraction(self, key: str, department: str | None = None) -> tuple[int, int, float | None]:
+        """``(numerator, denominator, value)`` of a rate (or the mean) in :data:`FRACTIONS`,
+        for the county or for one department."""
+        num, den = FRACTIONS[key]
+        if department is None:
+            counts = {**self.totals, **self.support}
+            value = self.totals[key]
+        else:
+            counts = {
+                **self.departments.loc[department].to_dict(),
+                **self.department_support.loc[department].to_dict(),
+            }
+            value = self.departments.at[department, key]
+        return int(counts[num]), int(counts[den]), value  # type: ignore[return-value]
+
+
+def period_figures(
+    cases: pd.DataFrame,
+    evaluation: Evaluation,
+    period: Period,
+    calendar: WorkingCalendar,
+    *,
+    online_channels: Collection[str],
+    completion_denominator: Literal["all", "exclude_immediate"] = "all",
+    thresholds: Thresholds = _DEFAULT_THRESHOLDS,
+    warning_counts: pd.DataFrame | None = None,
+) -> Figures:
+    """The figures of ``period`` (DOMAIN.md §5, see :data:`DEFINITIONS`).
+
+    ``cases`` is the canonical frame given to :func:`~rules.evaluate.evaluate` and
+    ``evaluation`` its result (``case_rows`` links the two). ``warning_counts`` (columns
+    ``department``, ``level``, ``count``: the ledger's warnings raised in the period) gives
+    warnings / overdue / escalated; without it they are derived from the evaluation with the
+    global ``thresholds``. Rows of ``warning_counts`` at another level are ignored.
+    """
+    if completion_denominator not in COMPLETION_DENOMINATORS:
+        raise ValueError(
+            "completion_denominator must be 'all' or 'exclude_immediate', "
+            f"found {completion_denominator!r}"
+        )
+    table, case_rows = evaluation.table, np.asarray(evaluation.case_rows)
+    if len(case_rows) != len(table):
+        raise ValueError("evaluation.case_rows does not match evaluation.table")
+    start, end = np.datetime64(period.start, "s"), np.datetime64(period.end, "s")
+
+    # Received (all cases, withdrawn included).
+    submitted = cases["submitted_at"].to_numpy().astype("datetime64[s]")
+    received = (submitted >= start) & (submitted < end)
+    channels = [str(c) for c in online_channels]
+    case_counts = {
+        "received": received,
+        "online": received & cases["channel"].isin(channels).to_numpy(dtype=bool),
+        "cross_region": received & cases["cross_region"].to_numpy(dtype=bool, na_value=False),
+    }
+    parts = [_by_department(cases["department"], received, case_counts)]
+
+    # Withdrawn by the end of the period: in ``received`` only. The withdrawal time is the
+    # case's closing time (completed_at), as in the evaluation.
+    withdrawal = cases["completed_at"].to_numpy().astype("datetime64[s]")
+    withdrawn = cases["status"].isin(list(WITHDRAWN)).to_numpy(dtype=bool) & (withdrawal < end)
+    live = ~withdrawn[case_rows]
+    table_counts = _obligation_counts(table, live, period, calendar, completion_denominator)
+    parts.append(_by_department(table["department"], live, table_counts))
+
+    if warning_counts is None:
+        raised = _raised(table, live, period, calendar, thresholds)
+        parts.append(_by_department(table["department"], live, raised))
+        raised_totals = {k: int(v.sum()) for k, v in raised.items()}
+    else:
+        by_dept = _ledger_counts(warning_counts)
+        parts.append(by_dept)
+        raised_totals = {k: int(by_dept[k].sum()) for k in _RAISED.values()}
+
+    counts_keys = [*COUNT_KEYS, *SUPPORT_KEYS]
+    dept = pd.concat(parts, axis=1).reindex(columns=counts_keys).fillna(0).astype(np.int64)
+    dept = dept[(dept[list(COUNT_KEYS)] > 0).any(axis=1)].sort_index()
+    dept.index.name = "department"
+    totals = {k: int(np.count_nonzero(v)) for k, v in case_counts.items()}
+    totals.update({k: int(v.sum()) for k, v in table_counts.items()})
+    totals.update(raised_totals)
+    total_frame = _with_rates(pd.DataFrame([totals], columns=counts_keys))
+    return Figures(
+        period=period,
+        completion_denominator=completion_denominator,
+        totals={k: _native(total_frame.at[0, k]) for k in FIGURE_KEYS},
+        departments=_with_rates(dept)[list(FIGURE_KEYS)],
+        support={k: int(totals[k]) for k in SUPPORT_KEYS},
+        department_support=dept[list(SUPPORT_KEYS)].copy(),
+    )
+
+
+def _obligation_counts(
+    table: pd.DataFrame,
+    live: np.ndarray,
+    period: Period,
+    calendar: WorkingCalendar,
+    completion_denominator: str,
+) -> dict[str, np.ndarray]:
+    """Per obligation row: 0/1 (or working days) for each of ``_TABLE_KEYS``."""
+    start, end = np.datetime64(period.start, "s"), np.datetime64(period.end, "s")
+    last = np.datetime64(period.last_day, "D")
+    closed_at = table["closed_at"].to_numpy().astype("datetime64[s]")
+    closed_day = closed_at.astype("datetime64[D]")
+    deadline = table["deadline"].to_numpy().astype("datetime64[D]")
+    limit = table["limit"].to_numpy(dtype=float)
+    acceptance = (table["obligation"] == "acceptance").to_numpy(dtype=bool)
+    completion = live & ~acceptance
+    acceptance = live & acceptance
+    closed_in = (closed_at >= start) & (closed_at < end)
+    # Open at the end of the period: not closed, or closed only after it (NaT < end is False).
+    open_late = ~(closed_at < end) & (deadline < last)
+    late = closed_day > deadline
+
+    completed = completion & closed_in
+    base = completed & ((limit != 0) if completion_denominator == "exclude_immediate" else True)
+    promised = completed & (limit >= 1)
+    workdays = np.zeros(len(table), np.int64)
+    if promised.any():
+        begun = table["start"].to_numpy().astype("datetime64[D]")[promised]
+        workdays[promised] = calendar.working_days_between(begun, closed_day[promised])
+    return {
+        "accepted": acceptance & closed_in,
+        "accepted_late": acceptance & closed_in & late,
+        "pending_late": acceptance & open_late,
+        "completed": completed,
+        "completed_late": base & late,
+        "open_late": completion & open_late,
+        "completion_base": base,
+        "on_time": base & ~late,
+        "completed_promised": promised,
+        "early": promised & (closed_day < deadline),
+        "processing_workdays": workdays,
+    }
+
+
+def _raised(
+    table: pd.DataFrame,
+    live: np.ndarray,
+    period: Period,
+    calendar: WorkingCalendar,
+    thresholds: Thresholds,
+) -> dict[str, np.ndarray]:
+    """Per obligation row: whether its warning, overdue and escalation were raised in the
+    period (DOMAIN.md §4 replayed day by day), unless it was closed before that day.
+
+    Working-day ordinals: the working day with ordinal ``o`` is in the period when
+    ``before < o ≤ through``. Overdue is raised on the first working day after D
+    (ordinal ord(D) + 1), escalation when L reaches ``escalate_after_days`` (ord(D) + e),
+    the warning when R = ord(D) − ord(T) first is ≤ ``warn_before_days`` (or, with
+    ``warn_ratio``, the share of k used reaches it), or on S when that holds from the start.
+    """
+    first, last = np.datetime64(period.start, "D"), np.datetime64(period.last_day, "D")
+    through = int(calendar.working_day_ordinal(np.array([last]))[0])
+    before = int(calendar.working_day_ordinal(np.array([first]))[0])
+    before -= int(calendar.is_working_day(np.array([first]))[0])
+    closed_day = table["closed_at"].to_numpy().astype("datetime64[s]").astype("datetime64[D]")
+    is_open = np.isnat(closed_day)
+    at_closed = calendar.working_day_ordinal(closed_day)
+    at_deadline = calendar.working_day_ordinal(table["deadline"].to_numpy())
+
+    def raised_on(ordinal: np.ndarray) -> np.ndarray:
+        return live & (ordinal > before) & (ordinal <= through) & (is_open | (at_closed >= ordinal))
+
+    start = table["start"].to_numpy().astype("datetime64[D]")
+    at_start = calendar.working_day_ordinal(start)
+    warn_at = at_deadline - int(thresholds.warn_before_days)
+    if thresholds.warn_ratio is not None:
+        k = table["limit"].to_numpy(dtype=float)
+        ratio = float(thresholds.warn_ratio)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            used = np.ceil(ratio * k)
+            used = np.where((used - 1) / k >= ratio, used - 1, used)  # float noise
+        by_ratio = at_start + np.nan_to_num(used, posinf=0).astype(np.int64)
+        warn_at = np.where(k >= 1, np.minimum(warn_at, by_ratio), warn_at)
+    from_start = at_start >= warn_at  # R ≤ warn_before_days already on S: raised on S
+    on_start = live & from_start & (start >= first) & (start <= last)
+    on_start &= is_open | (closed_day >= start)
+    warnings = np.where(from_start, on_start, raised_on(warn_at))
+    escalate = max(int(thresholds.escalate_after_days), 1)
+    return {
+        "warnings": warnings,
+        "overdue": raised_on(at_deadline + 1),
+        "escalated": raised_on(at_deadline + escalate),
+    }
+
+
+def _ledger_counts(warning_counts: pd.DataFrame) -> pd.DataFrame:
+    """The ledger's counts per department and level, as columns warnings/overdue/escalated."""
+    missing = {"department", "level", "count"} - set(warning_counts.columns)
+    if missing:
+        raise ValueError(f"warning_counts lacks the column(s) {', '.join(sorted(missing))}")
+    level = warning_counts["level"].astype(str).map(_RAISED)
+    known = level.notna().to_numpy()
+    frame = pd.DataFrame(
+        {
+            "department": warning_counts["department"].astype(str).to_numpy()[known],
+            "key": level.to_numpy()[known],
+            "count": warning_counts["count"].to_numpy(dtype=np.int64)[known],
+        }
+    )
+    columns = list(_RAISED.values())
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in columns})
+    table = frame.groupby(["department", "key"])["count"].sum().unstack("key", fill_value=0)
+    return table.reindex(columns=columns, fill_value=0).astype(np.int64)
+
+
+def _by_department(
+    department: pd.Series, mask: np.ndarray, values: dict[str, np.ndarray]
+) -> pd.DataFrame:
+    """Sums of ``values`` over the rows in ``mask``, per department (index: str)."""
+    rows = np.flatnonzero(mask)
+    frame = pd.DataFrame({k: np.asarray(v)[rows].astype(np.int64) for k, v in values.items()})
+    keys = pd.Series(department.array.take(rows), name="department")
+    out = frame.groupby(keys, observed=True, sort=False).sum()
+    out.index = out.index.astype(str)
+    return out
+
+
+def _with_rates(counts: pd.DataFrame) -> pd.DataFrame:
+    """``counts`` (COUNT_KEYS and SUPPORT_KEYS) with the rates and the mean added: floats,
+    ``None`` where the denominator is 0 (object columns)."""
+    out = counts.copy()
+    for key, (num, den) in FRACTIONS.items():
+        n = counts[num].to_numpy(dtype=np.int64)
+        d = counts[den].to_numpy(dtype=np.int64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = n / d  # correctly rounded: 104 / 2050000 stays 104 / 2050000
+        if key == "mean_processing_workdays":
+            value = np.round(value, 2)
+        shown = value.astype(object)  # Python floats
+        shown[d == 0] = None
+        out[key] = pd.Series(shown, index=out.index, dtype=object)
+    return out
+
+
+def _native(value: object) -> int | float | None:
+    if value is None:
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value)
+    return value  # type: ignore[return-value]
