@@ -16,13 +16,7 @@ markup.
 
 from __future__ import annotations
 
-import io
-import logging
-import math
 import re
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -30,9 +24,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
 
 from monitor.mail.mask import mask
+from monitor.report_chart import trend_svg
 from monitor.report_format import (
     DEPARTMENT_KEYS,
     FIGURE_KEYS,
@@ -52,20 +46,9 @@ __all__ = [
     "ranked_departments",
     "render_html",
     "render_index",
-    "trend_svg",
 ]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-#: Fonts the chart asks for, CJK first; the reader's browser picks the first it has.
-CHART_FONTS = [
-    "Noto Sans CJK SC",
-    "Source Han Sans SC",
-    "Microsoft YaHei",
-    "PingFang SC",
-    "WenQuanYi Micro Hei",
-    "SimHei",
-    "DejaVu Sans",
-]
 _HEADLINE = ("received", "online_rate", "accepted_late_rate", "completed_late_rate")
 _COUNT_CARDS = ("pending_late", "open_late")
 
