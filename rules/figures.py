@@ -129,6 +129,7 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
 # fmt: on
 
 _DEFAULT_THRESHOLDS = Thresholds()
+_DENOMINATOR_ERROR = "completion_denominator must be 'all' or 'exclude_immediate'"
 _RAISED = {"warning": "warnings", "overdue": "overdue", "escalated": "escalated"}
 
 
@@ -186,17 +187,14 @@ def period_figures(
     global ``thresholds``. Rows of ``warning_counts`` at another level are ignored.
     """
     if completion_denominator not in COMPLETION_DENOMINATORS:
-        raise ValueError(
-            "completion_denominator must be 'all' or 'exclude_immediate', "
-            f"found {completion_denominator!r}"
-        )
+        raise ValueError(f"{_DENOMINATOR_ERROR}, found {completion_denominator!r}")
     table, case_rows = evaluation.table, np.asarray(evaluation.case_rows)
     if len(case_rows) != len(table):
         raise ValueError("evaluation.case_rows does not match evaluation.table")
     start, end = np.datetime64(period.start, "s"), np.datetime64(period.end, "s")
 
     # Received (all cases, withdrawn included).
-    submitted = cases["submitted_at"].to_numpy().astype("datetime64[s]")
+    submitted = cases["submitted_at"].to_numpy().astype("datetime64[s]", copy=False)
     received = (submitted >= start) & (submitted < end)
     channels = [str(c) for c in online_channels]
     case_counts = {
@@ -204,19 +202,19 @@ def period_figures(
         "online": received & cases["channel"].isin(channels).to_numpy(dtype=bool),
         "cross_region": received & cases["cross_region"].to_numpy(dtype=bool, na_value=False),
     }
-    parts = [_by_department(cases["department"], received, case_counts)]
+    parts = [_by_department(cases["department"], case_counts)]
 
     # Withdrawn by the end of the period: in ``received`` only. The withdrawal time is the
     # case's closing time (completed_at), as in the evaluation.
-    withdrawal = cases["completed_at"].to_numpy().astype("datetime64[s]")
+    withdrawal = cases["completed_at"].to_numpy().astype("datetime64[s]", copy=False)
     withdrawn = cases["status"].isin(list(WITHDRAWN)).to_numpy(dtype=bool) & (withdrawal < end)
     live = ~withdrawn[case_rows]
     table_counts = _obligation_counts(table, live, period, calendar, completion_denominator)
-    parts.append(_by_department(table["department"], live, table_counts))
+    parts.append(_by_department(table["department"], table_counts))
 
     if warning_counts is None:
         raised = _raised(table, live, period, calendar, thresholds)
-        parts.append(_by_department(table["department"], live, raised))
+        parts.append(_by_department(table["department"], raised))
         raised_totals = {k: int(v.sum()) for k, v in raised.items()}
     else:
         by_dept = _ledger_counts(warning_counts)
@@ -248,12 +246,12 @@ def _obligation_counts(
     calendar: WorkingCalendar,
     completion_denominator: str,
 ) -> dict[str, np.ndarray]:
-    """Per obligation row: 0/1 (or working days) for each of ``_TABLE_KEYS``."""
+    """Per obligation row: a mask (or working days) for each figure counted on the table."""
     start, end = np.datetime64(period.start, "s"), np.datetime64(period.end, "s")
     last = np.datetime64(period.last_day, "D")
-    closed_at = table["closed_at"].to_numpy().astype("datetime64[s]")
-    closed_day = closed_at.astype("datetime64[D]")
-    deadline = table["deadline"].to_numpy().astype("datetime64[D]")
+    closed_at = table["closed_at"].to_numpy().astype("datetime64[s]", copy=False)
+    closed_day = closed_at.astype("datetime64[D]", copy=False)
+    deadline = table["deadline"].to_numpy().astype("datetime64[D]", copy=False)
     limit = table["limit"].to_numpy(dtype=float)
     acceptance = (table["obligation"] == "acceptance").to_numpy(dtype=bool)
     completion = live & ~acceptance
@@ -268,7 +266,7 @@ def _obligation_counts(
     promised = completed & (limit >= 1)
     workdays = np.zeros(len(table), np.int64)
     if promised.any():
-        begun = table["start"].to_numpy().astype("datetime64[D]")[promised]
+        begun = table["start"].to_numpy().astype("datetime64[D]", copy=False)[promised]
         workdays[promised] = calendar.working_days_between(begun, closed_day[promised])
     return {
         "accepted": acceptance & closed_in,
@@ -305,7 +303,7 @@ def _raised(
     through = int(calendar.working_day_ordinal(np.array([last]))[0])
     before = int(calendar.working_day_ordinal(np.array([first]))[0])
     before -= int(calendar.is_working_day(np.array([first]))[0])
-    closed_day = table["closed_at"].to_numpy().astype("datetime64[s]").astype("datetime64[D]")
+    closed_day = table["closed_at"].to_numpy().astype("datetime64[D]")
     is_open = np.isnat(closed_day)
     at_closed = calendar.working_day_ordinal(closed_day)
     at_deadline = calendar.working_day_ordinal(table["deadline"].to_numpy())
@@ -313,7 +311,7 @@ def _raised(
     def raised_on(ordinal: np.ndarray) -> np.ndarray:
         return live & (ordinal > before) & (ordinal <= through) & (is_open | (at_closed >= ordinal))
 
-    start = table["start"].to_numpy().astype("datetime64[D]")
+    start = table["start"].to_numpy().astype("datetime64[D]", copy=False)
     at_start = calendar.working_day_ordinal(start)
     warn_at = at_deadline - int(thresholds.warn_before_days)
     if thresholds.warn_ratio is not None:
@@ -343,13 +341,8 @@ def _ledger_counts(warning_counts: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"warning_counts lacks the column(s) {', '.join(sorted(missing))}")
     level = warning_counts["level"].astype(str).map(_RAISED)
     known = level.notna().to_numpy()
-    frame = pd.DataFrame(
-        {
-            "department": warning_counts["department"].astype(str).to_numpy()[known],
-            "key": level.to_numpy()[known],
-            "count": warning_counts["count"].to_numpy(dtype=np.int64)[known],
-        }
-    )
+    frame = warning_counts.assign(key=level, department=warning_counts["department"].astype(str))
+    frame = frame.loc[known, ["department", "key", "count"]].astype({"count": np.int64})
     columns = list(_RAISED.values())
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in columns})
@@ -357,16 +350,26 @@ def _ledger_counts(warning_counts: pd.DataFrame) -> pd.DataFrame:
     return table.reindex(columns=columns, fill_value=0).astype(np.int64)
 
 
-def _by_department(
-    department: pd.Series, mask: np.ndarray, values: dict[str, np.ndarray]
-) -> pd.DataFrame:
-    """Sums of ``values`` over the rows in ``mask``, per department (index: str)."""
-    rows = np.flatnonzero(mask)
-    frame = pd.DataFrame({k: np.asarray(v)[rows].astype(np.int64) for k, v in values.items()})
-    keys = pd.Series(department.array.take(rows), name="department")
-    out = frame.groupby(keys, observed=True, sort=False).sum()
-    out.index = out.index.astype(str)
-    return out
+def _by_department(department: pd.Series, values: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Sums of ``values`` per department (index: str), over the rows where any is non-zero:
+    one ``bincount`` per column on the department codes."""
+    if isinstance(department.dtype, pd.CategoricalDtype):
+        codes = department.cat.codes.to_numpy()
+        labels = department.cat.categories
+    else:
+        codes, labels = pd.factorize(department)
+    rows = np.flatnonzero(np.logical_or.reduce([np.asarray(v) != 0 for v in values.values()]))
+    rows = rows[codes[rows] >= 0]
+    group = codes[rows]
+    sums = {}
+    for key, value in values.items():  # a handful of columns
+        picked = np.asarray(value)[rows]
+        if picked.dtype == bool:
+            sums[key] = np.bincount(group[picked], minlength=len(labels))
+        else:
+            sums[key] = np.bincount(group, picked.astype(float), len(labels))
+    out = pd.DataFrame(sums, index=pd.Index(labels.astype(str), name="department"))
+    return out.astype(np.int64)
 
 
 def _with_rates(counts: pd.DataFrame) -> pd.DataFrame:
@@ -387,10 +390,4 @@ def _with_rates(counts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _native(value: object) -> int | float | None:
-    if value is None:
-        return None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return float(value)
-    return value  # type: ignore[return-value]
+    return int(value) if isinstance(value, np.integer) else value  # type: ignore[return-value]
