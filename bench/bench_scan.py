@@ -22,7 +22,7 @@ def main() -> None:
     ours, base = [], []
     for _ in range(args.repeat):
         base.append(run_step("scan_step", "baseline", path))
-        ours.append(run_step("scan_step", "monitor", path))
+        ours.append(run_step("scan_step", "scan", path))
     compare("scan --all --format csv", ours, base, 3.0)
 
 

@@ -1,8 +1,10 @@
-"""One end-to-end run, timed from outside: ``python -m bench.scan_step monitor|baseline PATH``.
+"""One end-to-end run, timed from outside:
+``python -m bench.scan_step scan|report|baseline PATH``.
 
-``monitor`` runs ``monitor scan --all --format csv`` on the file (as a child process, the way
-an operator runs it); ``baseline`` runs a child process that does a bare
-``pandas.read_parquet``. Both are timed as whole processes, start-up included.
+``scan`` runs ``monitor scan --all --format csv`` on the file, ``report`` runs ``monitor
+report --period 2025-06`` (each as a child process, the way an operator runs it);
+``baseline`` runs a child process that does a bare ``pandas.read_parquet``. All are timed
+as whole processes, start-up included.
 """
 
 from __future__ import annotations
@@ -18,7 +20,22 @@ import time
 def main() -> None:
     kind, path = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory() as tmp:
-        if kind == "monitor":
+        if kind == "report":
+            cmd = [
+                sys.executable,
+                "-m",
+                "monitor",
+                "report",
+                "--input",
+                path,
+                "--period",
+                "2025-06",
+                "--out",
+                tmp,
+                "--at",
+                "2025-12-31T18:00",
+            ]
+        elif kind in ("scan", "monitor"):
             cmd = [
                 sys.executable,
                 "-m",

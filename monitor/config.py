@@ -266,6 +266,10 @@ class ReportsSettings(_Section):
     out_dir: str = "var/reports"
     recipients: list[Email] = []
     language: Literal["zh", "en"] = "zh"
+    #: 超期办结率's denominator: every completed case, or all but 即办件 (immediate cases).
+    completion_denominator: Literal["all", "exclude_immediate"] = "all"
+    #: Late cases listed in a report at the most; the rest are counted.
+    late_cases_max: int = Field(200, ge=1)
 
 
 class Settings(_Section):

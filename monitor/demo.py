@@ -17,9 +17,11 @@ from monitor.config import CalendarSettings, Settings
 from monitor.evaluation import evaluate_loaded
 from monitor.loading import load_cases
 from monitor.overview import overview, render_overview
+from monitor.reports import run_report
 from monitor.scan import render, select, summary_line
 from monitor.workdays import build_calendar
 from rules.calendar import published_years
+from rules.periods import Period
 
 __all__ = ["demo_as_of", "run_demo"]
 
@@ -99,12 +101,18 @@ def run_demo(
     echo(alert.line())
     mail_dir = demo_settings.resolve(demo_settings.mail.file.dir)
 
+    month = Period.containing(as_of.date(), "month")
+    echo(f"\nWriting the report of {month} (monitor report) ...")
+    report = run_report(demo_settings, month.label, as_of, input_path=str(path),
+                        out_dir=folder / "reports")
+
     echo("\nWhere to look:")
     echo(f"  cases      {path}")
     echo(f"  scan       {folder / 'scan.csv'}  (every obligation, most urgent first)")
     echo(f"  again      monitor inspect --input {path}")
     echo(f"             monitor scan --input {path} --at {as_of:%Y-%m-%dT%H:%M}")
     echo(f"  mail       {mail_dir}  (one .eml file per message)")
+    echo(f"  report     {report.paths['html']}  (open it in a browser; .xlsx and .json beside it)")
     echo(f"  ledger     {demo_settings.database_url(hide_password=True)}")
     echo("  config     monitor check-config")
     return path

@@ -106,8 +106,14 @@ def trend_svg(trend: list[dict[str, Any]], language: str = "zh") -> Markup:
                 finite = [(x, v) for x, v in zip(positions, values, strict=True) if v == v]
                 if finite:
                     x, v = finite[-1]
-                    axes.annotate(format_rate(v), (x, v), xytext=(4, 4),
-                                  textcoords="offset points", color=colour, fontsize=8)
+                    axes.annotate(
+                        format_rate(v),
+                        (x, v),
+                        xytext=(4, 4),
+                        textcoords="offset points",
+                        color=colour,
+                        fontsize=8,
+                    )
                     top = max(top, *(v for _, v in finite))
             if axes is late:
                 axes.set_ylim(0, top * 1.25 if top > 0 else 0.0001)
@@ -136,5 +142,3 @@ def _clean_svg(svg: str, title: str) -> str:
     if re.search(r"(?i)https?://", svg):
         raise RuntimeError("matplotlib's SVG still holds a URL after cleaning")
     return svg.strip()
-
-

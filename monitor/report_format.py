@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+# The figure keys are defined with the figures; re-exported here for the report modules.
+from rules.figures import FIGURE_KEYS, RATE_KEYS
+
 __all__ = [
     "DEPARTMENT_KEYS",
     "FIGURE_KEYS",
@@ -33,37 +36,6 @@ __all__ = [
     "format_value",
     "percent_format",
 ]
-
-#: The figures of a period, in the order of the reports and of ``P.json`` (DOMAIN.md §5).
-FIGURE_KEYS: tuple[str, ...] = (
-    "received",
-    "online",
-    "online_rate",
-    "cross_region",
-    "accepted",
-    "accepted_late",
-    "accepted_late_rate",
-    "pending_late",
-    "completed",
-    "completed_late",
-    "completed_late_rate",
-    "open_late",
-    "on_time_rate",
-    "early_rate",
-    "mean_processing_workdays",
-    "warnings",
-    "overdue",
-    "escalated",
-)
-
-#: The figures that are rates (fractions in [0, 1], or None when the denominator is 0).
-RATE_KEYS: tuple[str, ...] = (
-    "online_rate",
-    "accepted_late_rate",
-    "completed_late_rate",
-    "on_time_rate",
-    "early_rate",
-)
 
 #: The columns of the department table (红黑榜), in order.
 DEPARTMENT_KEYS: tuple[str, ...] = (
@@ -174,14 +146,14 @@ def format_count(n: int | None, language: str = "zh") -> str:
 
 
 def format_days(days: float | None) -> str:
-    """Mean working days, one decimal (two significant digits below 0.1): ``3.2``."""
+    """Mean working days, two decimals (two significant digits below 0.01): ``3.25``."""
     if _missing(days):
         return _NONE
     assert days is not None
     value = Decimal(str(days))
     if value == 0:
         return "0"
-    decimals = 1 if abs(value) >= Decimal("0.1") else 1 - value.adjusted()
+    decimals = 2 if abs(value) >= Decimal("0.01") else 1 - value.adjusted()
     return f"{_round(value, decimals):f}"
 
 
@@ -218,7 +190,7 @@ def percent_format(fraction: float | None) -> str:
 
 @dataclass(frozen=True)
 class Change:
-    """A figure against the previous period: arrow, signed difference, previous value, tone.
+    """A figure against the previous period: arrow, size of the change, previous value, tone.
 
     ``tone`` is ``better``, ``worse`` or ``same`` (a rise in a late rate is worse, a rise in
     the online rate better; counts such as ``received`` are ``same`` either way).
@@ -238,11 +210,11 @@ def change(key: str, current: Any, previous: Any, language: str = "zh") -> Chang
     delta = current - previous
     arrow = "↑" if delta > 0 else "↓" if delta < 0 else "→"
     if key in RATE_KEYS:
-        difference = format_points(delta, language)
+        difference = format_points(abs(delta), language).lstrip("+")
     elif key == "mean_processing_workdays":
-        difference = ("+" if delta > 0 else "") + format_days(delta)
+        difference = format_days(abs(delta))
     else:
-        difference = ("+" if delta > 0 else "") + format_count(delta, language)
+        difference = format_count(abs(delta), language)
     direction = _DIRECTION.get(key, 0) * (1 if delta > 0 else -1 if delta < 0 else 0)
     tone = "better" if direction > 0 else "worse" if direction < 0 else "same"
     return Change(arrow, difference, shown_previous, tone)

@@ -33,6 +33,7 @@ from monitor.report_format import (
     RATE_KEYS,
     change,
     format_count,
+    format_days,
     format_fraction,
     format_rate,
     format_value,
@@ -51,6 +52,7 @@ __all__ = [
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _HEADLINE = ("received", "online_rate", "accepted_late_rate", "completed_late_rate")
 _COUNT_CARDS = ("pending_late", "open_late")
+_ALERT_KEYS = ("warnings", "overdue", "escalated")
 
 
 @dataclass
@@ -61,11 +63,12 @@ class ReportData:
     as ints, rates as fractions (None when the denominator is 0), the mean processing time in
     working days (float or None). Each of ``departments`` is ``{"department": name, **figures,
     "previous": figures or None}``. ``numerators`` gives ``(numerator, denominator)`` per rate
-    key for the totals, ``department_numerators`` the same per department (aligned with
-    ``departments``). ``trend`` has up to 12 periods, oldest first: ``{"period",
-    "accepted_late_rate", "completed_late_rate", "online_rate"}``. ``late_cases`` (already
-    sorted most late first and capped) have ``case_id, item_name, department, obligation
-    ("acceptance" | "completion"), deadline, late_workdays``. ``definitions`` maps a figure
+    key (optionally also ``mean_processing_workdays``: summed working days, cases) for the
+    totals, ``department_numerators`` the same per department (aligned with ``departments``).
+    ``trend`` has up to 12 periods, oldest first: ``{"period", "accepted_late_rate",
+    "completed_late_rate", "online_rate"}``. ``late_cases`` (already sorted most late first
+    and capped) have ``case_id, item_name, department, obligation ("acceptance" |
+    "completion"), deadline, late_workdays``. ``definitions`` maps a figure
     key to its (zh, en) definition with numerator and denominator.
     """
 
@@ -139,10 +142,12 @@ def ranked_departments(data: ReportData) -> list[tuple[dict[str, Any], dict[str,
 
 
 def _cell(key: str, value: Any, fractions: dict[str, tuple[int, int]], language: str) -> str:
-    """A figure as shown in a table: ``n / d = r`` for a rate with a known fraction."""
-    if key in RATE_KEYS and key in fractions:
+    """A figure as shown in a table: ``n / d = r`` for a rate (or the mean) with its fraction."""
+    if key in fractions and (key in RATE_KEYS or key == "mean_processing_workdays"):
         numerator, denominator = fractions[key]
-        return format_fraction(numerator, denominator, value)
+        if key in RATE_KEYS:
+            return format_fraction(numerator, denominator, value)
+        return f"{int(numerator):,} / {int(denominator):,} = {format_days(value)}"
     return format_value(key, value, language)
 
 
@@ -153,12 +158,13 @@ def _context(data: ReportData) -> dict[str, Any]:
 
     def figure(key: str) -> dict[str, Any]:
         value = data.totals.get(key)
+        shown = format_value(key, value, lang)
         return {
             "key": key,
             "label": labels[key],
-            "value": format_value(key, value, lang),
-            "exact": f"{value:,}" if isinstance(value, int) and lang == "zh" else "",
-            "fraction": _cell(key, value, data.numerators, lang) if key in RATE_KEYS else "",
+            "value": shown,
+            "exact": f"{value:,}" if isinstance(value, int) and f"{value:,}" != shown else "",
+            "fraction": _cell(key, value, data.numerators, lang) if key in data.numerators else "",
             "change": change(key, value, data.previous_totals.get(key), lang),
         }
 
@@ -169,14 +175,16 @@ def _context(data: ReportData) -> dict[str, Any]:
             {
                 "text": _cell(key, row.get(key), fractions, lang),
                 "previous": format_value(key, previous.get(key), lang) if previous else "",
-                "numeric": True,
             }
             for key in DEPARTMENT_KEYS
-            if key not in ("warnings", "overdue", "escalated")
+            if key not in _ALERT_KEYS
         ]
         alerts = " / ".join(format_value(k, row.get(k), lang) for k in ("warnings", "overdue"))
         cells.append(
-            {"text": f"{alerts} / {format_value('escalated', row.get('escalated'), lang)}"}
+            {
+                "text": f"{alerts} / {format_value('escalated', row.get('escalated'), lang)}",
+                "previous": "",
+            }
         )
         departments.append({"rank": rank, "name": row.get("department", ""), "cells": cells})
     definitions = [
@@ -209,9 +217,7 @@ def _context(data: ReportData) -> dict[str, Any]:
         "headline": [figure(key) for key in _HEADLINE],
         "count_cards": [figure(key) for key in _COUNT_CARDS],
         "summary": [figure(key) for key in FIGURE_KEYS],
-        "department_columns": [
-            labels[key] for key in DEPARTMENT_KEYS if key not in ("warnings", "overdue")
-        ],
+        "department_columns": [labels[key] for key in DEPARTMENT_KEYS if key not in _ALERT_KEYS],
         "departments": departments,
         "chart": trend_svg(data.trend, lang),
         "late_cases": late_cases,
@@ -231,20 +237,22 @@ def render_html(data: ReportData) -> str:
     """``P.html``: the whole report as one self-contained HTML document."""
     html = _environment().get_template("report.html.j2").render(_context(data))
     if re.search(r"(?i)https?://", html):
-        # Only data could bring a URL in (the chart and templates have none): refuse rather
-        # than write a file that would reach out to the network when opened.
+        # The templates and the chart have none, and the mask filter defangs any in the
+        # data: a URL here is a bug; refuse rather than write a page that links out.
         raise ValueError("the report would contain an external URL")
     return html
 
 
-def render_index(entries: list[dict[str, Any]]) -> str:
+def render_index(entries: list[dict[str, Any]], language: str | None = None) -> str:
     """``index.html``: every report in the folder, newest period first.
 
     Each entry has ``period`` (label), ``kind`` ("month" | "quarter" | "year"),
-    ``generated_at`` (datetime or ISO text), ``files`` (file names in the folder, e.g.
-    ``["2025-05.html", "2025-05.xlsx", "2025-05.json"]``) and optionally ``language``.
+    ``generated_at`` (datetime or ISO text) and ``files`` (file names in the folder, e.g.
+    ``["2025-05.html", "2025-05.xlsx", "2025-05.json"]``). The page is in ``language``,
+    by default that of the first entry with a ``language`` key, else Chinese.
     """
-    language = next((e["language"] for e in entries if e.get("language")), "zh")
+    if language is None:
+        language = next((e["language"] for e in entries if e.get("language")), "zh")
     words = _words(language)
     rows = []
     for entry in sorted(entries, key=_index_key, reverse=True):
@@ -278,6 +286,11 @@ def _index_key(entry: dict[str, Any]) -> tuple[str, int, str]:
 
 
 def _moment_text(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         return _local(value).strftime("%Y-%m-%d %H:%M")
     return "" if value is None else str(value)
@@ -297,9 +310,16 @@ def _local(moment: datetime) -> datetime:
 # --- templates ----------------------------------------------------------------------------
 
 
+_URL = re.compile(r"(?i)\b(https?):(?=//)")
+
+
 def _mask_filter(value: object) -> str:
-    """The templates' ``mask`` filter: any value as text, personal numbers masked."""
-    return "" if value is None else mask(str(value))
+    """The templates' ``mask`` filter: any value as text, personal numbers masked.
+
+    A URL in source text is defanged (``http[:]//…``): the report holds no external URL,
+    not even as text a mail client or viewer might turn into a link.
+    """
+    return "" if value is None else _URL.sub(r"\1[:]", mask(str(value)))
 
 
 @cache

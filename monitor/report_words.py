@@ -58,8 +58,11 @@ LABELS: dict[str, dict[str, str]] = {
 WORDS: dict[str, dict[str, Any]] = {
     "zh": {
         "html_lang": "zh-CN",
-        "title": {"month": "{period}办件监测月报", "quarter": "{period}办件监测季报",
-                  "year": "{period}办件监测年报"},
+        "title": {
+            "month": "{period}办件监测月报",
+            "quarter": "{period}办件监测季报",
+            "year": "{period}办件监测年报",
+        },
         "span": {"month": "本月", "quarter": "本季度", "year": "全年"},
         "narrative": (
             "{span}全渠道办件{received}件次，“一网通办”办件{online}件次，“一网通办”办件率"
@@ -112,9 +115,11 @@ WORDS: dict[str, dict[str, Any]] = {
     },
     "en": {
         "html_lang": "en",
-        "title": {"month": "Case monitoring report, {period}",
-                  "quarter": "Case monitoring report, {period}",
-                  "year": "Annual case monitoring report, {period}"},
+        "title": {
+            "month": "Case monitoring report, {period}",
+            "quarter": "Case monitoring report, {period}",
+            "year": "Annual case monitoring report, {period}",
+        },
         "span": {"month": "In the month", "quarter": "In the quarter", "year": "In the year"},
         "narrative": (
             "{span}, {received} cases were received through all channels, {online} of them "
@@ -171,8 +176,20 @@ WORDS: dict[str, dict[str, Any]] = {
 }
 
 _QUARTERS_ZH = "一二三四"
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def period_title(period: str, kind: str, language: str) -> str:
@@ -184,7 +201,9 @@ def period_title(period: str, kind: str, language: str) -> str:
         return f"{year}年{number}月" if language == "zh" else f"{_MONTHS_EN[number - 1]} {year}"
     if quarter:
         year, number = quarter[1], int(quarter[2])
-        return f"{year}年第{_QUARTERS_ZH[number - 1]}季度" if language == "zh" else f"Q{number} {year}"
+        return (
+            f"{year}年第{_QUARTERS_ZH[number - 1]}季度" if language == "zh" else f"Q{number} {year}"
+        )
     if re.fullmatch(r"\d{4}", period):
         return f"{period}年" if language == "zh" else period
     return period

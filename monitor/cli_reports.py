@@ -1,0 +1,81 @@
+"""The ``monitor report`` command. Registered on the ``monitor`` group by :mod:`monitor.cli`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from monitor.cli import State, cli, common_options, input_option, parse_at
+
+__all__ = ["report_cmd"]
+
+
+@cli.command("report")
+@click.option(
+    "--period",
+    required=True,
+    metavar="PERIOD",
+    help="A month (2025-05), a quarter (2025-Q2) or a year (2025).",
+)
+@input_option
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    metavar="ISO-DATETIME",
+    help="Evaluate as of this local (Asia/Shanghai) time instead of now.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for the report files (default: [reports] out_dir).",
+)
+@click.option(
+    "--send",
+    is_flag=True,
+    help="Email the report to [reports] recipients (HTML body, workbook attached).",
+)
+@common_options
+def report_cmd(
+    state: State,
+    period: str,
+    input_path: str | None,
+    at: str | None,
+    out_dir: str | None,
+    send: bool,
+) -> None:
+    """Write the rate report of a period: P.html, P.json, P.xlsx and index.html.
+
+    Figures per DOMAIN.md §5 for the county and each department, with the previous period
+    beside them: received, online rate (一网通办办件率), late acceptance (超期受理率), late
+    completion (超期办结率), cases late at period end, on-time and early rates, processing time,
+    warnings raised; a 12-period trend chart, the late cases and the data problems.
+
+    \b
+    Examples:
+      monitor report --period 2025-05
+      monitor report --period 2025-Q2 --out /srv/www/reports
+      monitor report --period 2025 --send
+    """
+    from monitor.reports import run_report
+
+    try:
+        result = run_report(
+            state.settings(),
+            period,
+            parse_at(at),
+            input_path=input_path,
+            out_dir=Path(out_dir) if out_dir else None,
+            send=send,
+        )
+    except ValueError as exc:
+        if "period" not in str(exc):
+            raise
+        raise click.BadParameter(str(exc), param_hint="--period") from None
+    for kind, path in result.paths.items():
+        click.echo(f"{kind:<6} {path}")
+    if send:
+        click.echo(", ".join(f"{k} {v}" for k, v in result.counts.items()) or "no recipients")
