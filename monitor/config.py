@@ -201,6 +201,8 @@ class SendWindow(_Section):
 
 
 class AlertsSettings(_Section):
+    #: Who hears about the monitor itself (repeated job failures, an unknown next year).
+    admin_recipients: list[Email] = []
     default_recipients: list[Email] = []
     escalation_recipients: list[Email] = []
     routes: list[Route] = []
@@ -243,6 +245,12 @@ class ScheduleSettings(_Section):
     scan: str = "*/30 8-18 * * *"
     report: str = "0 8 1 * *"
     annual: str = "0 8 2 1 *"
+    #: After this many consecutive failures of a job, [alerts] admin_recipients get one email.
+    admin_alert_after: int = Field(3, ge=1)
+    #: A run missed by at most this long (the server was busy or asleep) still runs.
+    misfire_grace_seconds: int = Field(600, ge=1)
+    #: The lock that keeps a second daemon (or a concurrent `monitor run`) out.
+    lock_file: str = "var/monitor.lock"
 
     @field_validator("scan", "report", "annual")
     @classmethod
@@ -272,6 +280,13 @@ class ReportsSettings(_Section):
     late_cases_max: int = Field(200, ge=1)
 
 
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+    #: Also log to this file, rotated at 10 MB, 5 kept (stderr always).
+    file: str | None = None
+
+
 class Settings(_Section):
     """The whole configuration; ``base_dir`` is the folder relative paths start from."""
 
@@ -283,6 +298,7 @@ class Settings(_Section):
     mail: MailSettings = MailSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     reports: ReportsSettings = ReportsSettings()
+    logging: LoggingSettings = LoggingSettings()
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
     origin: str = Field("embedded defaults", exclude=True)
 
