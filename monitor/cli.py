@@ -309,4 +309,5 @@ def main(argv: list[str] | None = None) -> None:
 
 # The ledger and mail commands register themselves on the group.
 import monitor.cli_alerts  # noqa: E402
+import monitor.cli_daemon  # noqa: E402
 import monitor.cli_reports  # noqa: E402, F401

@@ -61,21 +61,26 @@ def report_cmd(
       monitor report --period 2025 --send
     """
     from monitor.reports import run_report
+    from rules.periods import Period
 
+    # Checked here, so that no other error (a path or a config key that happens to say
+    # "period") is ever reported as a bad --period.
     try:
-        result = run_report(
-            state.settings(),
-            period,
-            parse_at(at),
-            input_path=input_path,
-            out_dir=Path(out_dir) if out_dir else None,
-            send=send,
-        )
+        Period.parse(period)
     except ValueError as exc:
-        if "period" not in str(exc):
-            raise
         raise click.BadParameter(str(exc), param_hint="--period") from None
+    settings = state.settings()
+    result = run_report(
+        settings,
+        period,
+        parse_at(at),
+        input_path=input_path,
+        out_dir=Path(out_dir) if out_dir else None,
+        send=send,
+    )
     for kind, path in result.paths.items():
         click.echo(f"{kind:<6} {path}")
-    if send:
-        click.echo(", ".join(f"{k} {v}" for k, v in result.counts.items()) or "no recipients")
+    if send and not settings.reports.recipients:
+        click.echo("no recipients: [reports] recipients is empty, nothing sent")
+    elif send:
+        click.echo(", ".join(f"{k} {v}" for k, v in result.counts.items()))

@@ -103,8 +103,9 @@ def run_demo(
 
     month = Period.containing(as_of.date(), "month")
     echo(f"\nWriting the report of {month} (monitor report) ...")
-    report = run_report(demo_settings, month.label, as_of, input_path=str(path),
-                        out_dir=folder / "reports")
+    report = run_report(
+        demo_settings, month.label, as_of, input_path=str(path), out_dir=folder / "reports"
+    )
 
     echo("\nWhere to look:")
     echo(f"  cases      {path}")

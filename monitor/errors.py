@@ -14,6 +14,7 @@ __all__ = [
     "CalendarRangeError",
     "ConfigError",
     "InputError",
+    "LockHeld",
     "MonitorError",
     "RulesError",
     "UnknownYearError",
@@ -45,3 +46,12 @@ class ConfigError(MonitorError, ValueError):
 
 class InputError(MonitorError, ValueError):
     """A source of cases (file, table, query) cannot be read or has the wrong shape."""
+
+
+class LockHeld(MonitorError):
+    """Another process holds the lock of the daemon or of a job; the CLI exits 4.
+
+    The message names the lock file and the process id that holds it.
+    """
+
+    exit_code = 4

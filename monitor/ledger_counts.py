@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from monitor.config import Settings
-from monitor.models import runs, warning_events, warnings
+from monitor.models import LEVEL_RANK, runs, warning_events, warnings
 
 __all__ = ["raised_in_period"]
 
@@ -22,19 +22,24 @@ _LEVELS = ("warning", "overdue", "escalated")
 
 
 def raised_in_period(settings: Settings, start: dt.date, end: dt.date) -> pd.DataFrame | None:
-    """``department, level, count`` of warning events that reached each level in
-    [``start``, ``end``), or None when there is no ledger with at least one run."""
+    """``department, level, count``: the warnings raised to each level in [``start``,
+    ``end``), each counted once per level, or None when there is no ledger with at least one
+    run. Raised means first seen, re-opened or risen to the level; a lowered level (escalated
+    back to overdue after a corrected deadline) was not raised."""
     engine = _engine(settings.database_url())
     if engine is None:
         return None
     e, w = warning_events.c, warnings.c
+    to_rank = sa.case(LEVEL_RANK, value=e.to_level, else_=0)
+    from_rank = sa.case(LEVEL_RANK, value=e.from_level, else_=0)  # NULL, "resolved": 0
     stmt = (
-        sa.select(w.department, e.to_level, sa.func.count().label("count"))
+        sa.select(w.department, e.to_level, sa.func.count(sa.distinct(e.warning_id)).label("count"))
         .select_from(warning_events.join(warnings, e.warning_id == w.id))
         .where(
             e.at >= dt.datetime.combine(start, dt.time()),
             e.at < dt.datetime.combine(end, dt.time()),
             e.to_level.in_(_LEVELS),
+            to_rank > from_rank,
         )
         .group_by(w.department, e.to_level)
     )

@@ -55,6 +55,8 @@ metadata = MetaData(
 Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 #: Table options for MySQL / MariaDB: full Unicode, exact (binary) comparison.
+#: Message bodies: a report with its CSS inlined is larger than MySQL's TEXT (64 KiB).
+LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 _MYSQL = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 
 #: Open levels a warning can have, least urgent first (the rank is the index).
@@ -122,8 +124,8 @@ notifications = Table(
     Column("run_id", Integer, ForeignKey("runs.id")),
     Column("recipients", Text, nullable=False),  # comma-separated addresses
     Column("subject", String(512), nullable=False),
-    Column("body_text", Text, nullable=False),
-    Column("body_html", Text, nullable=False),
+    Column("body_text", LongText, nullable=False),
+    Column("body_html", LongText, nullable=False),
     Column("case_count", Integer, nullable=False, default=0),
     Column("created_at", Timestamp, nullable=False),
     Column("status", String(16), nullable=False),  # queued, sent, dead

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from monitor.config import Settings
-from monitor.evaluation import Evaluated, evaluate_loaded, rule_settings
+from monitor.evaluation import Evaluated, _years, evaluate_loaded, rule_settings
 from monitor.loading import load_cases
 from monitor.report_render import ReportData, narrative, render_html, render_index
 from monitor.workdays import build_calendar
@@ -62,8 +62,11 @@ def run_report(
     period = Period.parse(period_text)
     loaded = load_cases(settings, input_path)
     evaluated = evaluate_loaded(settings, loaded, now)
-    first = min(period.trailing(12)[0].start.year, period.previous().start.year)
-    calendar = build_calendar(settings, first, max(now.year, period.last_day.year) + 1)
+    # The trend's and the previous period's years, and every year of the data (the figures
+    # look up the working days of every deadline and closing day, whatever the period).
+    data_first, data_last = _years(loaded.cases, now)
+    first = min(period.trailing(12)[0].start.year, period.previous().start.year, data_first)
+    calendar = build_calendar(settings, first, max(data_last, period.last_day.year + 1))
     data = report_data(settings, evaluated, period, now, calendar, _ledger_counts)
     folder = out_dir or settings.resolve(settings.reports.out_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -153,7 +156,10 @@ def _late_cases(
     last = np.datetime64(period.last_day, "D")
     closed_at = table["closed_at"].to_numpy().astype("datetime64[s]")
     deadline = table["deadline"].to_numpy().astype("datetime64[D]")
-    withdrawn = cases["status"].isin(list(WITHDRAWN)).to_numpy(dtype=bool)
+    # Withdrawn by the end of the period, as in the figures: a case withdrawn later was
+    # still open (and maybe late) at the period's end.
+    withdrawal = cases["completed_at"].to_numpy().astype("datetime64[s]")
+    withdrawn = cases["status"].isin(list(WITHDRAWN)).to_numpy(dtype=bool) & (withdrawal < end)
     live = ~withdrawn[evaluated.evaluation.case_rows]
     closed_in = (closed_at >= start) & (closed_at < end)
     closed_late = live & closed_in & (closed_at.astype("datetime64[D]") > deadline)
@@ -269,7 +275,10 @@ def _send(
         else f"[Case report] {data.period}: government-service cases"
     )
     text = narrative(data) + ("\n\n详见附件。\n" if zh else "\n\nSee the attached workbook.\n")
-    digest = hashlib.sha256(html.encode("utf-8")).hexdigest()
+    # The key holds what the report says, not when it was made: the same report made again
+    # later the same day is not a new message, a changed figure or late case is.
+    undated = replace(data, generated_at=dt.datetime.combine(now.date(), dt.time()))
+    digest = hashlib.sha256(render_html(undated).encode("utf-8")).hexdigest()
     key = message_key("report", recipients, now.date(), [data.period, digest])
     engine = engine_for(settings)
     upgrade(engine)

@@ -34,7 +34,7 @@ def test_upgrade_creates_the_tables_and_is_idempotent(engine: sa.Engine) -> None
 
 
 def test_head_revision_is_the_newest_migration() -> None:
-    assert head_revision() == "0002"
+    assert head_revision() == "0003"
 
 
 def test_upgrading_an_older_database_keeps_its_data(engine: sa.Engine) -> None:
@@ -80,7 +80,7 @@ def test_upgrading_an_older_database_keeps_its_data(engine: sa.Engine) -> None:
             )
         )
     upgrade(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     new = sa.table("notifications", sa.column("key"), sa.column("status"), sa.column("attachment"))
     with engine.connect() as conn:
         rows = conn.execute(sa.select(new.c.key, new.c.status, new.c.attachment)).all()

@@ -1,0 +1,91 @@
+"""The ``monitor daemon`` and ``monitor run`` commands. Registered on the ``monitor`` group by
+:mod:`monitor.cli`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from monitor.cli import State, cli, common_options, parse_at
+
+__all__ = ["daemon_cmd", "run_cmd"]
+
+_log_format_option = click.option(
+    "--log-format",
+    "log_format",
+    type=click.Choice(["text", "json"]),
+    default=None,
+    help="Log lines as text or as one JSON object per line (default: [logging] format).",
+)
+
+
+@cli.command("daemon")
+@_log_format_option
+@click.option(
+    "--run-now",
+    is_flag=True,
+    help="Also run the scan job once right after starting (then on its schedule).",
+)
+@common_options
+def daemon_cmd(state: State, log_format: str | None, run_now: bool) -> None:
+    """Run the scan, report and annual jobs on their [schedule], until stopped.
+
+    Times are Asia/Shanghai. At start it makes any monthly or annual report it missed while
+    it was down, and logs when each job runs next. Logs go to stderr (and [logging] file).
+    SIGTERM or Ctrl-C lets a running job finish (at most 60 s), then exits 0. A second
+    daemon on the same lock file exits 4.
+
+    \b
+    Examples:
+      monitor daemon --config /etc/banjian/config.toml
+      monitor daemon --log-format json --run-now
+      systemctl start banjian-monitor      # deploy/banjian-monitor.service runs it
+    """
+    from monitor.daemon import run_daemon
+    from monitor.logs import setup_logging
+
+    settings = state.settings()
+    setup_logging(settings, log_format, debug=state.debug)
+    run_daemon(settings, run_now=run_now)
+
+
+@cli.command("run")
+@click.argument("job", type=click.Choice(["scan", "report", "annual"]))
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    metavar="ISO-DATETIME",
+    help="Run as of this local (Asia/Shanghai) time instead of now.",
+)
+@_log_format_option
+@common_options
+def run_cmd(state: State, job: str, at: str | None, log_format: str | None) -> None:
+    """Run one job once, as the daemon would, and record it: for the system's cron.
+
+    \b
+    JOB is one of:
+      scan    evaluate and send alert mail (monitor alert)
+      report  the previous month's report, written and sent
+      annual  the previous year's report, written and sent
+
+    Prints the run's counts as JSON. Exits 4 when the same job is running already (in the
+    daemon or another `monitor run`).
+
+    \b
+    Examples:
+      monitor run scan --config /etc/banjian/config.toml
+      monitor run report --at 2025-06-01T08:00     # the May 2025 report, as on 1 June
+      monitor run annual --log-format json
+    """
+    from monitor.jobs import run_job
+    from monitor.lock import job_lock
+    from monitor.logs import setup_logging
+
+    settings = state.settings()
+    setup_logging(settings, log_format, debug=state.debug)
+    now = parse_at(at)
+    with job_lock(settings, job):
+        counts = run_job(settings, job, now)
+    click.echo(json.dumps(counts, ensure_ascii=False, sort_keys=True))
