@@ -30,6 +30,7 @@ from rules.periods import Period
 
 __all__ = ["ReportResult", "report_data", "run_report"]
 
+_TREND = ("accepted_late_rate", "completed_late_rate", "online_rate")
 _NO_COUNTS = pd.DataFrame(
     {
         "department": pd.Series(dtype=object),
@@ -102,17 +103,11 @@ def report_data(
         )
 
     current, previous = figures(period), figures(period.previous())
+    # The trend's other periods need rates only (no warning counts to derive).
+    found = {p: figures(p, rates_only=True) for p in period.trailing(12) if p != period}
+    found[period] = current
     trend = [
-        {
-            "period": p.label,
-            **{
-                k: f.totals[k] for k in ("accepted_late_rate", "completed_late_rate", "online_rate")
-            },
-        }
-        for p, f in (
-            (p, figures(p, rates_only=True) if p != period else current)
-            for p in period.trailing(12)
-        )
+        {"period": p.label, **{k: found[p].totals[k] for k in _TREND}} for p in period.trailing(12)
     ]
     late, late_total = _late_cases(evaluated, period, calendar, r.late_cases_max)
     quality = _quality(evaluated)
