@@ -237,22 +237,34 @@ def outbox_retry(state: State, ids: tuple[int, ...]) -> None:
 
 
 @cli.command("status")
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    metavar="ISO-DATETIME",
+    help="Next fire times and calendar coverage as of this local time instead of now.",
+)
 @common_options
-def status_cmd(state: State) -> None:
-    """Database, outbox backlog and dead letters, last runs.
+def status_cmd(state: State, at: str | None) -> None:
+    """Database, outbox backlog and dead letters, last runs; for each job (scan, report,
+    annual) its schedule, next run and last runs; the working-day calendar's coverage.
 
     \b
-    Example:
+    Examples:
       monitor status
+      monitor status --config /etc/banjian/config.toml
     """
+    from monitor.jobs import coverage_line, job_lines
     from monitor.ledger import recent_runs
     from monitor.outbox import outbox_rows
 
     settings = state.settings()
+    now = parse_at(at)
     engine = _engine(state)
     with engine.connect() as conn:
         rows = outbox_rows(conn, ("queued", "dead"))
         runs = recent_runs(conn, 5)
+        jobs = job_lines(settings, conn, now)
     click.echo(f"database   {settings.database_url(hide_password=True)}")
     queued = int((rows["status"] == "queued").sum()) if len(rows) else 0
     dead = int((rows["status"] == "dead").sum()) if len(rows) else 0
@@ -262,6 +274,9 @@ def status_cmd(state: State) -> None:
     )
     for r in runs.itertuples(index=False):
         click.echo(f"run #{r.id} {r.job:<7} at {r.at}  {r.status:<8} {r.counts or ''}")
+    for line in jobs:
+        click.echo(line)
+    click.echo(coverage_line(settings, now.date()))
 
 
 @cli.group("db")

@@ -241,7 +241,8 @@ class MailSettings(_Section):
 
 
 class ScheduleSettings(_Section):
-    # Crontab strings (minute hour day month weekday), Asia/Shanghai; "off" switches a job off.
+    # Crontab strings (minute hour day month weekday, Sunday = 0 or 7 as in cron),
+    # Asia/Shanghai; "off" switches a job off.
     scan: str = "*/30 8-18 * * *"
     report: str = "0 8 1 * *"
     annual: str = "0 8 2 1 *"
@@ -257,10 +258,10 @@ class ScheduleSettings(_Section):
     def _crontab(cls, v: str) -> str:
         if v == "off":
             return v
-        from apscheduler.triggers.cron import CronTrigger
+        from monitor.crontab import cron_trigger
 
         try:
-            CronTrigger.from_crontab(v, timezone="Asia/Shanghai")
+            cron_trigger(v)
         except ValueError as exc:
             why = str(exc)[:1].lower() + str(exc)[1:]
             raise ValueError(

@@ -21,22 +21,25 @@ interrupted run safe to repeat) — and the process exits 0. A second signal exi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED, SchedulerEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from monitor.config import Settings
+from monitor.crontab import cron_trigger
 from monitor.errors import LockHeld
 from monitor.jobs import JOBS, TIMEZONE, catch_up, next_fire, run_job, shanghai_now
 from monitor.lock import acquire, daemon_lock_path, job_lock
@@ -45,6 +48,8 @@ __all__ = ["STOP_TIMEOUT", "build_scheduler", "run_daemon", "run_scheduled"]
 
 log = logging.getLogger(__name__)
 
+#: Set by SIGTERM / SIGINT: a run that was due at that very moment does not start.
+_STOPPING = threading.Event()
 #: Seconds a running job may take to finish after SIGTERM before the process exits anyway
 #: (below systemd's TimeoutStopSec = 90 in deploy/banjian-monitor.service).
 STOP_TIMEOUT = 60.0
@@ -56,8 +61,8 @@ def run_daemon(
     """Run the scheduled jobs until SIGTERM or SIGINT; ``run_now`` also runs ``scan`` once
     at start. Raises :class:`~monitor.errors.LockHeld` when a daemon already runs."""
     lock = acquire(daemon_lock_path(settings), "the monitor daemon")
-    scheduler = build_scheduler(settings, run_now=run_now)
-    stopper = _Stopper(scheduler, stop_timeout)
+    _STOPPING.clear()
+    stopper = _Stopper(stop_timeout)
     try:
         stopper.install()
         log.info(
@@ -66,12 +71,13 @@ def run_daemon(
             settings.origin,
             settings.database_url(hide_password=True),
         )
-        _catch_up(settings)
-        if stopper.requested:
-            return
-        _log_next_fire_times(settings, run_now)
-        scheduler.start()  # returns once a signal has shut it down
-        stopper.finish()
+        _catch_up(settings, lambda: stopper.requested)
+        if not stopper.requested:
+            scheduler = build_scheduler(settings, run_now=run_now)  # --run-now: after catch-up
+            stopper.attach(scheduler)
+            _log_next_fire_times(settings, run_now)
+            scheduler.start()  # returns once a signal has shut it down
+            stopper.finish()
         log.info("daemon stopped")
     finally:
         stopper.uninstall()
@@ -93,9 +99,7 @@ def build_scheduler(settings: Settings, *, run_now: bool = False) -> BlockingSch
         if now_too:
             options["next_run_time"] = dt.datetime.now(ZoneInfo(TIMEZONE))
         trigger = (
-            DateTrigger(options["next_run_time"])
-            if spec == "off"
-            else CronTrigger.from_crontab(spec, timezone=TIMEZONE)
+            DateTrigger(options["next_run_time"]) if spec == "off" else cron_trigger(spec, TIMEZONE)
         )
         scheduler.add_job(
             run_scheduled,
@@ -113,7 +117,11 @@ def build_scheduler(settings: Settings, *, run_now: bool = False) -> BlockingSch
 
 def run_scheduled(settings: Settings, name: str) -> None:
     """One scheduled run of job ``name`` at the current time, under the job's lock; never
-    raises (a failure is logged with its traceback, and recorded by ``run_job``)."""
+    raises (a failure is logged with its traceback, and recorded by ``run_job``). Nothing
+    runs once the daemon has been told to stop."""
+    if _STOPPING.is_set():
+        log.info("%s: not started: the daemon is stopping", name)
+        return
     try:
         with job_lock(settings, name):
             run_job(settings, name, shanghai_now())
@@ -126,11 +134,11 @@ def run_scheduled(settings: Settings, name: str) -> None:
         log.info("%s: next run at %s", name, f"{fire:%Y-%m-%d %H:%M}")
 
 
-def _catch_up(settings: Settings) -> None:
+def _catch_up(settings: Settings, stopping: Callable[[], bool]) -> None:
     """:func:`monitor.jobs.catch_up` under the report jobs' locks; failures are logged."""
     try:
         with job_lock(settings, "report"), job_lock(settings, "annual"):
-            made = catch_up(settings, shanghai_now())
+            made = catch_up(settings, shanghai_now(), stopping=stopping)
     except LockHeld as exc:
         log.warning("catch-up skipped: %s", exc)
         return
@@ -146,18 +154,20 @@ def _log_next_fire_times(settings: Settings, run_now: bool) -> None:
         spec = getattr(settings.schedule, name)
         fire = next_fire(spec, now)
         when = "off" if fire is None else f'"{spec}", next at {fire:%Y-%m-%d %H:%M}'
-        log.info("%s: %s%s", name, when, " (and now: --run-now)" if run_now and name == "scan" else "")
+        log.info(
+            "%s: %s%s", name, when, " (and now: --run-now)" if run_now and name == "scan" else ""
+        )
 
 
 class _Stopper:
     """SIGTERM / SIGINT: shut the scheduler down (waiting for the running job) on another
     thread, with a watchdog that ends the process after ``timeout`` seconds."""
 
-    def __init__(self, scheduler: BlockingScheduler, timeout: float) -> None:
-        self.scheduler = scheduler
+    def __init__(self, timeout: float) -> None:
+        self.scheduler: BlockingScheduler | None = None
         self.timeout = timeout
         self.requested = False
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # the handler may interrupt _started on the same thread
         self._thread: threading.Thread | None = None
         self._timer: threading.Timer | None = None
         self._previous: dict[int, Any] = {}
@@ -165,8 +175,12 @@ class _Stopper:
     def install(self) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
             self._previous[signum] = signal.signal(signum, self.handle)
-        # A signal that came before the scheduler ran: stop it as soon as it starts.
-        self.scheduler.add_listener(self._started, EVENT_SCHEDULER_STARTED)
+
+    def attach(self, scheduler: BlockingScheduler) -> None:
+        """The scheduler to shut down; a signal that comes before it runs stops it as soon
+        as it starts."""
+        self.scheduler = scheduler
+        scheduler.add_listener(self._started, EVENT_SCHEDULER_STARTED)
 
     def uninstall(self) -> None:
         for signum, handler in self._previous.items():
@@ -180,7 +194,10 @@ class _Stopper:
             log.warning("%s again: exiting now", name)
             os._exit(1)
         self.requested = True
-        log.info("%s: stopping; a running job may finish first (at most %.0f s)", name, self.timeout)
+        _STOPPING.set()
+        log.info(
+            "%s: stopping; a running job may finish first (at most %.0f s)", name, self.timeout
+        )
         self._timer = threading.Timer(self.timeout, self._force)
         self._timer.daemon = True
         self._timer.start()
@@ -199,12 +216,15 @@ class _Stopper:
 
     def _shutdown(self) -> None:
         with self._lock:
-            if self._thread is not None or not self.scheduler.running:
+            if self._thread is not None or self.scheduler is None or not self.scheduler.running:
                 return
-            self._thread = threading.Thread(
-                target=self.scheduler.shutdown, kwargs={"wait": True}, name="shutdown", daemon=True
-            )
+            self._thread = threading.Thread(target=self._stop, name="shutdown", daemon=True)
             self._thread.start()
+
+    def _stop(self) -> None:
+        """Shut the scheduler down; the running job finishes first (wait=True)."""
+        with contextlib.suppress(SchedulerNotRunningError):  # stopped already
+            self.scheduler.shutdown(wait=True)  # type: ignore[union-attr]
 
     def _force(self) -> None:
         log.error(

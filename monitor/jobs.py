@@ -32,6 +32,7 @@ import sqlalchemy as sa
 
 from monitor.admin import calendar_alert, failure_alert
 from monitor.config import Settings
+from monitor.crontab import cron_trigger
 from monitor.db import engine_for, upgrade
 from monitor.ledger import finish_run, start_run
 from monitor.models import runs
@@ -45,6 +46,7 @@ __all__ = [
     "coverage_line",
     "coverage_warning",
     "due_period",
+    "job_lines",
     "job_runs",
     "next_fire",
     "report_exists",
@@ -105,21 +107,30 @@ def run_job(
         engine.dispose()
 
 
-def catch_up(settings: Settings, now: dt.datetime, transport: object | None = None) -> list[str]:
+def catch_up(
+    settings: Settings,
+    now: dt.datetime,
+    transport: object | None = None,
+    *,
+    stopping: Callable[[], bool] = lambda: False,
+) -> list[str]:
     """Produce and send the reports the schedule should have made by ``now`` but did not
     (the daemon was down); returns their periods. Each is made once: a report counts as
     made when ``[reports] out_dir`` has its ``<period>.json`` or a successful run of its
-    job recorded that period. A failure is logged (and recorded) and the next one tried."""
+    job recorded that period. A failure is logged (and recorded) and the next one tried;
+    once ``stopping()`` is true (the daemon was told to stop), no next one is started."""
     made = []
     for name in _REPORT_KIND:
+        if stopping():
+            break
         period = due_period(settings, name, now)
         if period is None or report_exists(settings, name, period):
             continue
-        log.warning("catch-up: the %s report of %s was not made; making it now", name, period)
+        log.warning("catch-up: the report of %s was not made; making it now", period)
         try:
             counts = run_job(settings, name, now, transport=transport)
         except Exception:
-            log.exception("catch-up: the %s report of %s failed", name, period)
+            log.exception("catch-up: the report of %s failed", period)
             continue
         made.append(str(counts["period"]))
     return made
@@ -159,10 +170,7 @@ def next_fire(spec: str, after: dt.datetime) -> dt.datetime | None:
     ``spec`` fires, naive Asia/Shanghai; None when ``spec`` is "off"."""
     if spec == "off":
         return None
-    from apscheduler.triggers.cron import CronTrigger
-
-    trigger = CronTrigger.from_crontab(spec, timezone=TIMEZONE)
-    fire = trigger.get_next_fire_time(None, after.replace(tzinfo=_TZ))
+    fire = cron_trigger(spec, TIMEZONE).get_next_fire_time(None, after.replace(tzinfo=_TZ))
     return None if fire is None else fire.astimezone(_TZ).replace(tzinfo=None)
 
 
@@ -173,6 +181,34 @@ def job_runs(conn: sa.Connection, name: str, limit: int = 3) -> list[dict[str, A
         sa.select(runs).where(runs.c.job == name).order_by(runs.c.id.desc()).limit(limit)
     ).mappings()
     return [{**row, "counts": _counts(row["counts"])} for row in rows]
+
+
+def job_lines(
+    settings: Settings, conn: sa.Connection, now: dt.datetime, limit: int = 3
+) -> list[str]:
+    """``monitor status``'s lines for each job: its schedule and next fire time after
+    ``now``, then its last ``limit`` runs (start, end, result, counts or error)."""
+    lines = []
+    for name in JOBS:
+        spec = getattr(settings.schedule, name)
+        fire = next_fire(spec, now)
+        head = "off" if fire is None else f'"{spec}", next at {fire:%Y-%m-%d %H:%M}'
+        lines.append(f"{name:<10} {head}")
+        found = job_runs(conn, name, limit)
+        if not found:
+            lines.append("  no runs yet")
+        for r in found:
+            end = f"{r['finished_at']:%Y-%m-%d %H:%M:%S}" if r["finished_at"] else "-"
+            if r["status"] == "failed":
+                what = (r["error"] or "").strip().splitlines()[-1:] or [""]
+                detail = what[0]
+            else:
+                detail = json.dumps(r["counts"], ensure_ascii=False, sort_keys=True)
+            lines.append(
+                f"  run #{r['id']} {r['started_at']:%Y-%m-%d %H:%M:%S} → {end}  "
+                f"{r['status']:<7} {detail}"
+            )
+    return lines
 
 
 # -- calendar coverage -----------------------------------------------------------------------
@@ -283,14 +319,20 @@ def _record_failure(
 
 def _mark_interrupted(conn: sa.Connection, name: str) -> None:
     """Record ``running`` rows of job ``name`` as failed: the caller holds the job's lock,
-    so whatever process was running them is gone."""
-    found = conn.execute(
-        runs.update()
-        .where(runs.c.job == name, runs.c.status == "running")
-        .values(status="failed", error=_INTERRUPTED)
-    )
-    if found.rowcount:
-        log.warning("%s: %d earlier run(s) were interrupted", name, found.rowcount)
+    so whatever process was running them is gone. For ``scan``, the alert run it had begun
+    (same ``at``) too."""
+    c = runs.c
+    stale = list(conn.execute(sa.select(c.id, c.at).where(c.job == name, c.status == "running")))
+    if not stale:
+        return
+    ids = [r.id for r in stale]
+    if name == "scan":
+        inner = sa.select(c.id).where(
+            c.job == "alert", c.status == "running", c.at.in_([r.at for r in stale])
+        )
+        ids += list(conn.execute(inner).scalars())
+    conn.execute(runs.update().where(c.id.in_(ids)).values(status="failed", error=_INTERRUPTED))
+    log.warning("%s: run(s) %s had been interrupted", name, ", ".join(f"#{i}" for i in ids))
 
 
 def _counts(text: str | None) -> dict[str, Any]:

@@ -72,6 +72,8 @@ def setup_logging(
         handler._monitor = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else cfg.level)
+    # Alembic says at INFO what it checked on every job's start; its warnings still show.
+    logging.getLogger("alembic").setLevel(logging.DEBUG if debug else logging.WARNING)
 
 
 def _text_formatter() -> logging.Formatter:
