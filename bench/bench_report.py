@@ -8,23 +8,7 @@ whole processes in the same run (alternating), medians over --repeat runs.
 
 from __future__ import annotations
 
-import argparse
-
-from bench.common import ROOT, compare, run_step
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--cases", type=int, default=2_050_000)
-    args = parser.parse_args()
-    path = str(ROOT / "bench" / "data" / f"county-{args.cases}.parquet")
-    ours, base = [], []
-    for _ in range(args.repeat):
-        base.append(run_step("scan_step", "baseline", path))
-        ours.append(run_step("scan_step", "report", path))
-    compare("report --period 2025-06", ours, base, 5.0)
-
+from bench.common import end_to_end
 
 if __name__ == "__main__":
-    main()
+    end_to_end(__doc__, "report", "report --period 2025-06", 5.0)

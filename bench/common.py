@@ -42,3 +42,20 @@ def compare(
         f"(baseline {max(r['peak_mib'] for r in base):,.0f} MiB)"
     )
     return {"ours": m_ours, "baseline": m_base, "ratio": ratio, "peak_mib": peak}
+
+
+def end_to_end(doc: str, kind: str, label: str, target: float) -> None:
+    """A benchmark script's main: ``monitor`` (``scan_step`` KIND) against a bare
+    ``read_parquet``, both whole processes, alternating, medians over ``--repeat``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--cases", type=int, default=2_050_000)
+    args = parser.parse_args()
+    path = str(ROOT / "bench" / "data" / f"county-{args.cases}.parquet")
+    ours, base = [], []
+    for _ in range(args.repeat):
+        base.append(run_step("scan_step", "baseline", path))
+        ours.append(run_step("scan_step", kind, path))
+    compare(label, ours, base, target)
