@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from monitor.config import Settings
 from monitor.models import runs
-from monitor.outbox import deliver, message_key, queue
+from monitor.outbox import message_key, send_now
 
 __all__ = ["calendar_alert", "failure_alert", "failure_streak"]
 
@@ -127,35 +127,23 @@ def _send(
     """Queue an admin message under a key made of ``what`` and ``day`` (so it is queued
     once), then send every due admin message. True when this one was queued now."""
     from monitor.mail.transport import transport_for
-    from monitor.workdays import build_calendar
 
     recipients = tuple(settings.alerts.admin_recipients)
     if not recipients:
         log.warning("no [alerts] admin_recipients to tell: %s", subject)
         return False
     body = f'<pre style="white-space: pre-wrap">{html.escape(text)}</pre>'
-    with engine.begin() as conn:
-        queued = queue(
-            conn,
-            key=message_key("admin", recipients, day, [what]),
-            kind="admin",
-            run_id=None,
-            recipients=recipients,
-            subject=subject,
-            text=text,
-            html=body,
-            case_count=0,
-            now=now,
-        )
-    calendar = build_calendar(settings, now.year, now.year)  # unused: no send window
-    done = deliver(
+    queued, done = send_now(
         engine,
-        transport or transport_for(settings),
         settings,
         now,
-        calendar,
-        kinds=("admin",),
-        window=False,
+        transport or transport_for(settings),
+        kind="admin",
+        key=message_key("admin", recipients, day, [what]),
+        recipients=recipients,
+        subject=subject,
+        text=text,
+        html=body,
     )
     if queued:
         log.warning("told the admins (%s): %s; sent %d", ", ".join(recipients), subject, done.sent)

@@ -29,7 +29,16 @@ from monitor.mail.transport import PermanentMailError, TransientMailError
 from monitor.models import notifications
 from rules.calendar import WorkingCalendar
 
-__all__ = ["Delivered", "deliver", "in_window", "message_key", "outbox_rows", "queue", "retry"]
+__all__ = [
+    "Delivered",
+    "deliver",
+    "in_window",
+    "message_key",
+    "outbox_rows",
+    "queue",
+    "retry",
+    "send_now",
+]
 
 log = logging.getLogger(__name__)
 _MAX_DELAY = dt.timedelta(hours=6)
@@ -107,7 +116,7 @@ def deliver(
     transport: object,
     settings: Settings,
     now: dt.datetime,
-    calendar: WorkingCalendar,
+    calendar: WorkingCalendar | None,
     *,
     kinds: Sequence[str] = ("alert", "resolved"),
     window: bool = True,
@@ -129,7 +138,7 @@ def deliver(
             .mappings()
             .all()
         )
-    if due and window and not in_window(settings, now, calendar):
+    if due and window and (calendar is None or not in_window(settings, now, calendar)):
         done.held = len(due)
         return done
     for row in due:
@@ -169,6 +178,39 @@ def deliver(
             )
         done.sent += 1
     return done
+
+
+def send_now(
+    engine: Engine,
+    settings: Settings,
+    now: dt.datetime,
+    transport: object,
+    *,
+    kind: str,
+    key: str,
+    recipients: Sequence[str],
+    subject: str,
+    text: str,
+    html: str,
+    attachment: Path | None = None,
+) -> tuple[bool, Delivered]:
+    """Queue one message outside the alert send window (an admin notice, a report) and send
+    every due message of its ``kind``; (whether this one was new, what sending did)."""
+    with engine.begin() as conn:
+        queued = queue(
+            conn,
+            key=key,
+            kind=kind,
+            run_id=None,
+            recipients=recipients,
+            subject=subject,
+            text=text,
+            html=html,
+            case_count=0,
+            now=now,
+            attachment=attachment,
+        )
+    return queued, deliver(engine, transport, settings, now, None, kinds=(kind,), window=False)
 
 
 def retry(conn: Connection, now: dt.datetime, ids: Sequence[int] | None = None) -> int:

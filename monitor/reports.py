@@ -73,7 +73,7 @@ def run_report(
     folder.mkdir(parents=True, exist_ok=True)
     result = ReportResult(period.label, _write(folder, data))
     if send:
-        result.counts = _send(settings, data, result.paths, now, transport, calendar)
+        result.counts = _send(settings, data, result.paths, now, transport)
     return result
 
 
@@ -248,14 +248,13 @@ def _send(
     paths: dict[str, Path],
     now: dt.datetime,
     transport: object | None,
-    calendar: WorkingCalendar,
 ) -> dict[str, int]:
     """Queue the report for ``[reports] recipients`` (HTML body, workbook attached), send."""
     import css_inline
 
     from monitor.db import engine_for, upgrade
     from monitor.mail.transport import transport_for
-    from monitor.outbox import deliver, message_key, queue
+    from monitor.outbox import message_key, send_now
 
     recipients = tuple(settings.reports.recipients)
     if not recipients:
@@ -277,28 +276,18 @@ def _send(
     key = message_key("report", recipients, now.date(), [data.period, digest])
     engine = engine_for(settings)
     upgrade(engine)
-    with engine.begin() as conn:
-        queued = queue(
-            conn,
-            key=key,
-            kind="report",
-            run_id=None,
-            recipients=recipients,
-            subject=subject,
-            text=text,
-            html=html,
-            case_count=0,
-            now=now,
-            attachment=paths["xlsx"],
-        )
-    done = deliver(
+    queued, done = send_now(
         engine,
-        transport or transport_for(settings),
         settings,
         now,
-        calendar,
-        kinds=("report",),
-        window=False,
+        transport or transport_for(settings),
+        kind="report",
+        key=key,
+        recipients=recipients,
+        subject=subject,
+        text=text,
+        html=html,
+        attachment=paths["xlsx"],
     )
     engine.dispose()
     return {"queued": int(queued), "sent": done.sent, "failed": done.failed, "dead": done.dead}
