@@ -252,6 +252,11 @@ def _from_serial(serial: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 def _text(col: pd.Series, n: int) -> pd.Series:
     col = col.reset_index(drop=True)
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        stripped = _stripped_categories(col)
+        if stripped is not None:
+            return stripped
+        col = col.astype("str")
     if col.dtype != "str":
         # Empty cells stay missing (not "nan"); whole numbers read as floats (a SQL or
         # Parquet integer column with NULLs) lose the ".0".
@@ -260,6 +265,16 @@ def _text(col: pd.Series, n: int) -> pd.Series:
         col = col.astype("str")
     col = col.str.strip()
     return col.mask(col == "")
+
+
+def _stripped_categories(col: pd.Series) -> pd.Series | None:
+    """A categorical column with its categories stripped and empty ones made missing, or None
+    when stripping would merge two categories (then the caller works on the values)."""
+    names = col.cat.categories.astype("str").str.strip()
+    if not names.is_unique:
+        return None
+    col = col.cat.rename_categories(names)
+    return col.cat.remove_categories([""]) if "" in names else col
 
 
 def _cell_text(value: object) -> object:

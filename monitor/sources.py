@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from monitor.errors import InputError
 
@@ -87,7 +88,7 @@ def read_file(path: Path, *, text_columns: dict[str, str], sheet: str | None = N
         raise InputError(f"{path}: is a folder, not a case file")
     suffix = path.suffix.lower()
     if suffix in _PARQUET:
-        return _read_parquet(path)
+        return _read_parquet(path, text_columns)
     if suffix in _EXCEL:
         return _read_excel(path, sheet)
     if suffix in _CSV or suffix == "":
@@ -131,9 +132,20 @@ def _read_csv(path: Path, text_columns: dict[str, str]) -> RawTable:
     return RawTable(frame, str(path), encoding)
 
 
-def _read_parquet(path: Path) -> RawTable:
+def _read_parquet(path: Path, text_columns: dict[str, str]) -> RawTable:
+    """A Parquet file; its text columns other than the case id come as categoricals straight
+    from the file's dictionary pages (department, item, channel, status, limits: a few
+    distinct values among millions of rows)."""
     try:
-        frame = pd.read_parquet(path)
+        schema = pq.read_schema(path)
+        wanted = {h for h, field in text_columns.items() if field != "case_id"}
+        as_dictionary = [
+            f.name
+            for f in schema
+            if f.name.strip() in wanted
+            and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
+        ]
+        frame = pd.read_parquet(path, read_dictionary=as_dictionary or None)
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"{path}: not a readable Parquet file ({_first_line(exc)})") from None
     return RawTable(frame, str(path), None, first_row=1)
