@@ -94,7 +94,7 @@ def report_data(
         return period_figures(
             evaluated.loaded.cases,
             evaluated.evaluation,
-            p,
+            _so_far(p, now),
             calendar,
             online_channels=settings.rules.online_channels,
             completion_denominator=r.completion_denominator,
@@ -109,7 +109,7 @@ def report_data(
     trend = [
         {"period": p.label, **{k: found[p].totals[k] for k in _TREND}} for p in period.trailing(12)
     ]
-    late, late_total = _late_cases(evaluated, period, calendar, r.late_cases_max)
+    late, late_total = _late_cases(evaluated, _so_far(period, now), calendar, r.late_cases_max)
     quality = _quality(evaluated)
     departments, department_numerators = [], []
     for name, row in current.departments.iterrows():
@@ -138,6 +138,15 @@ def report_data(
         quality_total=sum(n for _, n in quality),
         definitions=DEFINITIONS,
     )
+
+
+def _so_far(period: Period, now: dt.datetime) -> Period:
+    """``period`` up to the end of ``now``'s day when it has not ended yet: a report of the
+    running month counts "late at period end" as of today, not at a future month end."""
+    today_end = now.date() + dt.timedelta(days=1)
+    if today_end >= period.end:
+        return period
+    return replace(period, end=max(today_end, period.start + dt.timedelta(days=1)))
 
 
 def _late_cases(

@@ -581,3 +581,19 @@ def test_ledger_events_as_recorded(engine: sa.Engine, tmp_path: Path) -> None:
         ("K8", "completion", None, "warning"),
         ("K9", "completion", None, "escalated"),
     ]
+
+
+def test_a_running_month_counts_late_at_period_end_as_of_today(tmp_path: Path) -> None:
+    # At Thu 2025-05-15 09:00: K3 (acceptance D 05-14, never accepted) is already late; K6's
+    # completion deadline is 05-19, still ahead: not "open and late" although 05-19 is before
+    # the end of May, and it is not in the late list either.
+    out = tmp_path / "out"
+    run_report(
+        Settings(),
+        "2025-05",
+        dt.datetime(2025, 5, 15, 9, 0),
+        input_path=str(write_cases(tmp_path, "K3", "K6")),
+        out_dir=out,
+    )
+    totals = read_json(out / "2025-05.json")["totals"]
+    assert (totals["pending_late"], totals["open_late"]) == (1, 0)  # type: ignore[index]
