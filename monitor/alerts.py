@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -153,7 +154,7 @@ def run_alert(
 
 
 def _queue_groups(
-    conn: object,
+    conn: Connection,
     chosen: pd.DataFrame,
     settings: Settings,
     now: dt.datetime,
@@ -197,7 +198,7 @@ def _queue_groups(
             key=key,
             kind="alert",
             run_id=run_id,
-            recipients=delivery.recipients,  # type: ignore[arg-type]
+            recipients=delivery.recipients,
             subject=mail.subject,
             text=mail.text,
             html=mail.html,
@@ -279,18 +280,18 @@ def _urgency_order(chosen: pd.DataFrame) -> np.ndarray:
     )
 
 
-def _item(r: object) -> AlertItem:
+def _item(r: Any) -> AlertItem:  # a row of itertuples()
     remaining = getattr(r, "remaining_workdays", None)
     return AlertItem(
         case_id=str(r.case_id),
-        department=str(r.department),  # type: ignore[attr-defined]
-        item_name="" if pd.isna(r.item_name) else str(r.item_name),  # type: ignore[attr-defined]
+        department=str(r.department),
+        item_name="" if pd.isna(r.item_name) else str(r.item_name),
         obligation=str(r.obligation),
-        level=str(r.level),  # type: ignore[attr-defined]
-        deadline=pd.Timestamp(r.deadline).date(),  # type: ignore[attr-defined]
-        late_workdays=int(r.late_workdays),  # type: ignore[attr-defined]
+        level=str(r.level),
+        deadline=pd.Timestamp(r.deadline).date(),
+        late_workdays=int(r.late_workdays),
         remaining_workdays=None if remaining is None or pd.isna(remaining) else int(remaining),
-        first_seen=pd.Timestamp(r.first_seen_at).to_pydatetime(),  # type: ignore[attr-defined]
+        first_seen=pd.Timestamp(r.first_seen_at).to_pydatetime(),
     )
 
 
