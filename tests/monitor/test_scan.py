@@ -56,6 +56,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
+from freezegun import freeze_time
 
 from monitor.cli import cli, main, parse_at
 
@@ -549,3 +550,13 @@ def test_subprocess_fail_on_exits_3_and_prints_json(cases: Path, tmp_path: Path)
     assert keys(json.loads(proc.stdout)) == ALERTS
     assert proc.stderr == SUMMARY + "\n"
     assert "Traceback" not in proc.stderr
+
+
+def test_without_at_the_scan_is_as_of_now_in_shanghai(runner: CliRunner, cases: Path) -> None:
+    # 02:00 UTC is 10:00 in Asia/Shanghai: the same moment as AT, so the same result.
+    assert scan(runner, cases).exit_code == 0  # every lazy import done before the freeze
+    with freeze_time("2025-10-09 02:00:00"):
+        result = runner.invoke(cli, ["scan", "--input", str(cases), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert keys(json.loads(result.stdout)) == ALERTS
+    assert result.stderr == SUMMARY + "\n"
