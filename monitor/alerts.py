@@ -191,25 +191,41 @@ def _queue_groups(
         )
         mail = render_alert(group, settings.alerts.language)
         lines = [f"{r.case_id}|{r.obligation}|{r.level}" for r in part.itertuples(index=False)]
-        kind = "escalation" if delivery.escalation else "alert"
-        key = message_key(kind, delivery.recipients, now.date(), lines)
-        if queue(
-            conn,
-            key=key,
-            kind="alert",
-            run_id=run_id,
-            recipients=delivery.recipients,
-            subject=mail.subject,
-            text=mail.text,
-            html=mail.html,
-            case_count=len(part),
-            now=now,
-        ):
-            result.counts["queued"] += 1
-            result.messages.append((delivery.recipients, mail.subject, len(part)))
+        key_kind = "escalation" if delivery.escalation else "alert"
+        _queue_mail(conn, "alert", key_kind, delivery.recipients, mail, lines, now, run_id, result)
     result.counts["unrouted"] = len(chosen) - len(addressed)
     result.counts["deferred"] = len(addressed - routed)
     return routed
+
+
+def _queue_mail(
+    conn: Connection,
+    kind: str,
+    key_kind: str,
+    recipients: tuple[str, ...],
+    mail: Any,
+    lines: list[str],
+    now: dt.datetime,
+    run_id: int | None,
+    result: AlertRun,
+) -> None:
+    """Queue one rendered message (its key: ``key_kind``, recipients, day, ``lines``, one
+    per case) and count it; a message already queued under that key is not counted."""
+    key = message_key(key_kind, recipients, now.date(), lines)
+    if queue(
+        conn,
+        key=key,
+        kind=kind,
+        run_id=run_id,
+        recipients=recipients,
+        subject=mail.subject,
+        text=mail.text,
+        html=mail.html,
+        case_count=len(lines),
+        now=now,
+    ):
+        result.counts["queued"] += 1
+        result.messages.append((recipients, mail.subject, len(lines)))
 
 
 def _waiting_recipients(conn: Connection) -> set[str]:
@@ -252,21 +268,9 @@ def _queue_resolved(
         ]
         mail = render_resolved(items, now, settings.alerts.language)
         lines = [f"{i.case_id}|{i.obligation}|{i.resolution}" for i in items]
-        key = message_key("resolved", delivery.recipients, now.date(), lines)
-        if queue(
-            conn,
-            key=key,
-            kind="resolved",
-            run_id=run_id,
-            recipients=delivery.recipients,
-            subject=mail.subject,
-            text=mail.text,
-            html=mail.html,
-            case_count=len(part),
-            now=now,
-        ):
-            result.counts["queued"] += 1
-            result.messages.append((delivery.recipients, mail.subject, len(part)))
+        _queue_mail(
+            conn, "resolved", "resolved", delivery.recipients, mail, lines, now, run_id, result
+        )
 
 
 def _urgency_order(chosen: pd.DataFrame) -> np.ndarray:
