@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from monitor.alerts.ledger import mark_notified, start_run, update_ledger
 from monitor.config import Settings
-from monitor.db import engine_for, upgrade
-from monitor.ledger import mark_notified, start_run, update_ledger
+from monitor.db.engine import engine_for, upgrade
 from rules.evaluate import EVALUATION_COLUMNS
 
 NOW = dt.datetime(2025, 12, 31, 10, 0)

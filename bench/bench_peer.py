@@ -16,9 +16,9 @@ import time
 
 from bench.common import ROOT
 from bench.peer_loop import peer_evaluate
+from monitor.cases.evaluate import evaluate_loaded
+from monitor.cases.load import load_cases
 from monitor.config import Settings
-from monitor.evaluation import evaluate_loaded
-from monitor.loading import load_cases
 
 NOW = dt.datetime(2025, 12, 31, 18, 0)
 

@@ -13,9 +13,9 @@ import statistics
 import sys
 import time
 
+from monitor.cases.evaluate import evaluate_loaded
+from monitor.cases.load import load_cases
 from monitor.config import Settings
-from monitor.evaluation import evaluate_loaded
-from monitor.loading import load_cases
 
 NOW = dt.datetime(2025, 12, 31, 18, 0)  # the end of the benchmark's county-year
 

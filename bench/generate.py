@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from monitor.synth import generate_cases
+from monitor.demo.synth import generate_cases
 from rules.calendar import WorkingCalendar
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -17,8 +17,8 @@ from bench._measure import measure
 def main() -> None:
     kind, path = sys.argv[1], sys.argv[2]
     if kind == "monitor":
+        from monitor.cases.load import load_cases
         from monitor.config import Settings
-        from monitor.loading import load_cases
 
         measure(lambda: load_cases(Settings(), path))
     elif path.endswith(".parquet"):

@@ -1,8 +1,14 @@
-"""Terminal text helpers shared by the commands."""
+"""Text helpers shared by every output: terminal widths, one-line header text, URLs with
+their password hidden."""
 
 from __future__ import annotations
 
-__all__ = ["display_width", "pad"]
+import re
+
+__all__ = ["display_width", "has_breaks", "hide_password", "one_line", "pad"]
+
+#: Everything str.splitlines() breaks on, plus the other C0 controls: none may reach a header.
+_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 
 
 def display_width(text: str) -> int:
@@ -13,3 +19,25 @@ def display_width(text: str) -> int:
 def pad(text: str, width: int) -> str:
     """``text`` padded with spaces to ``width`` terminal columns."""
     return text + " " * max(0, width - display_width(text))
+
+
+def one_line(value: str) -> str:
+    """``value`` with every run of line breaks and control characters turned into one space,
+    and stripped: a mail header (a subject) is one line, and nothing may start another."""
+    return _BREAKS.sub(" ", value).strip()
+
+
+def has_breaks(value: str) -> bool:
+    """Whether ``value`` holds a line break or another control character."""
+    return _BREAKS.search(value) is not None
+
+
+def hide_password(url: str) -> str:
+    """A database URL with its password shown as ``***`` (``<unparseable url>`` when it is
+    not a URL at all), for messages and printed settings."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable url>"

@@ -18,8 +18,8 @@ import pytest
 import sqlalchemy as sa
 
 from monitor.config import Settings
-from monitor.db import engine_for, upgrade
-from monitor.models import metadata
+from monitor.db.engine import engine_for, upgrade
+from monitor.db.tables import metadata
 
 DB_ENV = {"postgres": "MONITOR_TEST_POSTGRES_URL", "mysql": "MONITOR_TEST_MYSQL_URL"}
 

@@ -38,20 +38,20 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from monitor.alerts import COUNTS, choose, run_alert
-from monitor.cli import main
-from monitor.config import Settings
-from monitor.db import head_revision, upgrade
-from monitor.ledger import (
+from monitor.alerts.ledger import (
     OPEN_COLUMNS,
     add_silence,
     open_warnings,
     recent_runs,
     warning_history,
 )
-from monitor.models import notifications
-from monitor.outbox import outbox_rows, queue
-from monitor.workdays import build_calendar
+from monitor.alerts.run import COUNTS, choose, run_alert
+from monitor.cases.calendar import build_calendar
+from monitor.cli import main
+from monitor.config import Settings
+from monitor.db.engine import head_revision, upgrade
+from monitor.db.tables import notifications
+from monitor.notify.outbox import outbox_rows, queue
 from tests.conftest import SmtpTestServer, _free_port
 
 SENDER = "monitor@example.gov.cn"
@@ -232,7 +232,7 @@ CAL = build_calendar(Settings(), 2024, 2025)
 
 
 def open_frame(*rows: dict[str, object]) -> pd.DataFrame:
-    """Open warnings as :func:`monitor.ledger.update_ledger` returns them; each row gives
+    """Open warnings as :func:`monitor.alerts.ledger.update_ledger` returns them; each row gives
     case_id, level and optionally last (level, time), department, item_code, obligation."""
     records = []
     for i, r in enumerate(rows, start=1):

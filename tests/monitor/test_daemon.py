@@ -30,12 +30,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from monitor.config import Settings
-from monitor.crontab import cron_trigger, weekday_names
-from monitor.daemon import build_scheduler, run_scheduled
+from monitor.config.crontab import cron_trigger, weekday_names
+from monitor.daemon.jobs import due_period, job_runs, next_fire
+from monitor.daemon.lock import acquire, daemon_lock_path, job_lock, job_lock_path
+from monitor.daemon.logs import BACKUPS, MAX_BYTES, setup_logging
+from monitor.daemon.scheduler import build_scheduler, run_scheduled
 from monitor.errors import LockHeld, MonitorError
-from monitor.jobs import due_period, job_runs, next_fire
-from monitor.lock import acquire, daemon_lock_path, job_lock, job_lock_path
-from monitor.logs import BACKUPS, MAX_BYTES, setup_logging
 from tests.conftest import SmtpTestServer, _free_port
 from tests.monitor.test_alerts import BOSS, GAJ_TO, MARCH, OFFICE, ROUTES, SCJG_TO, SENDER
 from tests.monitor.test_alerts import write_cases as write_march_cases
@@ -133,7 +133,7 @@ def test_job_locks_are_per_job_and_apart_from_the_daemons(tmp_path: Path) -> Non
 
 HOLD = """
 import sys, time
-from monitor.lock import acquire
+from monitor.daemon.lock import acquire
 lock = acquire(sys.argv[1])
 print("held", flush=True)
 time.sleep(120)
@@ -197,7 +197,7 @@ def test_a_failing_scheduled_run_is_logged_with_its_traceback_and_recorded(
     [failed] = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert failed.getMessage() == "scan: the run failed; the daemon goes on"
     assert failed.exc_info is not None and "no such file" in str(failed.exc_info[1])
-    from monitor.db import engine_for
+    from monitor.db.engine import engine_for
 
     engine = engine_for(settings)
     with engine.connect() as conn:
@@ -407,7 +407,7 @@ def wait_for(condition: Callable[[], bool], seconds: float, what: str, log: Path
 
 
 def runs_of(tmp_path: Path, job: str) -> list[dict[str, Any]]:
-    from monitor.db import engine_for
+    from monitor.db.engine import engine_for
 
     settings = Settings(base_dir=tmp_path)
     if not (tmp_path / "var" / "monitor.db").exists():
@@ -533,8 +533,8 @@ def test_sigterm_lets_the_running_job_finish_then_exits_0(
 BOUNDED = """
 import sys
 from monitor.config import load_settings
-from monitor.daemon import run_daemon
-from monitor.logs import setup_logging
+from monitor.daemon.scheduler import run_daemon
+from monitor.daemon.logs import setup_logging
 
 settings = load_settings(sys.argv[1])
 setup_logging(settings)
@@ -576,7 +576,7 @@ def test_a_job_that_does_not_finish_is_abandoned_after_the_stop_timeout(
 def test_no_run_starts_once_the_daemon_is_stopping(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from monitor import daemon
+    from monitor.daemon import scheduler as daemon
 
     caplog.set_level(logging.INFO)
     daemon._STOPPING.set()

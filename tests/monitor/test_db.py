@@ -11,9 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from monitor.config import Settings
-from monitor.db import current_revision, engine_for, head_revision, upgrade
+from monitor.db.engine import current_revision, engine_for, head_revision, upgrade
+from monitor.db.tables import metadata, runs
 from monitor.errors import ConfigError
-from monitor.models import metadata, runs
 
 MONITOR_TABLES = {"runs", "warnings", "warning_events", "notifications", "acks", "silences"}
 

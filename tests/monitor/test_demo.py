@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from monitor.config import Settings
-from monitor.demo import demo_as_of, run_demo
+from monitor.demo.run import demo_as_of, run_demo
 
 
 def test_demo_writes_cases_and_reports_them(tmp_path: Path) -> None:

@@ -20,10 +20,9 @@ from typing import Any
 
 import pytest
 
+from monitor.alerts.ledger import start_run
 from monitor.config import Settings
-from monitor.db import engine_for, upgrade
-from monitor.errors import InputError
-from monitor.jobs import (
+from monitor.daemon.jobs import (
     catch_up,
     coverage_line,
     coverage_warning,
@@ -32,8 +31,9 @@ from monitor.jobs import (
     report_exists,
     run_job,
 )
-from monitor.ledger import start_run
-from monitor.lock import job_lock
+from monitor.daemon.lock import job_lock
+from monitor.db.engine import engine_for, upgrade
+from monitor.errors import InputError
 from rules.calendar import published_years
 from tests.conftest import SmtpTestServer
 from tests.monitor.test_alerts import (

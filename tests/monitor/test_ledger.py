@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from monitor.errors import InputError
-from monitor.ledger import (
+from monitor.alerts.ledger import (
     OPEN_COLUMNS,
     LedgerUpdate,
     acks_in_force,
@@ -25,7 +24,8 @@ from monitor.ledger import (
     update_ledger,
     warning_history,
 )
-from monitor.models import runs
+from monitor.db.tables import runs
+from monitor.errors import InputError
 from rules.evaluate import EVALUATION_COLUMNS
 
 NOW = dt.datetime(2024, 3, 20, 10, 0)

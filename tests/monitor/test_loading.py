@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from monitor.cases.load import LoadedCases, load_cases
 from monitor.config import Settings
 from monitor.errors import InputError
-from monitor.loading import LoadedCases, load_cases
 
 T = pd.Timestamp
 WriteCsv = Callable[..., Path]

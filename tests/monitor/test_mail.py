@@ -20,7 +20,7 @@ import pytest
 
 from monitor.config import Settings
 from monitor.errors import ConfigError
-from monitor.mail import (
+from monitor.notify.mail import (
     AlertGroup,
     AlertItem,
     FileTransport,

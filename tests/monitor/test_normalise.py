@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from monitor.cases.normalise import QUALITY_COLUMNS, header_map, normalise, parse_timestamps
+from monitor.cases.sources import RawTable
 from monitor.errors import InputError
-from monitor.normalise import QUALITY_COLUMNS, header_map, normalise, parse_timestamps
-from monitor.sources import RawTable
 
 T = pd.Timestamp
 GOOD = {

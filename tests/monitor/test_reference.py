@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from monitor.cases.reference import load_catalogue, load_suspensions
 from monitor.cli import cli
 from monitor.errors import InputError
-from monitor.reference import load_catalogue, load_suspensions
 
 CATALOGUE_ZH = (
     "事项编码,事项名称,受理时限,承诺时限,法定时限,预警天数,预警比例,督办天数\n"

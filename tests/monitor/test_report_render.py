@@ -18,8 +18,8 @@ import pytest
 from markupsafe import escape
 from openpyxl import load_workbook
 
-from monitor.report_excel import SHEETS, write_excel
-from monitor.report_format import (
+from monitor.reports.excel import SHEETS, write_excel
+from monitor.reports.format import (
     FIGURE_KEYS,
     change,
     format_count,
@@ -29,7 +29,7 @@ from monitor.report_format import (
     format_rate,
     percent_format,
 )
-from monitor.report_render import (
+from monitor.reports.html import (
     ReportData,
     narrative,
     ranked_departments,

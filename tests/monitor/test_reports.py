@@ -52,14 +52,14 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from monitor.alerts import run_alert
+from monitor.alerts.run import run_alert
+from monitor.cases.calendar import build_calendar
+from monitor.cases.evaluate import evaluate_loaded
+from monitor.cases.load import load_cases
 from monitor.cli import main
 from monitor.config import Settings
-from monitor.evaluation import evaluate_loaded
-from monitor.loading import load_cases
-from monitor.models import notifications
-from monitor.reports import report_data, run_report
-from monitor.workdays import build_calendar
+from monitor.db.tables import notifications
+from monitor.reports.run import report_data, run_report
 from rules.figures import FIGURE_KEYS
 from rules.periods import Period
 from tests.conftest import SmtpTestServer

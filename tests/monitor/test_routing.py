@@ -1,4 +1,4 @@
-"""Routing (``monitor.routing.route``): which recipient list each warning goes to.
+"""Routing (``monitor.alerts.routing.route``): which recipient list each warning goes to.
 
 Alertmanager's vocabulary: routes tried in order, the first match wins unless it says
 ``continue = true``; department and item are exact names or glob patterns; what no route
@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from monitor.alerts.routing import Delivery, route
 from monitor.config import AlertsSettings, Settings
-from monitor.routing import Delivery, route
 
 SCJG = "县市场监督管理局"
 GAJ = "县公安局"

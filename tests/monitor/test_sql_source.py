@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from monitor.cases.load import load_cases
 from monitor.config import Settings
 from monitor.errors import InputError
-from monitor.loading import load_cases
 
 T = pd.Timestamp
 ENV = {"postgres": "MONITOR_TEST_POSTGRES_URL", "mysql": "MONITOR_TEST_MYSQL_URL"}

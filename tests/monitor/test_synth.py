@@ -1,4 +1,4 @@
-"""Tests of the synthetic case generator (monitor.synth)."""
+"""Tests of the synthetic case generator (monitor.demo.synth)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monitor.synth import COLUMNS, generate_cases
+from monitor.demo.synth import COLUMNS, generate_cases
 from rules.calendar import WorkingCalendar
 
 START, END = dt.date(2025, 1, 1), dt.date(2025, 12, 31)

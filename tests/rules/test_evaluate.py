@@ -16,7 +16,7 @@ calendar of the State Council schedules (checked against both ``holidays`` and
 - 2026 New Year: 01-01..01-03 off, 01-04* working;
 - 2026 Spring Festival: 02-15..02-23 off, 02-14* and 02-28* working.
 
-Cases go through :func:`monitor.normalise.normalise` (from text cells, as a CSV gives them),
+Cases go through :func:`monitor.cases.normalise.normalise` (from text cells, as a CSV gives them),
 so the frame ``evaluate`` sees has exactly the canonical dtypes.
 """
 
@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
-from monitor.normalise import normalise
-from monitor.sources import RawTable
+from monitor.cases.normalise import normalise
+from monitor.cases.sources import RawTable
 from rules.calendar import WorkingCalendar
 from rules.errors import UnknownYearError
 from rules.evaluate import Evaluation, RuleSettings, evaluate, most_urgent_first
@@ -71,7 +71,7 @@ def cases_frame(*records: dict[str, str]) -> pd.DataFrame:
 
 
 def catalogue_frame(*records: dict[str, str]) -> pd.DataFrame:
-    """An item catalogue as ``monitor.reference.load_catalogue`` gives it: limits parsed
+    """An item catalogue as ``monitor.cases.reference.load_catalogue`` gives it: limits parsed
     into number + unit, threshold columns as floats (NaN where empty)."""
     raw = pd.DataFrame(records, dtype=object)
     out = pd.DataFrame({"item_code": raw["item_code"].astype("str")})

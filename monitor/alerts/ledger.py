@@ -1,0 +1,392 @@
+"""The warning ledger: which obligations are in warning, since when, and what happened to them.
+
+One row in ``warnings`` per (case, obligation) that ever alerted; ``warning_events`` records
+each change (first seen, raised, lowered, resolved, re-opened) with the run that saw it.
+:func:`update_ledger` folds a whole evaluation into the ledger with set logic in pandas and
+a handful of bulk statements (no per-row round trips), so a county's 20,000 open warnings
+take well under a second on SQLite. Acknowledgements and silences live in :mod:`monitor.alerts.acks`
+and are re-exported here.
+
+Every function works on a connection the caller owns: run it inside ``engine.begin()`` so a
+job's changes commit together. Times are naive Asia/Shanghai datetimes (aware ones are
+converted).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from monitor.alerts.acks import (
+    acks_in_force,
+    active_silences,
+    add_ack,
+    add_silence,
+    chunks,
+    frame,
+    naive,
+    plain,
+    typed,
+)
+from monitor.db.tables import LEVEL_RANK, runs, warning_events, warnings
+
+__all__ = [
+    "ALERT_LEVELS",
+    "OPEN_COLUMNS",
+    "LedgerUpdate",
+    "acks_in_force",
+    "active_silences",
+    "add_ack",
+    "add_silence",
+    "finish_run",
+    "mark_notified",
+    "open_warnings",
+    "recent_runs",
+    "start_run",
+    "update_ledger",
+    "warning_history",
+]
+
+#: Levels that make a warning (least urgent first); ``ok`` and the closed levels do not.
+ALERT_LEVELS = tuple(LEVEL_RANK)
+#: Columns of :attr:`LedgerUpdate.open`.
+OPEN_COLUMNS = [
+    "id",
+    "case_id",
+    "obligation",
+    "department",
+    "item_code",
+    "item_name",
+    "deadline",
+    "level",
+    "late_workdays",
+    "remaining_workdays",
+    "first_seen_at",
+    "level_since",
+    "last_notified_level",
+    "last_notified_at",
+]
+_KEY = ["case_id", "obligation"]
+#: Columns copied from the evaluation onto a warning whenever they change.
+_VALUES = ["department", "item_code", "item_name", "deadline", "late_workdays"]
+_REQUIRED = ["case_id", "obligation", "department", "deadline", "state", "level"]
+_W = warnings.c
+
+
+@dataclass
+class LedgerUpdate:
+    """What :func:`update_ledger` changed: warning ids per kind, and every open warning."""
+
+    new: list[int] = field(default_factory=list)  # first seen, or re-opened after resolution
+    raised: list[int] = field(default_factory=list)
+    lowered: list[int] = field(default_factory=list)
+    resolved: list[int] = field(default_factory=list)
+    #: Every open warning after the update (:data:`OPEN_COLUMNS`); ``remaining_workdays``
+    #: comes from the evaluation (missing once overdue).
+    open: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OPEN_COLUMNS))
+
+    def counts(self) -> dict[str, int]:
+        """Counts for a run's record: new, raised, lowered, resolved, open."""
+        return {
+            "new": len(self.new),
+            "raised": len(self.raised),
+            "lowered": len(self.lowered),
+            "resolved": len(self.resolved),
+            "open": len(self.open),
+        }
+
+
+def start_run(conn: sa.Connection, job: str, at: dt.datetime, started_at: dt.datetime) -> int:
+    """Record the start of a job run (status ``running``); returns the run id.
+
+    ``at`` is the run's "now" (``--at``), ``started_at`` the wall clock.
+    """
+    result = conn.execute(
+        runs.insert().values(job=job, at=naive(at), started_at=naive(started_at), status="running")
+    )
+    return int(result.inserted_primary_key[0])
+
+
+def finish_run(
+    conn: sa.Connection,
+    run_id: int,
+    status: str,
+    counts: dict[str, Any],
+    error: str | None,
+    finished_at: dt.datetime,
+) -> None:
+    """Record the end of a run: status (``ok``, ``failed``), counts as JSON, the error."""
+    conn.execute(
+        runs.update()
+        .where(runs.c.id == run_id)
+        .values(
+            status=status,
+            counts=json.dumps(counts, ensure_ascii=False, sort_keys=True, default=_json),
+            error=error,
+            finished_at=naive(finished_at),
+        )
+    )
+
+
+def recent_runs(conn: sa.Connection, limit: int = 10) -> pd.DataFrame:
+    """The latest ``limit`` runs, newest first: id, job, started_at, at, finished_at,
+    status, counts (JSON text), error."""
+    return typed(frame(conn, sa.select(runs).order_by(runs.c.id.desc()).limit(limit)))
+
+
+def update_ledger(
+    conn: sa.Connection, evaluation: pd.DataFrame, now: dt.datetime, run_id: int | None
+) -> LedgerUpdate:
+    """Fold an evaluation (:data:`rules.evaluate.EVALUATION_COLUMNS`) into the ledger at ``now``.
+
+    Alerting rows are open obligations at ``warning``, ``overdue`` or ``escalated``. A new
+    (case, obligation) gets a warning; a changed level is recorded as raised or lowered; an
+    open warning no longer alerting is resolved as ``closed_late``, ``closed_on_time``,
+    ``cleared`` (open again at ``ok``) or ``disappeared`` (not in the evaluation). A resolved
+    warning that alerts again is re-opened (same row; counted as new; its notification
+    record is cleared so the alert goes out again). Columns may be categoricals or plain.
+    """
+    now = naive(now)
+    missing = [c for c in _REQUIRED if c not in evaluation.columns]
+    if missing:
+        raise ValueError(f"the evaluation lacks column(s) {', '.join(missing)}")
+    alerting = _alerting(evaluation)
+    current = frame(
+        conn,
+        sa.select(_W.id, _W.case_id, _W.obligation, _W.level, *[_W[c] for c in _VALUES]).where(
+            _W.resolved_at.is_(None)
+        ),
+    )
+    current = current.rename(columns={c: f"{c}_db" for c in ["level", *_VALUES]})
+    merged = alerting.merge(current, on=_KEY, how="outer", indicator=True)
+    side = merged.pop("_merge")
+    ints = {"id": "int64", "late_workdays": "int64"}
+    both = merged[side == "both"].astype(ints)
+    gone = merged[side == "right_only"].astype({"id": "int64"})
+    fresh = merged[side == "left_only"].drop(columns="id").astype({"late_workdays": "int64"})
+
+    changed = both[both["level"] != both["level_db"]]
+    same = both[both["level"] == both["level_db"]]
+    refresh = same[_differs(same, _VALUES)]
+    fresh = fresh.merge(_resolved(conn, fresh), on=_KEY, how="left")
+    reopen = fresh[fresh["id"].notna()].astype({"id": "int64"})
+    insert = fresh[fresh["id"].isna()]
+
+    events: list[pd.DataFrame] = []
+    resolved = _resolve(conn, gone, evaluation, now)
+    events.append(_events(gone["id"], gone["level_db"], "resolved"))
+    _update(conn, changed, now, level=True)
+    events.append(_events(changed["id"], changed["level_db"], changed["level"]))
+    _update(conn, refresh, now, level=False)
+    _update(conn, reopen, now, level=True, reopen=True)
+    events.append(_events(reopen["id"], "resolved", reopen["level"]))
+    if len(insert):
+        rows = insert[[*_KEY, *_VALUES, "level"]].assign(first_seen_at=now, level_since=now)
+        conn.execute(warnings.insert(), _records(rows))
+
+    open_now = _open_frame(conn, alerting)
+    inserted = open_now.merge(insert[_KEY], on=_KEY)
+    events.append(_events(inserted["id"], None, inserted["level"]))
+    _insert_events(conn, pd.concat(events, ignore_index=True), now, run_id)
+
+    rank = _rank(changed["level"]) > _rank(changed["level_db"])
+    return LedgerUpdate(
+        new=sorted([*_ids(inserted["id"]), *_ids(reopen["id"])]),
+        raised=sorted(_ids(changed.loc[rank, "id"])),
+        lowered=sorted(_ids(changed.loc[~rank, "id"])),
+        resolved=sorted(resolved),
+        open=open_now,
+    )
+
+
+def mark_notified(conn: sa.Connection, ids: list[int], levels: list[str], now: dt.datetime) -> None:
+    """Record that warning ``ids[i]`` was sent at level ``levels[i]`` at ``now``."""
+    if len(ids) != len(levels):
+        raise ValueError(f"{len(ids)} warning ids but {len(levels)} levels")
+    now = naive(now)
+    pairs = pd.DataFrame({"id": [int(i) for i in ids], "level": [str(v) for v in levels]})
+    for level, group in pairs.groupby("level", sort=True):
+        for part in chunks(group["id"].tolist()):
+            conn.execute(
+                warnings.update()
+                .where(_W.id.in_(part))
+                .values(last_notified_level=level, last_notified_at=now)
+            )
+
+
+def open_warnings(conn: sa.Connection, include_resolved: bool = False) -> pd.DataFrame:
+    """Open warnings (every column of ``warnings``) ordered by id; all of them with
+    ``include_resolved``. ``deadline`` is a datetime64 column (midnight), like the
+    evaluation's."""
+    stmt = sa.select(warnings).order_by(_W.id)
+    if not include_resolved:
+        stmt = stmt.where(_W.resolved_at.is_(None))
+    return typed(frame(conn, stmt))
+
+
+def warning_history(conn: sa.Connection, warning_ids: list[int]) -> pd.DataFrame:
+    """The events of ``warning_ids`` in time order: id, warning_id, case_id, obligation,
+    run_id, at, from_level, to_level."""
+    e = warning_events.c
+    stmt = sa.select(
+        e.id, e.warning_id, _W.case_id, _W.obligation, e.run_id, e.at, e.from_level, e.to_level
+    ).join(warnings, _W.id == e.warning_id)
+    parts = [
+        frame(conn, stmt.where(e.warning_id.in_(part)))
+        for part in chunks(sorted({int(i) for i in warning_ids}))
+    ]
+    if not parts:
+        parts = [frame(conn, stmt.where(sa.false()))]
+    history = pd.concat(parts, ignore_index=True)
+    history = typed(history)
+    return history.sort_values(["at", "id"], kind="stable").reset_index(drop=True)
+
+
+# -- update_ledger's parts -------------------------------------------------------------------
+
+
+def _alerting(evaluation: pd.DataFrame) -> pd.DataFrame:
+    """Open rows at an alert level, one per (case, obligation) (the most urgent), as plain
+    Python values: the columns of ``warnings`` plus ``remaining_workdays``."""
+    mask = (evaluation["state"] == "open") & evaluation["level"].isin(ALERT_LEVELS)
+    rows = evaluation.loc[mask.to_numpy(dtype=bool)]
+    rows = rows[rows["deadline"].notna()]
+    out = pd.DataFrame(index=rows.index)
+    for col in ["case_id", "obligation", "department", "item_code", "item_name", "level"]:
+        out[col] = plain(rows[col]) if col in rows else None
+    out["deadline"] = pd.to_datetime(rows["deadline"]).dt.date.astype(object)
+    late = rows["late_workdays"] if "late_workdays" in rows else pd.Series(0, index=rows.index)
+    out["late_workdays"] = pd.to_numeric(late).fillna(0).astype("int64")
+    remaining = rows.get("remaining_workdays", pd.Series(pd.NA, index=rows.index))
+    out["remaining_workdays"] = pd.to_numeric(remaining).astype("Int64")
+    out = out.assign(_rank=_rank(out["level"]))
+    out = out.sort_values("_rank", ascending=False, kind="stable").drop_duplicates(_KEY)
+    return out.drop(columns="_rank").reset_index(drop=True)
+
+
+def _differs(rows: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Rows where any ``columns`` differs from ``<column>_db`` (two missing values agree)."""
+    out = pd.Series(False, index=rows.index)
+    for col in columns:
+        a, b = rows[col], rows[f"{col}_db"]
+        out |= ~((a == b) | (a.isna() & b.isna()))
+    return out
+
+
+def _resolved(conn: sa.Connection, fresh: pd.DataFrame) -> pd.DataFrame:
+    """Resolved warnings (id, case_id, obligation) of the keys in ``fresh``."""
+    stmt = sa.select(_W.id, _W.case_id, _W.obligation).where(_W.resolved_at.is_not(None))
+    any_resolved = conn.execute(sa.select(_W.id).where(_W.resolved_at.is_not(None)).limit(1))
+    if fresh.empty or any_resolved.first() is None:
+        return frame(conn, stmt.where(sa.false()))
+    parts = [
+        frame(conn, stmt.where(_W.case_id.in_(part)))
+        for part in chunks(sorted(set(fresh["case_id"])))
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _resolve(
+    conn: sa.Connection, gone: pd.DataFrame, evaluation: pd.DataFrame, now: dt.datetime
+) -> list[int]:
+    """Resolve the warnings in ``gone``, each with the reason the evaluation gives."""
+    if gone.empty:
+        return []
+    seen = evaluation.loc[evaluation["case_id"].isin(set(gone["case_id"])).to_numpy(dtype=bool)]
+    seen = pd.DataFrame({c: plain(seen[c]) for c in [*_KEY, "state", "level"]})
+    seen = seen.drop_duplicates(_KEY)
+    why = gone[["id", *_KEY]].merge(seen, on=_KEY, how="left")
+    closed = why["state"] == "closed"
+    why["resolution"] = "disappeared"
+    why.loc[closed & (why["level"] == "late"), "resolution"] = "closed_late"
+    why.loc[closed & (why["level"] == "on_time"), "resolution"] = "closed_on_time"
+    why.loc[(why["state"] == "open") & (why["level"] == "ok"), "resolution"] = "cleared"
+    for resolution, group in why.groupby("resolution", sort=True):
+        for part in chunks(_ids(group["id"])):
+            conn.execute(
+                warnings.update()
+                .where(_W.id.in_(part))
+                .values(resolved_at=now, resolution=resolution)
+            )
+    return _ids(why["id"])
+
+
+def _update(
+    conn: sa.Connection, rows: pd.DataFrame, now: dt.datetime, level: bool, reopen: bool = False
+) -> None:
+    """One executemany UPDATE of ``rows`` by id: the evaluation's values, and the level
+    (``level_since`` = now) or, with ``reopen``, a fresh start of a resolved warning."""
+    if rows.empty:
+        return
+    columns = [*_VALUES, "level"] if level else list(_VALUES)
+    values: dict[str, Any] = {c: sa.bindparam(f"p_{c}") for c in columns}
+    if level:
+        values["level_since"] = now
+    if reopen:
+        values.update(
+            resolved_at=None, resolution=None, last_notified_level=None, last_notified_at=None
+        )
+    stmt = warnings.update().where(_W.id == sa.bindparam("p_id")).values(values)
+    params = rows[["id", *columns]].rename(columns=lambda c: f"p_{c}")
+    conn.execute(stmt, _records(params))
+
+
+def _events(ids: pd.Series, from_level: Any, to_level: Any) -> pd.DataFrame:
+    """Event rows (warning_id, from_level, to_level); levels are columns or one value."""
+    return pd.DataFrame({"warning_id": ids, "from_level": from_level, "to_level": to_level})
+
+
+def _insert_events(
+    conn: sa.Connection, events: pd.DataFrame, now: dt.datetime, run_id: int | None
+) -> None:
+    """One executemany INSERT of ``events``, all at ``now`` by run ``run_id``."""
+    if events.empty:
+        return
+    events = events.astype({"warning_id": "int64"}).assign(at=now, run_id=run_id)
+    conn.execute(warning_events.insert(), _records(events))
+
+
+def _open_frame(conn: sa.Connection, alerting: pd.DataFrame) -> pd.DataFrame:
+    """Every open warning (:data:`OPEN_COLUMNS`), with R from the evaluation."""
+    cols = [c for c in OPEN_COLUMNS if c != "remaining_workdays"]
+    stmt = sa.select(*[_W[c] for c in cols]).where(_W.resolved_at.is_(None)).order_by(_W.id)
+    out = frame(conn, stmt).merge(alerting[[*_KEY, "remaining_workdays"]], on=_KEY, how="left")
+    return typed(out[OPEN_COLUMNS])
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _records(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values (None for missing), for an executemany."""
+    columns = []
+    for col in rows.columns:
+        values = rows[col]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            values = pd.Series(values.dt.to_pydatetime(), index=rows.index, dtype=object)
+        values = values.astype(object)
+        columns.append(values.where(values.notna(), None).tolist())
+    names = list(rows.columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _rank(levels: pd.Series) -> pd.Series:
+    """:data:`~monitor.db.tables.LEVEL_RANK` of each level (NaN for other values)."""
+    return levels.map(LEVEL_RANK).astype("float64")
+
+
+def _ids(values: pd.Series) -> list[int]:
+    """Ids as Python ints."""
+    return [int(v) for v in values]
+
+
+def _json(value: Any) -> Any:
+    """JSON for what :func:`json.dumps` cannot encode: numpy scalars, else the text."""
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return str(value)

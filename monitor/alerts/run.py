@@ -1,0 +1,332 @@
+"""The alert job (``monitor alert``): evaluate → ledger → choose → route → queue → send.
+
+One run is one transaction for the ledger and the outbox (so a crash leaves either all of it
+or none of it), then a delivery pass in which each message is marked sent on its own. What
+is included (Alertmanager's vocabulary): a warning that is new, whose level rose, or that
+has waited ``repeat_every`` working days since it was last sent at its level; never twice in
+one run; one level per case (its current one). Silenced departments or items and
+acknowledged warnings (until their level rises) are suppressed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from monitor.alerts.ledger import (
+    acks_in_force,
+    active_silences,
+    finish_run,
+    mark_notified,
+    start_run,
+    update_ledger,
+)
+from monitor.alerts.routing import route
+from monitor.cases.calendar import build_calendar
+from monitor.cases.evaluate import evaluate_loaded
+from monitor.cases.load import load_cases
+from monitor.config import Settings
+from monitor.db.engine import engine_for, upgrade
+from monitor.db.tables import LEVEL_RANK, notifications, warnings
+from monitor.notify.mail.render import AlertGroup, AlertItem, render_alert
+from monitor.notify.mail.resolved import ResolvedItem, render_resolved
+from monitor.notify.mail.transport import transport_for
+from monitor.notify.outbox import Delivered, deliver, message_key, queue
+from rules.calendar import WorkingCalendar
+
+__all__ = ["AlertRun", "choose", "run_alert"]
+
+COUNTS = (
+    "new",
+    "raised",
+    "repeated",
+    "suppressed",
+    "deferred",
+    "unrouted",
+    "resolved",
+    "queued",
+    "sent",
+    "failed",
+    "dead",
+    "held",
+)
+
+
+@dataclass
+class AlertRun:
+    """Counts of one run and the messages it queued (or would queue, in a dry run)."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+    messages: list[tuple[tuple[str, ...], str, int]] = field(default_factory=list)
+    dry_run: bool = False
+
+    def line(self) -> str:
+        """The counts as one line."""
+        return ", ".join(f"{k} {self.counts[k]:,}" for k in COUNTS)
+
+
+def choose(
+    open_: pd.DataFrame,
+    acks: pd.DataFrame,
+    silences: pd.DataFrame,
+    now: dt.datetime,
+    calendar: WorkingCalendar,
+    repeat_every: int,
+) -> tuple[pd.DataFrame, int]:
+    """The open warnings to include now, with a ``reason`` column (new, raised, repeated),
+    and how many due ones were suppressed by a silence or an acknowledgement."""
+    if open_.empty:
+        return open_.assign(reason=pd.Series(dtype=object)), 0
+    rank = open_["level"].map(LEVEL_RANK).to_numpy()
+    sent_rank = open_["last_notified_level"].map(LEVEL_RANK).fillna(0).to_numpy()
+    never = open_["last_notified_at"].isna().to_numpy()
+    last = pd.to_datetime(open_["last_notified_at"]).to_numpy().astype("datetime64[D]")
+    today = np.datetime64(now.date(), "D")
+    waited = calendar.working_days_between(np.where(never, today, last), today)
+    reason = np.select(
+        [never, rank > sent_rank, waited >= repeat_every], ["new", "raised", "repeated"], ""
+    )
+    due = reason != ""
+    muted = _silenced(open_, silences) | (_acknowledged(open_, acks, rank) & (reason != "raised"))
+    chosen = open_[due & ~muted].assign(reason=reason[due & ~muted])
+    return chosen.reset_index(drop=True), int((due & muted).sum())
+
+
+def run_alert(
+    settings: Settings,
+    now: dt.datetime,
+    *,
+    input_path: str | None = None,
+    dry_run: bool = False,
+    transport: object | None = None,
+) -> AlertRun:
+    """One alert run at ``now`` (naive Asia/Shanghai); ``dry_run`` changes nothing."""
+    result = AlertRun(dry_run=dry_run)
+    evaluated = evaluate_loaded(settings, load_cases(settings, input_path), now)
+    calendar = build_calendar(settings, now.year - 1, now.year)
+    engine = engine_for(settings)
+    upgrade(engine)
+    run_id = None
+    if not dry_run:
+        with engine.begin() as conn:
+            run_id = start_run(conn, "alert", now, dt.datetime.now())
+    conn = engine.connect()
+    trans = conn.begin()
+    try:
+        ledger = update_ledger(conn, evaluated.evaluation.table, now, run_id)
+        result.counts["resolved"] = len(ledger.resolved)
+        chosen, result.counts["suppressed"] = choose(
+            ledger.open,
+            acks_in_force(conn),
+            active_silences(conn, now),
+            now,
+            calendar,
+            settings.alerts.repeat_every,
+        )
+        for reason in ("new", "raised", "repeated"):
+            result.counts[reason] = int((chosen["reason"] == reason).sum())
+        routed = _queue_groups(conn, chosen, settings, now, run_id, result)
+        if settings.alerts.resolved_notices:
+            _queue_resolved(conn, ledger.resolved, settings, now, run_id, result)
+        marked = chosen.iloc[sorted(routed)]
+        mark_notified(conn, marked["id"].tolist(), marked["level"].tolist(), now)
+        (trans.rollback if dry_run else trans.commit)()
+    except BaseException:
+        trans.rollback()
+        if run_id is not None:
+            with engine.begin() as c:
+                finish_run(c, run_id, "failed", result.counts, "see log", dt.datetime.now())
+        raise
+    finally:
+        conn.close()
+    if not dry_run:
+        sent = deliver(engine, transport or transport_for(settings), settings, now, calendar)
+        _count(result, sent)
+        with engine.begin() as c:
+            finish_run(c, run_id, "ok", result.counts, None, dt.datetime.now())
+    engine.dispose()
+    return result
+
+
+def _queue_groups(
+    conn: Connection,
+    chosen: pd.DataFrame,
+    settings: Settings,
+    now: dt.datetime,
+    run_id: int | None,
+    result: AlertRun,
+) -> set[int]:
+    """Route the chosen warnings, render one message per recipient list and queue it;
+    returns the positions in ``chosen`` that reached at least one recipient."""
+    routed: set[int] = set()
+    if chosen.empty:
+        return routed
+    order = _urgency_order(chosen)
+    ordered = chosen.iloc[order].reset_index(drop=True)
+    waiting = _waiting_recipients(conn)
+    addressed: set[int] = set()
+    for delivery in route(ordered, settings.alerts):
+        rows = list(delivery.rows)
+        addressed.update(int(order[p]) for p in rows)
+        if ",".join(delivery.recipients) in waiting:
+            # A message to these recipients still waits (held outside the send window, or
+            # retrying): it already carries these cases; repeat them once it has gone.
+            rows = [p for p in rows if ordered["reason"].iat[p] != "repeated"]
+            if not rows:
+                continue
+        routed.update(int(order[p]) for p in rows)
+        part = ordered.iloc[rows]
+        group = AlertGroup(
+            recipients=delivery.recipients,
+            items=[_item(r) for r in part.itertuples(index=False)],
+            departments=tuple(dict.fromkeys(part["department"].astype(str))),
+            generated_at=now,
+            max_items=settings.alerts.max_cases_per_email,
+            escalation=delivery.escalation,
+        )
+        mail = render_alert(group, settings.alerts.language)
+        lines = [f"{r.case_id}|{r.obligation}|{r.level}" for r in part.itertuples(index=False)]
+        key_kind = "escalation" if delivery.escalation else "alert"
+        _queue_mail(conn, "alert", key_kind, delivery.recipients, mail, lines, now, run_id, result)
+    result.counts["unrouted"] = len(chosen) - len(addressed)
+    result.counts["deferred"] = len(addressed - routed)
+    return routed
+
+
+def _queue_mail(
+    conn: Connection,
+    kind: str,
+    key_kind: str,
+    recipients: tuple[str, ...],
+    mail: Any,
+    lines: list[str],
+    now: dt.datetime,
+    run_id: int | None,
+    result: AlertRun,
+) -> None:
+    """Queue one rendered message (its key: ``key_kind``, recipients, day, ``lines``, one
+    per case) and count it; a message already queued under that key is not counted."""
+    key = message_key(key_kind, recipients, now.date(), lines)
+    if queue(
+        conn,
+        key=key,
+        kind=kind,
+        run_id=run_id,
+        recipients=recipients,
+        subject=mail.subject,
+        text=mail.text,
+        html=mail.html,
+        case_count=len(lines),
+        now=now,
+    ):
+        result.counts["queued"] += 1
+        result.messages.append((recipients, mail.subject, len(lines)))
+
+
+def _waiting_recipients(conn: Connection) -> set[str]:
+    """Recipient lists (as stored) that have an alert message queued but not yet sent."""
+    c = notifications.c
+    rows = conn.execute(select(c.recipients).where(c.status == "queued", c.kind == "alert"))
+    return {r[0] for r in rows}
+
+
+def _queue_resolved(
+    conn: Connection,
+    ids: list[int],
+    settings: Settings,
+    now: dt.datetime,
+    run_id: int | None,
+    result: AlertRun,
+) -> None:
+    """One resolved notice per recipient list, for warnings that had been sent."""
+    if not ids:
+        return
+    w = warnings.c
+    rows = (
+        conn.execute(
+            select(
+                w.case_id, w.obligation, w.department, w.item_code, w.item_name, w.resolution
+            ).where(w.id.in_(ids), w.last_notified_at.is_not(None))
+        )
+        .mappings()
+        .all()
+    )
+    ended = pd.DataFrame([dict(r) for r in rows])
+    if ended.empty:
+        return
+    ended["level"] = "resolved"  # no supervisors' copy
+    for delivery in route(ended, settings.alerts):
+        part = ended.iloc[list(delivery.rows)]
+        items = [
+            ResolvedItem(r.case_id, r.department, r.item_name or "", r.obligation, r.resolution)
+            for r in part.itertuples(index=False)
+        ]
+        mail = render_resolved(items, now, settings.alerts.language)
+        lines = [f"{i.case_id}|{i.obligation}|{i.resolution}" for i in items]
+        _queue_mail(
+            conn, "resolved", "resolved", delivery.recipients, mail, lines, now, run_id, result
+        )
+
+
+def _urgency_order(chosen: pd.DataFrame) -> np.ndarray:
+    """Positions of ``chosen``: escalated first, most days late, earliest deadline."""
+    return np.lexsort(
+        (
+            pd.to_datetime(chosen["deadline"]).to_numpy().astype("datetime64[D]").astype(np.int64),
+            -chosen["late_workdays"].to_numpy(dtype=np.int64),
+            -chosen["level"].map(LEVEL_RANK).to_numpy(),
+        )
+    )
+
+
+def _item(r: Any) -> AlertItem:  # a row of itertuples()
+    remaining = getattr(r, "remaining_workdays", None)
+    return AlertItem(
+        case_id=str(r.case_id),
+        department=str(r.department),
+        item_name="" if pd.isna(r.item_name) else str(r.item_name),
+        obligation=str(r.obligation),
+        level=str(r.level),
+        deadline=pd.Timestamp(r.deadline).date(),
+        late_workdays=int(r.late_workdays),
+        remaining_workdays=None if remaining is None or pd.isna(remaining) else int(remaining),
+        first_seen=pd.Timestamp(r.first_seen_at).to_pydatetime(),
+    )
+
+
+def _silenced(open_: pd.DataFrame, silences: pd.DataFrame) -> np.ndarray:
+    out = np.zeros(len(open_), bool)
+    for s in silences.itertuples(index=False):  # a handful of silences, not cases
+        hit = (open_["department"].astype(object) == s.department).to_numpy()
+        if s.item_code is not None and not pd.isna(s.item_code):
+            # Not ``&=``: pandas (copy-on-write) hands out read-only arrays.
+            hit = hit & (open_["item_code"].astype(object) == s.item_code).to_numpy()
+        out |= hit
+    return out
+
+
+def _acknowledged(open_: pd.DataFrame, acks: pd.DataFrame, rank: np.ndarray) -> np.ndarray:
+    """Acknowledged at the current level or higher (a rise is sent again)."""
+    if acks.empty:
+        return np.zeros(len(open_), bool)
+    acked = acks.assign(ack_rank=acks["level"].map(LEVEL_RANK).fillna(0))
+    both = acked[acked["obligation"].isna()].groupby("case_id")["ack_rank"].max()
+    one = acked[acked["obligation"].notna()].set_index(["case_id", "obligation"])["ack_rank"]
+    keys = pd.MultiIndex.from_arrays(
+        [open_["case_id"].astype(str), open_["obligation"].astype(str)]
+    )
+    best = np.fmax(
+        open_["case_id"].astype(str).map(both).to_numpy(dtype=float),
+        one.reindex(keys).to_numpy(dtype=float),
+    )
+    return ~np.isnan(best) & (best >= rank)
+
+
+def _count(result: AlertRun, done: Delivered) -> None:
+    for name in ("sent", "failed", "dead", "held"):
+        result.counts[name] = getattr(done, name)

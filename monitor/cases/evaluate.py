@@ -1,0 +1,84 @@
+"""The evaluation job: loaded cases + configuration → evaluated obligations at ``now``.
+
+It builds the working-day calendar for the years the data and ``now`` need, loads the item
+catalogue and suspension intervals when configured, and runs :func:`rules.evaluate.evaluate`.
+The CLI (``monitor scan``), the demo and later jobs all call :func:`evaluate_loaded`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from monitor.cases.calendar import build_calendar
+from monitor.cases.load import LoadedCases
+from monitor.cases.reference import load_catalogue, load_suspensions
+from monitor.config import Settings
+from rules.evaluate import Evaluation, RuleSettings, evaluate
+from rules.fields import TIMESTAMP_FIELDS
+from rules.levels import Thresholds
+
+__all__ = ["Evaluated", "evaluate_loaded", "rule_settings"]
+
+
+@dataclass
+class Evaluated:
+    """An evaluation with what it was made from."""
+
+    loaded: LoadedCases
+    evaluation: Evaluation
+    now: dt.datetime
+
+    @property
+    def problems(self) -> int:
+        """Data problems: bad or superseded records, cases without a limit, flagged limits."""
+        return len(self.loaded.quality) + len(self.evaluation.problems)
+
+
+def rule_settings(settings: Settings) -> RuleSettings:
+    """The rules' view of ``[rules]``."""
+    r = settings.rules
+
+    def overrides(table: dict) -> dict[str, dict[str, float]]:
+        return {
+            name: {k: v for k, v in o.model_dump().items() if v is not None}
+            for name, o in table.items()
+        }
+
+    return RuleSettings(
+        acceptance_limit=r.acceptance.limit,
+        thresholds=Thresholds(r.warn_before_days, r.escalate_after_days, r.warn_ratio),
+        department_thresholds=overrides(r.departments),
+        item_thresholds=overrides(r.items),
+    )
+
+
+def evaluate_loaded(settings: Settings, loaded: LoadedCases, now: dt.datetime) -> Evaluated:
+    """Evaluate every obligation of ``loaded`` at ``now`` (naive Asia/Shanghai time)."""
+    first, last = _years(loaded.cases, now)
+    calendar = build_calendar(settings, first, last)
+    catalogue = None
+    if settings.rules.item_catalogue:
+        catalogue = load_catalogue(settings.resolve(settings.rules.item_catalogue))
+    suspensions, extra = None, []
+    if settings.source.suspensions:
+        suspensions, problems = load_suspensions(settings.resolve(settings.source.suspensions))
+        extra.append(problems)
+    result = evaluate(loaded.cases, calendar, now, rule_settings(settings), catalogue, suspensions)
+    if extra:
+        result.problems = pd.concat([result.problems, *extra], ignore_index=True)
+    return Evaluated(loaded, result, now)
+
+
+def _years(cases: pd.DataFrame, now: dt.datetime) -> tuple[int, int]:
+    """Years the calendar must span: from the earliest case date to a year past the latest
+    date (case or ``now``), so that deadlines running into the next year can be computed."""
+    first, last = now.year, now.year
+    for field in TIMESTAMP_FIELDS:
+        col = cases[field].dropna()
+        if len(col):
+            first = min(first, col.min().year)
+            last = max(last, col.max().year)
+    return first, last + 1

@@ -1,0 +1,227 @@
+"""``monitor scan``: what is late or due soon, as a table, CSV, JSON or Excel.
+
+The selection (open obligations at ``warning`` or worse, or ``--all``) and the output formats
+live here; the evaluation itself is :mod:`monitor.cases.evaluate`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from monitor.errors import InputError
+from monitor.text import display_width, pad
+from rules.evaluate import EVALUATION_COLUMNS, most_urgent_first
+
+__all__ = [
+    "FAIL_LEVELS",
+    "exceeds",
+    "in_department",
+    "render",
+    "select",
+    "summary_line",
+    "to_records",
+]
+
+#: Open levels from least to most urgent; ``--fail-on L`` trips on L or anything after it.
+FAIL_LEVELS = ("warning", "overdue", "escalated")
+_OPEN_ALERT = ("warning", "overdue", "escalated")
+_LABELS_ZH = {
+    "case_id": "办件编号",
+    "department": "实施部门",
+    "item_name": "事项名称",
+    "obligation": "环节",
+    "start": "起算日",
+    "limit": "时限",
+    "deadline": "截止日",
+    "level": "等级",
+    "remaining_workdays": "剩余工作日",
+    "late_workdays": "超期工作日",
+}
+_OBLIGATION_ZH = {"acceptance": "受理", "completion": "办结"}
+_LEVEL_ZH = {
+    "ok": "正常",
+    "warning": "预警",
+    "overdue": "超期",
+    "escalated": "督办",
+    "on_time": "按时",
+    "late": "超期办结",
+}
+
+
+def in_department(table: pd.DataFrame, department: str | None) -> pd.DataFrame:
+    """The rows of one department (all rows when ``department`` is None or empty)."""
+    if not department:
+        return table
+    return table[(table["department"].astype(object) == department).to_numpy()]
+
+
+def select(table: pd.DataFrame, *, include_all: bool, department: str | None) -> pd.DataFrame:
+    """Rows to show: open at warning or worse (or all), one department or all, urgent first."""
+    table = in_department(table, department)
+    if not include_all:
+        table = table[((table["state"] == "open") & table["level"].isin(_OPEN_ALERT)).to_numpy()]
+    return most_urgent_first(table)
+
+
+def exceeds(table: pd.DataFrame, fail_on: str) -> bool:
+    """Whether any open obligation is at ``fail_on`` or a more urgent level."""
+    worse = FAIL_LEVELS[FAIL_LEVELS.index(fail_on) :]
+    return bool(((table["state"] == "open") & table["level"].isin(worse)).any())
+
+
+def summary_line(
+    table: pd.DataFrame, now: Any, problems: int, estimated: bool, department: str | None = None
+) -> str:
+    """One line of counts by level, for stderr (of one department when ``department``)."""
+    counts = table["level"].value_counts()
+    parts = [
+        f"{lvl} {int(counts.get(lvl, 0)):,}"
+        for lvl in ("escalated", "overdue", "warning", "ok", "late", "on_time")
+    ]
+    line = (
+        f"scan at {now:%Y-%m-%d %H:%M}{', ' + department if department else ''}: "
+        f"{len(table):,} obligations — {', '.join(parts)}; "
+        f"data problems {problems:,}"
+    )
+    return line + ("; ESTIMATED calendar year used" if estimated else "")
+
+
+def to_records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-ready objects with exactly the keys of ``EVALUATION_COLUMNS``."""
+    frame = _plain(table)
+    records = frame.to_dict(orient="records")
+    for rec in records:
+        for key, value in rec.items():
+            if isinstance(value, float) and np.isnan(value):
+                rec[key] = None
+    return records
+
+
+def render(table: pd.DataFrame, fmt: str, output: Path | None) -> str | None:
+    """Write ``table`` in ``fmt`` to ``output``; without ``output``, return the text (CSV is
+    then written to stdout directly, as bytes, since it may be hundreds of megabytes)."""
+    if fmt == "xlsx":
+        if output is None:
+            raise InputError("--format xlsx needs --output PATH (a workbook is not terminal text)")
+        _plain(table).to_excel(output, index=False, sheet_name="scan", engine="openpyxl")
+        return None
+    if fmt == "csv":
+        if output is None:
+            sys.stdout.flush()
+            _write_csv(table, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            _write_csv(table, str(output))
+        return None
+    text = (
+        json.dumps(to_records(table), ensure_ascii=False, indent=1) + "\n"
+        if fmt == "json"
+        else _terminal(table)
+    )
+    if output is None:
+        return text
+    output.write_text(text, encoding="utf-8")
+    return None
+
+
+def _plain(table: pd.DataFrame) -> pd.DataFrame:
+    """Columns as plain values: dates as YYYY-MM-DD, times ISO, whole numbers as ints."""
+    out = pd.DataFrame(index=range(len(table)))
+    for col in EVALUATION_COLUMNS:
+        values = table[col].reset_index(drop=True)
+        if col in ("start", "deadline"):
+            out[col] = pd.Series(values.to_numpy().astype("datetime64[D]").astype(str))
+        elif col == "closed_at":
+            iso = pd.Series(values.to_numpy().astype("datetime64[s]").astype(str)).str.replace(
+                " ", "T"
+            )
+            out[col] = iso.where(values.notna().to_numpy(), None).astype(object)
+        elif col in ("limit", "suspended"):
+            out[col] = [int(v) if float(v).is_integer() else float(v) for v in values]
+        elif col == "remaining_workdays":
+            out[col] = values.astype(object).where(values.notna(), None)
+        elif col in ("late_workdays",):
+            out[col] = values.astype(int)
+        elif col == "estimated_calendar":
+            out[col] = values.astype(bool)
+        else:
+            out[col] = values.astype(object).where(values.notna(), None)
+    return out
+
+
+def _write_csv(table: pd.DataFrame, sink: Any) -> None:
+    """CSV through Arrow's writer (fast on millions of rows). Times are written as
+    ``YYYY-MM-DD HH:MM:SS`` (RFC 3339's space form), dates as ``YYYY-MM-DD``."""
+    cols: dict[str, pa.Array] = {}
+    for col in EVALUATION_COLUMNS:
+        values = table[col]
+        if col in ("start", "deadline"):
+            cols[col] = pa.array(values.to_numpy().astype("datetime64[D]"))
+        elif col == "closed_at":
+            cols[col] = pa.array(values.to_numpy().astype("datetime64[s]"))
+        elif col == "remaining_workdays":
+            cols[col] = pa.array(
+                values.astype("Float64").to_numpy(na_value=np.nan), from_pandas=True
+            ).cast(pa.int64())
+        elif col in ("limit", "suspended"):
+            v = values.to_numpy(dtype=float)
+            cols[col] = pa.array(v.astype(np.int64)) if np.all(v == np.round(v)) else pa.array(v)
+        else:
+            cols[col] = pa.array(values, from_pandas=True)  # categoricals stay dictionaries
+    pacsv.write_csv(pa.table(cols), sink, pacsv.WriteOptions(quoting_style="needed"))
+
+
+def _terminal(table: pd.DataFrame, limit: int = 200) -> str:
+    if not len(table):
+        return "nothing to show: no open case is due soon or late\n"
+    shown = table.head(limit)
+    rows = [[str(v) for v in _row(r)] for r in shown.itertuples(index=False)]
+    header = [
+        _LABELS_ZH[c]
+        for c in (
+            "case_id",
+            "department",
+            "item_name",
+            "obligation",
+            "start",
+            "limit",
+            "deadline",
+            "level",
+            "remaining_workdays",
+            "late_workdays",
+        )
+    ]
+    widths = [max(display_width(x) for x in col) for col in zip(header, *rows, strict=False)]
+    lines = [
+        "  ".join(pad(x, w) for x, w in zip(line, widths, strict=True)) for line in [header, *rows]
+    ]
+    if len(table) > limit:
+        lines.append(f"… and {len(table) - limit:,} more (use --format csv --output FILE)")
+    return "\n".join(lines) + "\n"
+
+
+def _row(r: Any) -> Sequence[object]:
+    unit = "自然日" if r.unit == "natural" else "工作日"
+    limit = f"{r.limit:g}{unit}" if r.limit else "即办"
+    remaining = "" if pd.isna(r.remaining_workdays) else r.remaining_workdays
+    return (
+        r.case_id,
+        r.department,
+        r.item_name or "",
+        _OBLIGATION_ZH[r.obligation],
+        str(r.start)[:10],
+        limit,
+        str(r.deadline)[:10],
+        _LEVEL_ZH.get(r.level, r.level),
+        remaining,
+        r.late_workdays or "",
+    )

@@ -1,0 +1,202 @@
+"""Reading raw case tables from a source: CSV, Excel, Parquet or a SQL query.
+
+This module only reads; :mod:`monitor.cases.normalise` turns what it reads into canonical cases.
+CSV encodings are detected (UTF-8, UTF-8 with BOM, GB18030 — a superset of GBK), never
+configured. Every failure becomes an :class:`~monitor.errors.InputError` naming the source.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from monitor.errors import InputError
+
+__all__ = ["RawTable", "detect_encoding", "read_file", "read_sql"]
+
+_SAMPLE = 1 << 20  # bytes looked at to detect the encoding and read the header
+_EXCEL = {".xlsx", ".xlsm"}
+_PARQUET = {".parquet", ".pq"}
+_CSV = {".csv", ".txt", ".tsv"}
+
+
+@dataclass
+class RawTable:
+    """A source's rows as read: original headers, and how they were read."""
+
+    frame: pd.DataFrame
+    source: str
+    encoding: str | None = None
+    #: Number of the first data row as people count it (line 2 of a CSV with one header line).
+    first_row: int = 2
+
+
+def detect_encoding(path: Path) -> str:
+    """``"utf-8-sig"``, ``"utf-8"`` or ``"gb18030"``, from the first megabyte of ``path``
+    (or, when that is plain ASCII, from the first megabyte-sized block that is not)."""
+    with path.open("rb") as fh:
+        head = fh.read(_SAMPLE)
+        if not head.strip():
+            raise InputError(f"{path}: the file is empty")
+        if head.startswith(b"\xef\xbb\xbf"):
+            return "utf-8-sig"
+        # ASCII says nothing about the encoding: decide on the first block that is not ASCII
+        # (it starts on a character boundary, since the block before it is all ASCII).
+        while head.isascii() and len(head) == _SAMPLE:
+            more = fh.read(_SAMPLE)
+            if not more:
+                break
+            head = more
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            # A sample may end inside a multi-byte character: allow 3 bytes of slack.
+            head.decode(encoding) if len(head) < _SAMPLE else _decode_prefix(head, encoding)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise InputError(
+        f"{path}: cannot tell the text encoding (tried UTF-8 and GB18030); save it as UTF-8"
+    )
+
+
+def _decode_prefix(head: bytes, encoding: str) -> None:
+    for cut in range(4):
+        try:
+            head[: len(head) - cut].decode(encoding)
+            return
+        except UnicodeDecodeError as exc:
+            last = exc
+    raise last
+
+
+def read_file(path: Path, *, text_columns: dict[str, str], sheet: str | None = None) -> RawTable:
+    """Read a case file; its kind is taken from the suffix.
+
+    ``text_columns`` maps a header to the canonical field it feeds: those columns are kept
+    as text so that ids like ``00123`` keep their leading zeros.
+    """
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a case file")
+    suffix = path.suffix.lower()
+    if suffix in _PARQUET:
+        return _read_parquet(path, text_columns)
+    if suffix in _EXCEL:
+        return _read_excel(path, sheet)
+    if suffix in _CSV or suffix == "":
+        return _read_csv(path, text_columns)
+    raise InputError(
+        f"{path}: unknown kind of file {suffix!r}; give a .csv, .xlsx or .parquet file"
+    )
+
+
+def header_of(path: Path) -> list[str]:
+    """The header row of a CSV file (used to decide which columns to keep as text)."""
+    if path.suffix.lower() not in _CSV and path.suffix:
+        return []
+    encoding = detect_encoding(path)
+    with path.open("rb") as fh:
+        head = fh.read(_SAMPLE)
+    text = head.decode(encoding, errors="ignore")
+    first = next(csv.reader(io.StringIO(text)), [])
+    return [h.strip() for h in first]
+
+
+def _read_csv(path: Path, text_columns: dict[str, str]) -> RawTable:
+    encoding = detect_encoding(path)
+    header = header_of(path)
+    types = {h: pa.string() for h in header if h.strip() in text_columns}
+    read = pacsv.ReadOptions(
+        encoding="utf8" if encoding.startswith("utf-8") else encoding, block_size=16 << 20
+    )
+    convert = pacsv.ConvertOptions(
+        column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=True
+    )
+    try:
+        table = pacsv.read_csv(path, read_options=read, convert_options=convert)
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV file" in str(exc):  # pyarrow's word for a lone header without a newline
+            raise InputError(f"{path}: has a header but no rows") from None
+        raise InputError(f"{path}: not a readable CSV file ({_first_line(exc)})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: bad {encoding} text at byte {exc.start}: {exc.reason}") from None
+    frame = table.rename_columns([c.strip() for c in table.column_names]).to_pandas()
+    return RawTable(frame, str(path), encoding)
+
+
+def _read_parquet(path: Path, text_columns: dict[str, str]) -> RawTable:
+    """A Parquet file; its text columns other than the case id come as categoricals straight
+    from the file's dictionary pages (department, item, channel, status, limits: a few
+    distinct values among millions of rows)."""
+    try:
+        schema = pq.read_schema(path)
+        wanted = {h for h, field in text_columns.items() if field != "case_id"}
+        as_dictionary = [
+            f.name
+            for f in schema
+            if f.name.strip() in wanted
+            and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
+        ]
+        frame = pd.read_parquet(path, read_dictionary=as_dictionary or None)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"{path}: not a readable Parquet file ({_first_line(exc)})") from None
+    return RawTable(frame, str(path), None, first_row=1)
+
+
+def _read_excel(path: Path, sheet: str | None) -> RawTable:
+    try:
+        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
+    except ValueError as exc:
+        if "not found" in str(exc).lower():
+            raise InputError(f"{path}: no sheet named {sheet!r} ([source] sheet)") from None
+        raise InputError(f"{path}: not a readable Excel workbook ({_first_line(exc)})") from None
+    except (OSError, KeyError, Exception) as exc:  # openpyxl raises many kinds on bad files
+        raise InputError(f"{path}: not a readable Excel workbook ({_first_line(exc)})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    label = f"{path}[{sheet}]" if sheet else str(path)
+    return RawTable(frame, label, None)
+
+
+def read_sql(url: str, query: str) -> RawTable:
+    """Run ``query`` against the database at ``url`` (read only) and return its rows."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    safe = _hide_password(url)
+    try:
+        engine = create_engine(url)
+    except (SQLAlchemyError, ValueError, ImportError) as exc:
+        raise InputError(f"[source] url {safe}: {_first_line(exc)}") from None
+    try:
+        with engine.connect() as conn:
+            frame = pd.read_sql_query(text(query), conn)
+    except (SQLAlchemyError, pd.errors.DatabaseError) as exc:
+        # pandas wraps the SQLAlchemy error of a failed query in its own DatabaseError.
+        cause = exc.__cause__ if isinstance(exc.__cause__, SQLAlchemyError) else exc
+        reason = _first_line(getattr(cause, "orig", None) or cause)
+        raise InputError(f"[source] query on {safe} failed: {reason}") from None
+    finally:
+        engine.dispose()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return RawTable(frame, f"query on {safe}", None, first_row=1)
+
+
+def _hide_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable url>"
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -1,0 +1,145 @@
+"""The ``monitor`` group, the options its commands share, and :func:`main`.
+
+This module imports no command module: the command modules (:mod:`monitor.cli.cases`,
+``alerts``, ``reports``, ``daemon``) import their shared options from here, and
+:mod:`monitor.cli` registers them on :data:`cli`. The monitor's own errors (bad config, bad
+input, an unknown calendar year) become one line on stderr and exit code 2; ``--debug`` shows
+the traceback instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from monitor import __version__, clock
+from monitor.config import Settings, load_settings
+from monitor.errors import MonitorError, RulesError
+
+__all__ = [
+    "State",
+    "at_option",
+    "cli",
+    "common_options",
+    "input_option",
+    "main",
+    "parse_at",
+]
+
+
+class State:
+    """What the group's options say, handed to every command: the config path and --debug."""
+
+    def __init__(self) -> None:
+        self.config: str | None = None
+        self.debug = False
+
+    def settings(self) -> Settings:
+        """The validated settings of ``--config`` (or ./config.toml, or the defaults)."""
+        return load_settings(self.config)
+
+
+_config_option = click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Configuration file (default: ./config.toml, else built-in defaults).",
+)
+_debug_option = click.option(
+    "--debug", is_flag=True, default=False, help="Show tracebacks on errors."
+)
+input_option = click.option(
+    "--input",
+    "input_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Case file to read instead of [source] (.csv, .xlsx, .parquet).",
+)
+
+
+def at_option(help: str = "Evaluate as of this local (Asia/Shanghai) time instead of now.") -> Any:
+    """The ``--at ISO-DATETIME`` option (a string; :func:`parse_at` turns it into a time)."""
+    return click.option("--at", "at", default=None, metavar="ISO-DATETIME", help=help)
+
+
+def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --config and --debug to a command (they may also come before the command)."""
+
+    @_config_option
+    @_debug_option
+    @click.pass_context
+    @functools.wraps(func)
+    def wrapper(ctx: click.Context, config: str | None, debug: bool, **kwargs: Any) -> Any:
+        state = ctx.ensure_object(State)
+        state.config = config or state.config
+        state.debug = debug or state.debug
+        return func(state, **kwargs)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@_config_option
+@_debug_option
+@click.version_option(__version__, prog_name="monitor")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, debug: bool) -> None:
+    """Watch government-service cases (办件): deadlines, warnings, rates.
+
+    \b
+    Examples, to start with:
+      monitor demo                        generate a demo county and run the main job
+      monitor check-config                validate config.toml and print the settings
+      monitor inspect --input cases.csv   what a case file holds
+    """
+    state = ctx.ensure_object(State)
+    state.config, state.debug = config, debug
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def parse_at(at: str | None, option: str = "--at") -> dt.datetime:
+    """``--at`` (or another ``option`` taking a time) as a naive Asia/Shanghai datetime;
+    the current time when not given."""
+    if at is None:
+        return clock.now()
+    try:
+        value = dt.datetime.fromisoformat(at)
+    except ValueError:
+        raise click.BadParameter(
+            f"{at!r} is not an ISO date or datetime such as 2025-10-09 or 2025-10-09T09:00",
+            param_hint=option,
+        ) from None
+    return clock.naive(value)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``monitor`` console script."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        code = cli.main(args=args, prog_name="monitor", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (MonitorError, RulesError) as exc:
+        if debug:
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

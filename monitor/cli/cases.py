@@ -1,0 +1,189 @@
+"""Commands on the cases themselves: ``check-config``, ``inspect``, ``scan``, ``demo``.
+
+Read-only: none of them writes the ledger or sends anything (``demo`` writes its own folder).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from monitor.cli.app import State, at_option, common_options, input_option, parse_at
+from monitor.errors import InputError
+
+__all__ = ["COMMANDS"]
+
+
+@click.command("check-config")
+@common_options
+def check_config(state: State) -> None:
+    """Validate the configuration and print the effective settings.
+
+    Exits 2 with one line per problem (key, what was expected, what was found).
+
+    \b
+    Example:
+      monitor check-config --config /etc/banjian/config.toml
+    """
+    from monitor.config.describe import describe_settings
+
+    settings = state.settings()
+    click.echo(describe_settings(settings))
+
+
+@click.command("inspect")
+@input_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@common_options
+def inspect_cmd(state: State, input_path: str | None, fmt: str) -> None:
+    """Show what a source of cases holds: rows, departments, bad rows, dates, calendar years.
+
+    \b
+    Examples:
+      monitor inspect
+      monitor inspect --input exports/2025-05.xlsx --format json
+    """
+    from monitor.cases.inspect_output import overview, render_overview
+    from monitor.cases.load import load_cases
+
+    settings = state.settings()
+    data = overview(load_cases(settings, input_path), settings)
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_overview(data))
+
+
+@click.command("scan")
+@input_option
+@at_option()
+@click.option(
+    "--all",
+    "include_all",
+    is_flag=True,
+    help="Every obligation of every valid case, open or closed.",
+)
+@click.option(
+    "--department",
+    default=None,
+    help="Only this department (exact name); the summary and --fail-on cover it alone.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "xlsx"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write to this file instead of stdout (required for xlsx).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["warning", "overdue", "escalated"]),
+    default=None,
+    help="Exit 3 when an open obligation is at this level or worse.",
+)
+@common_options
+def scan_cmd(
+    state: State,
+    input_path: str | None,
+    at: str | None,
+    include_all: bool,
+    department: str | None,
+    fmt: str,
+    output: str | None,
+    fail_on: str | None,
+) -> None:
+    """Show open cases that are due soon (预警), late (超期) or escalated (督办).
+
+    Without --all: open obligations at warning or worse, most urgent first. A summary line
+    (counts by level) goes to stderr.
+
+    \b
+    Examples:
+      monitor scan
+      monitor scan --at 2025-10-09T09:00 --department 县市场监督管理局
+      monitor scan --all --format csv --output scan.csv
+      monitor scan --fail-on escalated     # exit 3 for cron / monitoring when anything is
+    """
+    from monitor.cases.evaluate import evaluate_loaded
+    from monitor.cases.load import load_cases
+    from monitor.cases.scan_output import exceeds, in_department, render, select, summary_line
+
+    now = parse_at(at)
+    if fmt == "xlsx" and output is None:  # before the (possibly long) evaluation
+        raise InputError("--format xlsx needs --output PATH (a workbook is not terminal text)")
+    settings = state.settings()
+    evaluated = evaluate_loaded(settings, load_cases(settings, input_path), now)
+    # The summary and --fail-on cover what was asked for: one department, or all of them.
+    table = in_department(evaluated.evaluation.table, department)
+    text = render(
+        select(table, include_all=include_all, department=None),
+        fmt,
+        Path(output) if output else None,
+    )
+    if text is not None:
+        click.echo(text, nl=False)
+    estimated = bool(table["estimated_calendar"].any())
+    click.echo(summary_line(table, now, evaluated.problems, estimated, department), err=True)
+    if fail_on and exceeds(table, fail_on):
+        sys.exit(3)
+
+
+@click.command("demo")
+@click.option(
+    "--cases",
+    "n_cases",
+    type=click.IntRange(100, 5_000_000),
+    default=60_000,
+    show_default=True,
+    help="Number of cases to generate.",
+)
+@click.option("--seed", type=int, default=7, show_default=True, help="Random seed.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for the demo data (default: var/demo beside the config).",
+)
+@common_options
+def demo_cmd(state: State, n_cases: int, seed: int, out_dir: str | None) -> None:
+    """Generate a demo county and run the main job on it.
+
+    Writes a few months of synthetic cases (about 40 departments, Chinese names, mostly online,
+    a few late cases and some bad rows) to var/demo/cases.csv, then loads and inspects them.
+
+    \b
+    Example:
+      monitor demo --cases 20000
+    """
+    from monitor.demo.run import run_demo
+
+    settings = state.settings()
+    run_demo(
+        settings,
+        n_cases=n_cases,
+        seed=seed,
+        out_dir=Path(out_dir) if out_dir else None,
+        echo=click.echo,
+    )
+
+
+#: The commands of this module, registered on the group by :mod:`monitor.cli`.
+COMMANDS = (check_config, inspect_cmd, scan_cmd, demo_cmd)

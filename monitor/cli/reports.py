@@ -1,0 +1,84 @@
+"""The ``report`` command. Registered on the group by :mod:`monitor.cli`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from monitor.cli.app import State, at_option, common_options, input_option, parse_at
+
+__all__ = ["COMMANDS"]
+
+
+@click.command("report")
+@click.option(
+    "--period",
+    required=True,
+    metavar="PERIOD",
+    help="A month (2025-05), a quarter (2025-Q2) or a year (2025).",
+)
+@input_option
+@at_option()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for the report files (default: [reports] out_dir).",
+)
+@click.option(
+    "--send",
+    is_flag=True,
+    help="Email the report to [reports] recipients (HTML body, workbook attached).",
+)
+@common_options
+def report_cmd(
+    state: State,
+    period: str,
+    input_path: str | None,
+    at: str | None,
+    out_dir: str | None,
+    send: bool,
+) -> None:
+    """Write the rate report of a period: P.html, P.json, P.xlsx and index.html.
+
+    Figures per DOMAIN.md §5 for the county and each department, with the previous period
+    beside them: received, online rate (一网通办办件率), late acceptance (超期受理率), late
+    completion (超期办结率), cases late at period end, on-time and early rates, processing time,
+    warnings raised; a 12-period trend chart, the late cases and the data problems.
+
+    \b
+    Examples:
+      monitor report --period 2025-05
+      monitor report --period 2025-Q2 --out /srv/www/reports
+      monitor report --period 2025 --send
+    """
+    from monitor.reports.run import run_report
+    from rules.periods import Period
+
+    # Checked here, so that no other error (a path or a config key that happens to say
+    # "period") is ever reported as a bad --period.
+    try:
+        Period.parse(period)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--period") from None
+    settings = state.settings()
+    result = run_report(
+        settings,
+        period,
+        parse_at(at),
+        input_path=input_path,
+        out_dir=Path(out_dir) if out_dir else None,
+        send=send,
+    )
+    for kind, path in result.paths.items():
+        click.echo(f"{kind:<6} {path}")
+    if send and not settings.reports.recipients:
+        click.echo("no recipients: [reports] recipients is empty, nothing sent")
+    elif send:
+        click.echo(", ".join(f"{k} {v}" for k, v in result.counts.items()))
+
+
+#: The commands of this module, registered on the group by :mod:`monitor.cli`.
+COMMANDS = (report_cmd,)

@@ -1,0 +1,59 @@
+"""Configuration: the TOML file validated into :class:`Settings`, its problems as one line
+each, and the effective settings as text (``monitor check-config``).
+
+``settings`` holds the model and :func:`load_settings`; ``problems`` turns validation errors
+into lines; ``describe`` prints the effective settings; ``crontab`` reads the ``[schedule]``
+strings. The package's public names are re-exported here.
+
+May import: ``monitor.errors``, ``monitor.text``, ``rules`` (field names, the calendar's
+published years). Configuration is plain data: the runtime objects (engine, transport,
+calendar, scheduler) are built by the package that uses them.
+"""
+
+from __future__ import annotations
+
+from monitor.config.settings import (
+    DEFAULT_CONFIG,
+    AcceptanceSettings,
+    AlertsSettings,
+    CalendarSettings,
+    DatabaseSettings,
+    FileMailSettings,
+    LoggingSettings,
+    MailSettings,
+    ReportsSettings,
+    Route,
+    RulesSettings,
+    ScheduleSettings,
+    SendWindow,
+    Settings,
+    SmtpSettings,
+    SourceSettings,
+    ThresholdOverride,
+    YearSchedule,
+    load_settings,
+    secret,
+)
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "AcceptanceSettings",
+    "AlertsSettings",
+    "CalendarSettings",
+    "DatabaseSettings",
+    "FileMailSettings",
+    "LoggingSettings",
+    "MailSettings",
+    "ReportsSettings",
+    "Route",
+    "RulesSettings",
+    "ScheduleSettings",
+    "SendWindow",
+    "Settings",
+    "SmtpSettings",
+    "SourceSettings",
+    "ThresholdOverride",
+    "YearSchedule",
+    "load_settings",
+    "secret",
+]

@@ -1,0 +1,79 @@
+"""The effective settings as text (``monitor check-config``), secrets shown only as set/unset."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from pydantic import BaseModel
+
+from monitor.cases.calendar import year_status
+from monitor.config import Settings
+
+__all__ = ["describe_settings"]
+
+
+def describe_settings(settings: Settings) -> str:
+    """Every section with its effective values, then what the checks found."""
+    lines = [f"# configuration: {settings.origin}", f"# paths relative to: {settings.base_dir}"]
+    data = settings.model_dump(by_alias=True, exclude={"base_dir", "origin"})
+    for section in ("database", "source"):  # a password written into a URL is never shown
+        if data[section]["url"]:
+            data[section]["url"] = _hide_password(data[section]["url"])
+    for section, values in data.items():
+        lines += _section(section, values)
+    lines += ["", "# checks"]
+    lines.append(f"database: {settings.database_url(hide_password=True)}")
+    for key, env in _secret_keys(settings):
+        state = "set" if env in os.environ else "NOT SET"
+        lines.append(f"secret {key}: environment variable {env} is {state}")
+    years = sorted({*(int(y) for y in settings.calendar.years)})
+    for y in years:
+        lines.append(f"calendar {y}: {year_status(settings, y)}")
+    if settings.calendar.allow_estimated_years:
+        lines.append("calendar: estimated years allowed; outputs that use one say so")
+    lines.append("ok")
+    return "\n".join(lines)
+
+
+def _section(name: str, values: dict[str, Any]) -> list[str]:
+    out = ["", f"[{name}]"]
+    nested = []
+    for key, value in values.items():
+        if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+            nested += [(f"{name}.{key}.{k}", v) for k, v in value.items()]
+        elif isinstance(value, dict) and key != "columns":
+            nested.append((f"{name}.{key}", value))
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for item in value:
+                out += ["", f"[[{name}.{key}]]"]
+                out += [f"{k} = {_toml(v)}" for k, v in item.items()]
+        else:
+            out.append(f"{key} = {_toml(value)}")
+    for sub, vals in nested:
+        out += _section(sub, vals)
+    return out
+
+
+def _toml(value: Any) -> str:
+    if value is None:
+        return "(not set)"
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _hide_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _secret_keys(settings: Settings) -> list[tuple[str, str]]:
+    keys = [
+        ("[database] password_env", settings.database.password_env),
+        ("[source] password_env", settings.source.password_env),
+        ("[mail.smtp] password_env", settings.mail.smtp.password_env),
+    ]
+    return [(k, v) for k, v in keys if v]

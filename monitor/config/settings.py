@@ -1,0 +1,358 @@
+"""Configuration: the TOML file, validated strictly, with the defaults the demo runs on.
+
+Every key has a default, so a missing ``config.toml`` in the working directory means "the
+embedded defaults" (SQLite under ``var/``, the file mail transport). A file named with
+``--config`` must exist. Validation is strict: an unknown key, a wrong type or a bad value is
+reported as one line per problem naming the key path, what was expected and what was found.
+Relative paths in the file are taken relative to the file's own folder. Secrets are never in
+the file: ``password_env`` keys name the environment variable that holds them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from monitor.config.problems import describe
+from monitor.errors import ConfigError
+from rules.fields import CANONICAL_FIELDS
+
+__all__ = ["DEFAULT_CONFIG", "Settings", "load_settings"]
+
+DEFAULT_CONFIG = "config.toml"
+
+_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+CanonicalField = Literal[*CANONICAL_FIELDS]  # type: ignore[valid-type]
+#: A date written as a TOML date (2026-10-01) or as ISO text ("2026-10-01").
+Day = Annotated[date, Field(strict=False)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+
+def _check_url(value: str | None) -> str | None:
+    if value is None:
+        return value
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(value)
+    except ArgumentError:
+        raise ValueError(
+            "expected an SQLAlchemy URL like sqlite:///var/monitor.db or "
+            f"postgresql+psycopg2://user@host/dbname, found {value!r}"
+        ) from None
+    return value
+
+
+#: An SQLAlchemy database URL; checked so that a typo is a config error, not a crash later.
+DatabaseUrl = Annotated[str, AfterValidator(_check_url)]
+
+
+def _check_email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"expected an email address like name@example.gov.cn, found {value!r}")
+    return value
+
+
+#: One email address; checked per item so that a problem names its position in a list.
+Email = Annotated[str, AfterValidator(_check_email)]
+
+
+class DatabaseSettings(_Section):
+    url: DatabaseUrl = "sqlite:///var/monitor.db"
+    password_env: str | None = None
+
+
+class SourceSettings(_Section):
+    path: str | None = None
+    url: DatabaseUrl | None = None
+    query: str | None = None
+    password_env: str | None = None
+    sheet: str | None = None
+    suspensions: str | None = None
+    columns: dict[str, CanonicalField] = {}
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SourceSettings:
+        if self.path and self.url:
+            raise ValueError("give either path or url + query, not both")
+        if self.url and not self.query:
+            raise ValueError("url needs query (the SQL that selects the cases)")
+        if self.query and not self.url:
+            raise ValueError("query needs url (the SQLAlchemy URL of the source database)")
+        return self
+
+
+class YearSchedule(_Section):
+    holidays: list[Day]
+    workdays: list[Day] = []
+
+
+class CalendarSettings(_Section):
+    extra_holidays: list[Day] = []
+    extra_workdays: list[Day] = []
+    allow_estimated_years: bool = False
+    years: dict[str, YearSchedule] = {}
+
+    @field_validator("years")
+    @classmethod
+    def _year_keys(cls, v: dict[str, YearSchedule]) -> dict[str, YearSchedule]:
+        for key, schedule in v.items():
+            if not re.fullmatch(r"\d{4}", key):
+                raise ValueError(f"expected a four-digit year as table name, found {key!r}")
+            for kind in ("holidays", "workdays"):
+                for d in getattr(schedule, kind):
+                    if d.year != int(key):
+                        raise ValueError(
+                            f"expected only dates of {key} under [calendar.years.{key}], "
+                            f"found {d} in {kind}"
+                        )
+        return v
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> CalendarSettings:
+        both = sorted(set(self.extra_holidays) & set(self.extra_workdays))
+        if both:
+            raise ValueError(f"{both[0]} is in both extra_holidays and extra_workdays")
+        return self
+
+
+class AcceptanceSettings(_Section):
+    # 行政许可法 Art. 32: incomplete applications must be answered within 5 (working) days.
+    limit: int = Field(5, ge=0)
+
+
+class ThresholdOverride(_Section):
+    """Thresholds for one department or item; a key left out keeps the wider setting."""
+
+    warn_before_days: int | None = Field(None, ge=0)
+    escalate_after_days: int | None = Field(None, ge=1)
+    warn_ratio: float | None = Field(None, gt=0, le=1)
+
+
+class RulesSettings(_Section):
+    warn_before_days: int = Field(1, ge=0)
+    escalate_after_days: int = Field(3, ge=1)
+    warn_ratio: float | None = Field(None, gt=0, le=1)
+    item_catalogue: str | None = None
+    #: Per-department and per-item thresholds: [rules.departments."县公安局"], [rules.items."…"].
+    departments: dict[str, ThresholdOverride] = {}
+    items: dict[str, ThresholdOverride] = {}
+    online_channels: list[str] = [
+        "一网通办",
+        "浙里办",
+        "网上申报",
+        "网上办理",
+        "移动端",
+        "自助终端",
+    ]
+    acceptance: AcceptanceSettings = AcceptanceSettings()
+
+
+class Route(_Section):
+    department: str | None = None
+    item: str | None = None
+    recipients: list[Email]
+    continue_: bool = Field(False, alias="continue")
+
+    @model_validator(mode="after")
+    def _matches_something(self) -> Route:
+        if self.department is None and self.item is None:
+            raise ValueError("a route needs department or item to match")
+        return self
+
+
+class SendWindow(_Section):
+    """When alert mail may go out (Asia/Shanghai); outside it messages wait in the outbox."""
+
+    working_days_only: bool = True
+    start: str = "08:30"
+    end: str = "17:30"
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, v: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v):
+            raise ValueError(f"expected a time of day as HH:MM, found {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SendWindow:
+        if self.start >= self.end:
+            raise ValueError(f"start {self.start} must be before end {self.end}")
+        return self
+
+
+class AlertsSettings(_Section):
+    #: Who hears about the monitor itself (repeated job failures, an unknown next year).
+    admin_recipients: list[Email] = []
+    default_recipients: list[Email] = []
+    escalation_recipients: list[Email] = []
+    routes: list[Route] = []
+    #: Repeat a case at the same level after this many working days (Alertmanager's
+    #: repeat_interval); a rise in level is sent at once.
+    repeat_every: int = Field(1, ge=1)
+    resolved_notices: bool = False
+    language: Literal["zh", "en"] = "zh"
+    #: Cases listed in one email at the most; the rest are counted.
+    max_cases_per_email: int = Field(200, ge=1)
+    #: Attempts before a message is dead; retries back off from retry_after_minutes,
+    #: doubling up to six hours.
+    max_attempts: int = Field(8, ge=1)
+    retry_after_minutes: int = Field(5, ge=1)
+    window: SendWindow = SendWindow()
+
+
+class SmtpSettings(_Section):
+    host: str = "localhost"
+    port: int = Field(25, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "none"
+    username: str | None = None
+    password_env: str | None = None
+    timeout: float = Field(30.0, gt=0)
+
+
+class FileMailSettings(_Section):
+    dir: str = "var/mail"
+
+
+class MailSettings(_Section):
+    transport: Literal["smtp", "file"] = "file"
+    from_: Email = Field("monitor@localhost", alias="from")
+    smtp: SmtpSettings = SmtpSettings()
+    file: FileMailSettings = FileMailSettings()
+
+
+class ScheduleSettings(_Section):
+    # Crontab strings (minute hour day month weekday, Sunday = 0 or 7 as in cron),
+    # Asia/Shanghai; "off" switches a job off.
+    scan: str = "*/30 8-18 * * *"
+    report: str = "0 8 1 * *"
+    annual: str = "0 8 2 1 *"
+    #: After this many consecutive failures of a job, [alerts] admin_recipients get one email.
+    admin_alert_after: int = Field(3, ge=1)
+    #: A run missed by at most this long (the server was busy or asleep) still runs.
+    misfire_grace_seconds: int = Field(600, ge=1)
+    #: The lock that keeps a second daemon (or a concurrent `monitor run`) out.
+    lock_file: str = "var/monitor.lock"
+
+    @field_validator("scan", "report", "annual")
+    @classmethod
+    def _crontab(cls, v: str) -> str:
+        if v == "off":
+            return v
+        from monitor.config.crontab import cron_trigger
+
+        try:
+            cron_trigger(v)
+        except ValueError as exc:
+            why = str(exc)[:1].lower() + str(exc)[1:]
+            raise ValueError(
+                f'expected a 5-field crontab string (minute hour day month weekday) or "off", '
+                f"found {v!r} ({why})"
+            ) from None
+        return v
+
+
+class ReportsSettings(_Section):
+    out_dir: str = "var/reports"
+    recipients: list[Email] = []
+    language: Literal["zh", "en"] = "zh"
+    #: 超期办结率's denominator: every completed case, or all but 即办件 (immediate cases).
+    completion_denominator: Literal["all", "exclude_immediate"] = "all"
+    #: Late cases listed in a report at the most; the rest are counted.
+    late_cases_max: int = Field(200, ge=1)
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+    #: Also log to this file, rotated at 10 MB, 5 kept (stderr always).
+    file: str | None = None
+
+
+class Settings(_Section):
+    """The whole configuration; ``base_dir`` is the folder relative paths start from."""
+
+    database: DatabaseSettings = DatabaseSettings()
+    source: SourceSettings = SourceSettings()
+    calendar: CalendarSettings = CalendarSettings()
+    rules: RulesSettings = RulesSettings()
+    alerts: AlertsSettings = AlertsSettings()
+    mail: MailSettings = MailSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    reports: ReportsSettings = ReportsSettings()
+    logging: LoggingSettings = LoggingSettings()
+    base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+    origin: str = Field("embedded defaults", exclude=True)
+
+    def resolve(self, path: str | os.PathLike[str]) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    def database_url(self, *, hide_password: bool = False) -> str:
+        """``[database] url`` with relative SQLite paths resolved and the password filled in
+        from the environment (or shown as ``***`` with ``hide_password``)."""
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.database.url)
+        if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
+            url = url.set(database=str(self.resolve(url.database)))
+        if hide_password:
+            return url.render_as_string(hide_password=True)
+        if self.database.password_env:
+            url = url.set(password=secret(self.database.password_env, "[database] password_env"))
+        return url.render_as_string(hide_password=False)
+
+
+def secret(env: str, key: str) -> str:
+    """The value of environment variable ``env``, which config key ``key`` names."""
+    value = os.environ.get(env)
+    if value is None:
+        raise ConfigError(key, [f"names environment variable {env}, which is not set"])
+    return value
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Read and validate the configuration.
+
+    ``path`` None means ``./config.toml`` when it exists, else the embedded defaults.
+    """
+    if path is None:
+        if not Path(DEFAULT_CONFIG).is_file():
+            return Settings()
+        path = DEFAULT_CONFIG
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(file), ["no such configuration file"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(file), [f"cannot be read: {exc}"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(file), [f"not valid TOML: {exc}"]) from None
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(str(file), describe(exc, Settings)) from None
+    return settings.model_copy(update={"base_dir": file.resolve().parent, "origin": str(file)})

@@ -1,0 +1,292 @@
+"""The notification outbox: every message is stored before it is sent, sent at most once.
+
+A message is queued under a deterministic key (what it says, to whom, on which day), so
+re-running the same evaluation cannot queue it twice. Delivery takes queued messages whose
+time has come, inside the send window only, and marks each one sent in its own transaction
+right after the server accepts it. A transient failure (refused connection, timeout, 4xx)
+keeps it queued with a growing delay; after ``max_attempts`` it is dead, with its last
+error, until ``monitor outbox retry``. A permanent failure (5xx) makes it dead at once.
+
+Exactly once, with one exception: if the process dies between the server's acceptance and
+the "sent" mark, that one message is sent again on the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, case, insert, select, update
+
+from monitor.config import Settings
+from monitor.db.tables import notifications
+from monitor.notify.mail.message import build_message
+from monitor.notify.mail.transport import PermanentMailError, TransientMailError
+from rules.calendar import WorkingCalendar
+
+__all__ = [
+    "Delivered",
+    "deliver",
+    "in_window",
+    "message_key",
+    "outbox_rows",
+    "queue",
+    "retry",
+    "send_now",
+]
+
+log = logging.getLogger(__package__)
+_MAX_DELAY = dt.timedelta(hours=6)
+
+
+@dataclass
+class Delivered:
+    """What one delivery pass did."""
+
+    sent: int = 0
+    failed: int = 0  # transient failure: still queued, retried later
+    dead: int = 0
+    held: int = 0  # due, but outside the send window
+
+
+def message_key(kind: str, recipients: Sequence[str], day: dt.date, lines: Iterable[str]) -> str:
+    """The deterministic key of a message: kind, recipients, day and its content lines."""
+    h = hashlib.sha256()
+    for part in (kind, ",".join(sorted(recipients)), day.isoformat(), *sorted(lines)):
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def queue(
+    conn: Connection,
+    *,
+    key: str,
+    kind: str,
+    run_id: int | None,
+    recipients: Sequence[str],
+    subject: str,
+    text: str,
+    html: str,
+    case_count: int,
+    now: dt.datetime,
+    attachment: Path | None = None,
+) -> bool:
+    """Store a message for sending; ``False`` when a message with this key already exists.
+    ``attachment`` is a file attached when the message is sent (it must still exist then)."""
+    found = conn.execute(select(notifications.c.id).where(notifications.c.key == key)).first()
+    if found:
+        return False
+    conn.execute(
+        insert(notifications).values(
+            key=key,
+            kind=kind,
+            run_id=run_id,
+            recipients=",".join(recipients),
+            subject=subject,
+            body_text=text,
+            body_html=html,
+            case_count=case_count,
+            created_at=now,
+            status="queued",
+            attempts=0,
+            next_attempt_at=now,
+            attachment=str(attachment) if attachment else None,
+        )
+    )
+    return True
+
+
+def in_window(settings: Settings, now: dt.datetime, calendar: WorkingCalendar) -> bool:
+    """Whether alert mail may go out at ``now`` (``[alerts.window]``)."""
+    window = settings.alerts.window
+    clock = now.strftime("%H:%M")
+    if not window.start <= clock < window.end:
+        return False
+    return not window.working_days_only or bool(calendar.is_working_day([now.date()])[0])
+
+
+def deliver(
+    engine: Engine,
+    transport: object,
+    settings: Settings,
+    now: dt.datetime,
+    calendar: WorkingCalendar | None,
+    *,
+    kinds: Sequence[str] = ("alert", "resolved"),
+    window: bool = True,
+) -> Delivered:
+    """Send every due message of ``kinds``, each in its own transaction; with ``window``
+    only inside ``[alerts.window]`` (reports are not held)."""
+    done = Delivered()
+    with engine.connect() as conn:
+        due = (
+            conn.execute(
+                select(notifications)
+                .where(
+                    notifications.c.status == "queued",
+                    notifications.c.next_attempt_at <= now,
+                    notifications.c.kind.in_(kinds),
+                )
+                .order_by(notifications.c.id)
+            )
+            .mappings()
+            .all()
+        )
+    if due and window and (calendar is None or not in_window(settings, now, calendar)):
+        done.held = len(due)
+        return done
+    for row in due:
+        files = [Path(row["attachment"])] if row["attachment"] else []
+        try:
+            msg = build_message(
+                settings.mail.from_,
+                row["recipients"].split(","),
+                row["subject"],
+                row["body_text"],
+                row["body_html"],
+                row["key"],
+                row["created_at"],
+                files,
+            )
+        except OSError as exc:  # the attached file is gone: retrying cannot bring it back
+            _failed(engine, row, f"attachment {row['attachment']}: {exc}", now, settings, dead=True)
+            done.dead += 1
+            continue
+        try:
+            transport.send(msg)  # type: ignore[attr-defined]
+        except TransientMailError as exc:
+            dead = row["attempts"] + 1 >= settings.alerts.max_attempts
+            _failed(engine, row, str(exc), now, settings, dead=dead)
+            done.dead += dead
+            done.failed += not dead
+            continue
+        except PermanentMailError as exc:
+            _failed(engine, row, str(exc), now, settings, dead=True)
+            done.dead += 1
+            continue
+        with engine.begin() as conn:
+            conn.execute(
+                update(notifications)
+                .where(notifications.c.id == row["id"])
+                .values(status="sent", sent_at=now, attempts=row["attempts"] + 1, last_error=None)
+            )
+        done.sent += 1
+    return done
+
+
+def send_now(
+    engine: Engine,
+    settings: Settings,
+    now: dt.datetime,
+    transport: object,
+    *,
+    kind: str,
+    key: str,
+    recipients: Sequence[str],
+    subject: str,
+    text: str,
+    html: str,
+    attachment: Path | None = None,
+) -> tuple[bool, Delivered]:
+    """Queue one message outside the alert send window (an admin notice, a report) and send
+    every due message of its ``kind``; (whether this one was new, what sending did)."""
+    with engine.begin() as conn:
+        queued = queue(
+            conn,
+            key=key,
+            kind=kind,
+            run_id=None,
+            recipients=recipients,
+            subject=subject,
+            text=text,
+            html=html,
+            case_count=0,
+            now=now,
+            attachment=attachment,
+        )
+    return queued, deliver(engine, transport, settings, now, None, kinds=(kind,), window=False)
+
+
+def retry(conn: Connection, now: dt.datetime, ids: Sequence[int] | None = None) -> int:
+    """Put dead messages (all, or those ``ids``) back in the queue; returns how many.
+
+    They are due at once: from ``now``, or from when they were made if that is earlier, so
+    the next run sends them even when it replays an earlier time with ``--at``.
+    """
+    c = notifications.c
+    stmt = update(notifications).where(c.status == "dead")
+    if ids is not None:
+        stmt = stmt.where(c.id.in_(list(ids)))
+    due = case((c.created_at < now, c.created_at), else_=now)
+    result = conn.execute(stmt.values(status="queued", attempts=0, next_attempt_at=due))
+    return int(result.rowcount or 0)
+
+
+def outbox_rows(conn: Connection, statuses: Sequence[str] = ("queued", "dead")) -> pd.DataFrame:
+    """Messages in ``statuses``: id, kind, status, attempts, next attempt, recipients, subject,
+    last error."""
+    c = notifications.c
+    rows = (
+        conn.execute(
+            select(
+                c.id,
+                c.kind,
+                c.status,
+                c.attempts,
+                c.created_at,
+                c.next_attempt_at,
+                c.sent_at,
+                c.recipients,
+                c.subject,
+                c.case_count,
+                c.last_error,
+            )
+            .where(c.status.in_(list(statuses)))
+            .order_by(c.id)
+        )
+        .mappings()
+        .all()
+    )
+    return pd.DataFrame(
+        [dict(r) for r in rows],
+        columns=[
+            "id",
+            "kind",
+            "status",
+            "attempts",
+            "created_at",
+            "next_attempt_at",
+            "sent_at",
+            "recipients",
+            "subject",
+            "case_count",
+            "last_error",
+        ],
+    )
+
+
+def _failed(
+    engine: Engine, row: dict, error: str, now: dt.datetime, settings: Settings, *, dead: bool
+) -> None:
+    attempts = row["attempts"] + 1
+    delay = dt.timedelta(minutes=settings.alerts.retry_after_minutes * 2 ** (attempts - 1))
+    log.warning(
+        "message %s to %s failed (attempt %d): %s", row["id"], row["recipients"], attempts, error
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            update(notifications)
+            .where(notifications.c.id == row["id"])
+            .values(
+                status="dead" if dead else "queued",
+                attempts=attempts,
+                last_error=error[:2000],
+                next_attempt_at=now + min(delay, _MAX_DELAY),
+            )
+        )

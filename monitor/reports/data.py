@@ -1,0 +1,213 @@
+"""What a period report shows: :class:`ReportData`, built from one evaluation by
+:func:`report_data`, and the order of the departments (红黑榜) every rendering uses.
+
+The figures are :func:`rules.figures.period_figures` for the period, the previous period and
+the twelve periods of the trend; the late cases are :func:`rules.figures.late_obligations`;
+the data problems are the loaded cases' and the evaluation's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from monitor.cases.evaluate import Evaluated, rule_settings
+from monitor.config import Settings
+from rules.calendar import WorkingCalendar
+from rules.figures import DEFINITIONS, FIGURE_KEYS, FRACTIONS, Figures, period_figures
+from rules.obligations import WITHDRAWN
+from rules.periods import Period
+
+__all__ = ["FIGURE_KEYS", "ReportData", "ranked_departments", "report_data"]
+
+_TREND = ("accepted_late_rate", "completed_late_rate", "online_rate")
+_NO_COUNTS = pd.DataFrame(
+    {
+        "department": pd.Series(dtype=object),
+        "level": pd.Series(dtype=object),
+        "count": pd.Series(dtype="int64"),
+    }
+)
+
+
+@dataclass
+class ReportData:
+    """Everything one period report shows (filled by the report job).
+
+    ``totals`` / ``previous_totals`` map every key of :data:`FIGURE_KEYS` to its value: counts
+    as ints, rates as fractions (None when the denominator is 0), the mean processing time in
+    working days (float or None). Each of ``departments`` is ``{"department": name, **figures,
+    "previous": figures or None}``. ``numerators`` gives ``(numerator, denominator)`` per rate
+    key (optionally also ``mean_processing_workdays``: summed working days, cases) for the
+    totals, ``department_numerators`` the same per department (aligned with ``departments``).
+    ``trend`` has up to 12 periods, oldest first: ``{"period", "accepted_late_rate",
+    "completed_late_rate", "online_rate"}``. ``late_cases`` (already sorted most late first
+    and capped) have ``case_id, item_name, department, obligation ("acceptance" |
+    "completion"), deadline, late_workdays``. ``definitions`` maps a figure
+    key to its (zh, en) definition with numerator and denominator.
+    """
+
+    period: str
+    kind: str
+    previous: str
+    generated_at: datetime
+    language: str
+    estimated_calendar: bool
+    completion_denominator: str
+    totals: dict[str, Any]
+    previous_totals: dict[str, Any]
+    departments: list[dict[str, Any]]
+    numerators: dict[str, tuple[int, int]]
+    department_numerators: list[dict[str, tuple[int, int]]]
+    trend: list[dict[str, Any]]
+    late_cases: list[dict[str, Any]]
+    late_cases_total: int
+    quality: list[tuple[str, int]]
+    quality_total: int
+    definitions: dict[str, tuple[str, str]]
+
+
+def _rate_sum(row: dict[str, Any]) -> float:
+    return sum(row.get(key) or 0.0 for key in ("accepted_late_rate", "completed_late_rate"))
+
+
+def ranked_departments(data: ReportData) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(department, its numerators) pairs in the order of the 红黑榜.
+
+    Highest accepted-late rate plus completed-late rate first, then most cases received,
+    then by name (a missing rate counts as 0).
+    """
+    numerators = list(data.department_numerators)
+    numerators += [{}] * (len(data.departments) - len(numerators))
+    pairs = list(zip(data.departments, numerators, strict=False))
+    return sorted(
+        pairs,
+        key=lambda pair: (
+            -_rate_sum(pair[0]),
+            -(pair[0].get("received") or 0),
+            str(pair[0].get("department", "")),
+        ),
+    )
+
+
+def report_data(
+    settings: Settings,
+    evaluated: Evaluated,
+    period: Period,
+    now: dt.datetime,
+    calendar: WorkingCalendar,
+    ledger_counts: Any = None,
+) -> ReportData:
+    """Everything the report of ``period`` shows, computed from one evaluation."""
+    r = settings.reports
+
+    def figures(p: Period, rates_only: bool = False) -> Figures:
+        # The trend shows rates only: no warning counts to derive for those periods.
+        counts = _NO_COUNTS if rates_only else ledger_counts(settings, p) if ledger_counts else None
+        return period_figures(
+            evaluated.loaded.cases,
+            evaluated.evaluation,
+            _so_far(p, now),
+            calendar,
+            online_channels=settings.rules.online_channels,
+            completion_denominator=r.completion_denominator,
+            thresholds=rule_settings(settings).thresholds,
+            warning_counts=counts,
+        )
+
+    current, previous = figures(period), figures(period.previous())
+    # The trend's other periods need rates only (no warning counts to derive).
+    found = {p: figures(p, rates_only=True) for p in period.trailing(12) if p != period}
+    found[period] = current
+    trend = [
+        {"period": p.label, **{k: found[p].totals[k] for k in _TREND}} for p in period.trailing(12)
+    ]
+    late, late_total = _late_cases(evaluated, _so_far(period, now), calendar, r.late_cases_max)
+    quality = _quality(evaluated)
+    departments, department_numerators = [], []
+    for name, row in current.departments.iterrows():
+        before = (
+            previous.departments.loc[name].to_dict() if name in previous.departments.index else None
+        )
+        departments.append({"department": str(name), **row.to_dict(), "previous": before})
+        department_numerators.append({k: current.fraction(k, name)[:2] for k in FRACTIONS})
+    return ReportData(
+        period=period.label,
+        kind=period.kind,
+        previous=period.previous().label,
+        generated_at=now,
+        language=r.language,
+        estimated_calendar=evaluated.evaluation.estimated,
+        completion_denominator=r.completion_denominator,
+        totals=current.totals,
+        previous_totals=previous.totals,
+        departments=departments,
+        numerators={k: current.fraction(k)[:2] for k in FRACTIONS},
+        department_numerators=department_numerators,
+        trend=trend,
+        late_cases=late,
+        late_cases_total=late_total,
+        quality=quality,
+        quality_total=sum(n for _, n in quality),
+        definitions=DEFINITIONS,
+    )
+
+
+def _so_far(period: Period, now: dt.datetime) -> Period:
+    """``period`` up to the end of ``now``'s day when it has not ended yet: a report of the
+    running month counts "late at period end" as of today, not at a future month end."""
+    today_end = now.date() + dt.timedelta(days=1)
+    if today_end >= period.end:
+        return period
+    return replace(period, end=max(today_end, period.start + dt.timedelta(days=1)))
+
+
+def _late_cases(
+    evaluated: Evaluated, period: Period, calendar: WorkingCalendar, cap: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Obligations completed or accepted late in the period, and those still open and late
+    at its end, most working days late first."""
+    table = evaluated.evaluation.table
+    cases = evaluated.loaded.cases
+    start, end = np.datetime64(period.start, "s"), np.datetime64(period.end, "s")
+    last = np.datetime64(period.last_day, "D")
+    closed_at = table["closed_at"].to_numpy().astype("datetime64[s]")
+    deadline = table["deadline"].to_numpy().astype("datetime64[D]")
+    # Withdrawn by the end of the period, as in the figures: a case withdrawn later was
+    # still open (and maybe late) at the period's end.
+    withdrawal = cases["completed_at"].to_numpy().astype("datetime64[s]")
+    withdrawn = cases["status"].isin(list(WITHDRAWN)).to_numpy(dtype=bool) & (withdrawal < end)
+    live = ~withdrawn[evaluated.evaluation.case_rows]
+    closed_in = (closed_at >= start) & (closed_at < end)
+    closed_late = live & closed_in & (closed_at.astype("datetime64[D]") > deadline)
+    still_open = live & (np.isnat(closed_at) | (closed_at >= end)) & (deadline < last)
+    pick = np.flatnonzero(closed_late | still_open)
+    if not len(pick):
+        return [], 0
+    end_day = np.where(closed_late[pick], closed_at[pick].astype("datetime64[D]"), last)
+    late = calendar.working_days_between(deadline[pick], end_day)
+    rows = table.iloc[pick]
+    frame = pd.DataFrame(
+        {
+            "case_id": rows["case_id"].astype(str).to_numpy(),
+            "item_name": rows["item_name"].astype(object).fillna("").to_numpy(),
+            "department": rows["department"].astype(str).to_numpy(),
+            "obligation": rows["obligation"].astype(str).to_numpy(),
+            "deadline": deadline[pick].astype(object),
+            "late_workdays": late,
+        }
+    ).sort_values(["late_workdays", "deadline", "case_id"], ascending=[False, True, True])
+    return frame.head(cap).to_dict(orient="records"), len(frame)
+
+
+def _quality(evaluated: Evaluated) -> list[tuple[str, int]]:
+    reasons = pd.concat(
+        [evaluated.loaded.quality["reason"], evaluated.evaluation.problems["reason"]],
+        ignore_index=True,
+    )
+    return [(str(k), int(v)) for k, v in reasons.value_counts().items()]
