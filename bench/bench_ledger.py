@@ -23,9 +23,10 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from monitor.alerts.ledger import mark_notified, start_run, update_ledger
+from monitor.alerts.ledger import mark_notified, update_ledger
 from monitor.config import Settings
 from monitor.db.engine import engine_for, upgrade
+from monitor.db.runs import start_run
 from rules.evaluate import EVALUATION_COLUMNS
 
 NOW = dt.datetime(2025, 12, 31, 10, 0)

@@ -17,6 +17,15 @@ import numpy as np
 import pandas as pd
 
 from rules.calendar import WorkingCalendar
+from rules.definitions import (
+    COMPLETION_DENOMINATORS,
+    COUNT_KEYS,
+    DEFINITIONS,
+    FIGURE_KEYS,
+    FRACTIONS,
+    RATE_KEYS,
+    SUPPORT_KEYS,
+)
 from rules.evaluate import Evaluation
 from rules.levels import Thresholds
 from rules.obligations import WITHDRAWN
@@ -31,102 +40,10 @@ __all__ = [
     "RATE_KEYS",
     "SUPPORT_KEYS",
     "Figures",
+    "late_obligations",
     "period_figures",
 ]
 
-# fmt: off
-FIGURE_KEYS: tuple[str, ...] = (
-    "received", "online", "online_rate", "cross_region",
-    "accepted", "accepted_late", "accepted_late_rate", "pending_late",
-    "completed", "completed_late", "completed_late_rate", "open_late",
-    "on_time_rate", "early_rate", "mean_processing_workdays",
-    "warnings", "overdue", "escalated",
-)
-RATE_KEYS: tuple[str, ...] = (
-    "online_rate", "accepted_late_rate", "completed_late_rate", "on_time_rate", "early_rate",
-)
-#: The figures that are counts (ints).
-COUNT_KEYS: tuple[str, ...] = tuple(
-    k for k in FIGURE_KEYS if k not in RATE_KEYS and k != "mean_processing_workdays"
-)
-#: Numerators and denominators that are not figures themselves (ints), for ``n / d = r``.
-SUPPORT_KEYS: tuple[str, ...] = (
-    "completion_base",  # completed cases in the completion-rate denominator
-    "on_time",  # of those, completed on or before D
-    "completed_promised",  # completed 承诺件 (limit ≥ 1)
-    "early",  # of those, completed before D
-    "processing_workdays",  # their working days from acceptance to completion, summed
-)
-#: Rate (or mean) → (numerator key, denominator key), each in FIGURE_KEYS or SUPPORT_KEYS.
-FRACTIONS: dict[str, tuple[str, str]] = {
-    "online_rate": ("online", "received"),
-    "accepted_late_rate": ("accepted_late", "accepted"),
-    "completed_late_rate": ("completed_late", "completion_base"),
-    "on_time_rate": ("on_time", "completion_base"),
-    "early_rate": ("early", "completed_promised"),
-    "mean_processing_workdays": ("processing_workdays", "completed_promised"),
-}
-#: ``completion_denominator`` → (Chinese, English) wording for the report.
-COMPLETION_DENOMINATORS: dict[str, tuple[str, str]] = {
-    "all": ("全部办结件", "all completed cases"),
-    "exclude_immediate": ("不含即办件的办结件", "completed cases except immediate ones (即办件)"),
-}
-#: Figure → (Chinese definition, English definition), numerator and denominator, for the
-#: report's footnotes. "The period" is [first day, last day]; "D" is the deadline day.
-DEFINITIONS: dict[str, tuple[str, str]] = {
-    "received": ("办件量:申请时间在本期内的办件数(含撤件)。",
-                 "Received: cases submitted in the period (withdrawn cases included)."),
-    "online": ("一网通办办件量:本期办件中申请渠道属于网上渠道的办件数。",
-               "Online: received cases whose channel is an online channel."),
-    "online_rate": ("一网通办办件率 = 一网通办办件量 ÷ 办件量。",
-                    "Online rate = online cases ÷ received cases."),
-    "cross_region": ("异地通办办件量:本期办件中标记为异地通办的办件数。",
-                     "Cross-region: received cases marked cross-region (异地通办)."),
-    "accepted": ("受理量:本期内作出受理决定(含不予受理)的办件数,不含撤件。",
-                 "Accepted: cases with an acceptance decision in the period (refusals 不予受理 "
-                 "included, withdrawn cases excluded)."),
-    "accepted_late": ("超期受理量:本期受理的办件中,受理日期晚于受理期限的办件数。",
-                      "Accepted late: cases accepted in the period on a date after their "
-                      "acceptance deadline."),
-    "accepted_late_rate": ("超期受理率 = 超期受理量 ÷ 受理量。",
-                           "Late-acceptance rate = accepted late ÷ accepted."),
-    "pending_late": ("超期未受理:期末仍未受理、且受理期限早于期末最后一日的办件数(不含撤件)。",
-                     "Late, not yet accepted: cases not accepted at the end of the period whose "
-                     "acceptance deadline is before its last day (withdrawn cases excluded)."),
-    "completed": ("办结量:本期内办结的办件数,不含撤件。",
-                  "Completed: cases completed in the period (withdrawn cases excluded)."),
-    "completed_late": ("超期办结量:计入办结率分母的办结件中,办结日期晚于办结期限的办件数。",
-                       "Completed late: completed cases counted in the completion-rate "
-                       "denominator that were completed on a date after their deadline."),
-    "completed_late_rate": ("超期办结率 = 超期办结量 ÷ "
-                            "办结量(分母为全部办结件,或按配置不含即办件)。",
-                            "Late-completion rate = completed late ÷ completed (all completed "
-                            "cases, or, as configured, excluding immediate cases 即办件)."),
-    "open_late": ("超期未办结:期末已受理未办结、且办结期限早于期末最后一日的办件数(不含撤件)。",
-                  "Late, not yet completed: cases accepted but not completed at the end of the "
-                  "period whose deadline is before its last day (withdrawn cases excluded)."),
-    "on_time_rate": ("按时办结率 = 在期限当日或之前办结的办件数 ÷ 办结量(与超期办结率同一分母)。",
-                     "On-time rate = cases completed on or before their deadline ÷ completed "
-                     "(the same denominator as the late-completion rate)."),
-    "early_rate": ("提前办结率 = 早于期限日办结的承诺件数 ÷ 本期办结的承诺件数(承诺时限 ≥ 1 日)。",
-                   "Early rate = 承诺件 (limit ≥ 1 day) completed on a date before their "
-                   "deadline ÷ 承诺件 completed in the period."),
-    "mean_processing_workdays": ("平均办理时长 = 本期办结承诺件从受理日到办结日的工作日数之和 ÷ "
-                                 "本期办结的承诺件数(保留两位小数)。",
-                                 "Mean processing time = working days from the acceptance date "
-                                 "to the completion date, summed over 承诺件 completed in the "
-                                 "period ÷ their number (2 decimals)."),
-    "warnings": ("预警数:本期内发出的预警(剩余工作日首次不超过预警天数)。",
-                 "Warnings: warnings raised in the period (remaining working days first at or "
-                 "below the warning threshold)."),
-    "overdue": ("超期数:本期内转为超期的事项(期限日后的第一个工作日)。",
-                "Overdue: obligations that became late in the period (on the first working day "
-                "after the deadline)."),
-    "escalated": ("督办数:本期内转为督办的事项(超期达到督办工作日数之日)。",
-                  "Escalated: obligations escalated in the period (on the day they had been late "
-                  "for the escalation number of working days)."),
-}
-# fmt: on
 
 _DEFAULT_THRESHOLDS = Thresholds()
 _DENOMINATOR_ERROR = "completion_denominator must be 'all' or 'exclude_immediate'"
@@ -188,39 +105,22 @@ def period_figures(
     """
     if completion_denominator not in COMPLETION_DENOMINATORS:
         raise ValueError(f"{_DENOMINATOR_ERROR}, found {completion_denominator!r}")
-    table, case_rows = evaluation.table, np.asarray(evaluation.case_rows)
-    if len(case_rows) != len(table):
-        raise ValueError("evaluation.case_rows does not match evaluation.table")
-    start, end = np.datetime64(period.start, "s"), np.datetime64(period.end, "s")
-
-    # Received (all cases, withdrawn included).
-    submitted = cases["submitted_at"].to_numpy().astype("datetime64[s]", copy=False)
-    received = (submitted >= start) & (submitted < end)
-    channels = [str(c) for c in online_channels]
-    case_counts = {
-        "received": received,
-        "online": received & cases["channel"].isin(channels).to_numpy(dtype=bool),
-        "cross_region": received & cases["cross_region"].to_numpy(dtype=bool, na_value=False),
-    }
-    parts = [_by_department(cases["department"], case_counts)]
-
-    # Withdrawn by the end of the period: in ``received`` only. The withdrawal time is the
-    # case's closing time (completed_at), as in the evaluation.
-    withdrawal = cases["completed_at"].to_numpy().astype("datetime64[s]", copy=False)
-    withdrawn = cases["status"].isin(list(WITHDRAWN)).to_numpy(dtype=bool) & (withdrawal < end)
-    live = ~withdrawn[case_rows]
+    table = evaluation.table
+    case_counts = _case_counts(cases, period, online_channels)
+    live = _live(cases, evaluation, period)
     table_counts = _obligation_counts(table, live, period, calendar, completion_denominator)
-    parts.append(_by_department(table["department"], table_counts))
-
     if warning_counts is None:
         raised = _raised(table, live, period, calendar, thresholds)
-        parts.append(_by_department(table["department"], raised))
+        raised_part = _by_department(table["department"], raised)
         raised_totals = {k: int(v.sum()) for k, v in raised.items()}
     else:
-        by_dept = _ledger_counts(warning_counts)
-        parts.append(by_dept)
-        raised_totals = {k: int(by_dept[k].sum()) for k in _RAISED.values()}
-
+        raised_part = _ledger_counts(warning_counts)
+        raised_totals = {k: int(raised_part[k].sum()) for k in _RAISED.values()}
+    parts = [
+        _by_department(cases["department"], case_counts),
+        _by_department(table["department"], table_counts),
+        raised_part,
+    ]
     counts_keys = [*COUNT_KEYS, *SUPPORT_KEYS]
     dept = pd.concat(parts, axis=1).reindex(columns=counts_keys).fillna(0).astype(np.int64)
     dept = dept[(dept[list(COUNT_KEYS)] > 0).any(axis=1)].sort_index()
@@ -239,6 +139,76 @@ def period_figures(
     )
 
 
+def late_obligations(
+    cases: pd.DataFrame, evaluation: Evaluation, period: Period, calendar: WorkingCalendar
+) -> pd.DataFrame:
+    """The obligations late in ``period``: accepted or completed in it on a day after their
+    deadline D, or still open at its end with D before its last day; cases withdrawn by its
+    end are not (as in :func:`period_figures`).
+
+    One row per such obligation: ``row`` (its position in ``evaluation.table``),
+    ``closed_late`` (closed in the period, or still open) and ``late_workdays``: working days
+    d with D < d ≤ the closing day, or ≤ the period's last day when still open.
+    """
+    table = evaluation.table
+    live = _live(cases, evaluation, period)
+    closed_in, late, open_late = _lateness(table, period)
+    closed_late = live & closed_in & late
+    pick = np.flatnonzero(closed_late | (live & open_late))
+    deadline = table["deadline"].to_numpy().astype("datetime64[D]")[pick]
+    closed_day = table["closed_at"].to_numpy().astype("datetime64[D]")[pick]
+    end_day = np.where(closed_late[pick], closed_day, np.datetime64(period.last_day, "D"))
+    return pd.DataFrame(
+        {
+            "row": pick,
+            "closed_late": closed_late[pick],
+            "late_workdays": calendar.working_days_between(deadline, end_day),
+        }
+    )
+
+
+def _case_counts(
+    cases: pd.DataFrame, period: Period, online_channels: Collection[str]
+) -> dict[str, np.ndarray]:
+    """Per case: received in the period, and of those online and cross-region (withdrawn
+    cases included)."""
+    start, end = np.datetime64(period.start, "s"), np.datetime64(period.end, "s")
+    submitted = cases["submitted_at"].to_numpy().astype("datetime64[s]", copy=False)
+    received = (submitted >= start) & (submitted < end)
+    channels = [str(c) for c in online_channels]
+    return {
+        "received": received,
+        "online": received & cases["channel"].isin(channels).to_numpy(dtype=bool),
+        "cross_region": received & cases["cross_region"].to_numpy(dtype=bool, na_value=False),
+    }
+
+
+def _live(cases: pd.DataFrame, evaluation: Evaluation, period: Period) -> np.ndarray:
+    """Per row of ``evaluation.table``: its case was not withdrawn by the end of ``period``
+    (a withdrawn case counts in ``received`` only; its withdrawal time is its closing time,
+    ``completed_at``, as in the evaluation)."""
+    case_rows = np.asarray(evaluation.case_rows)
+    if len(case_rows) != len(evaluation.table):
+        raise ValueError("evaluation.case_rows does not match evaluation.table")
+    end = np.datetime64(period.end, "s")
+    withdrawal = cases["completed_at"].to_numpy().astype("datetime64[s]", copy=False)
+    withdrawn = cases["status"].isin(list(WITHDRAWN)).to_numpy(dtype=bool) & (withdrawal < end)
+    return ~withdrawn[case_rows]
+
+
+def _lateness(table: pd.DataFrame, period: Period) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per obligation row: (closed in the period, closed on a day after D, open at the end of
+    the period with D before its last day). Open at the end: not closed, or closed only after
+    it (NaT < end is False)."""
+    start, end = np.datetime64(period.start, "s"), np.datetime64(period.end, "s")
+    closed_at = table["closed_at"].to_numpy().astype("datetime64[s]", copy=False)
+    deadline = table["deadline"].to_numpy().astype("datetime64[D]", copy=False)
+    closed_in = (closed_at >= start) & (closed_at < end)
+    late = closed_at.astype("datetime64[D]", copy=False) > deadline
+    open_late = ~(closed_at < end) & (deadline < np.datetime64(period.last_day, "D"))
+    return closed_in, late, open_late
+
+
 def _obligation_counts(
     table: pd.DataFrame,
     live: np.ndarray,
@@ -247,19 +217,13 @@ def _obligation_counts(
     completion_denominator: str,
 ) -> dict[str, np.ndarray]:
     """Per obligation row: a mask (or working days) for each figure counted on the table."""
-    start, end = np.datetime64(period.start, "s"), np.datetime64(period.end, "s")
-    last = np.datetime64(period.last_day, "D")
-    closed_at = table["closed_at"].to_numpy().astype("datetime64[s]", copy=False)
-    closed_day = closed_at.astype("datetime64[D]", copy=False)
+    closed_day = table["closed_at"].to_numpy().astype("datetime64[D]")
     deadline = table["deadline"].to_numpy().astype("datetime64[D]", copy=False)
     limit = table["limit"].to_numpy(dtype=float)
     acceptance = (table["obligation"] == "acceptance").to_numpy(dtype=bool)
     completion = live & ~acceptance
     acceptance = live & acceptance
-    closed_in = (closed_at >= start) & (closed_at < end)
-    # Open at the end of the period: not closed, or closed only after it (NaT < end is False).
-    open_late = ~(closed_at < end) & (deadline < last)
-    late = closed_day > deadline
+    closed_in, late, open_late = _lateness(table, period)
 
     completed = completion & closed_in
     base = completed & ((limit != 0) if completion_denominator == "exclude_immediate" else True)

@@ -1,41 +1,27 @@
 """Acknowledgements (a person has seen a case's warning) and silences (a department or item
-muted until a time), plus the small helpers the ledger shares.
+muted until a time).
 
-An acknowledgement stores the level it acknowledged: the alerts module sends the case again
-only when its level rises above that. A silence mutes a whole department, or one item of it,
-until a time. Both are re-exported by :mod:`monitor.alerts.ledger`; the same rules apply (the caller
-owns the connection and its transaction; naive Asia/Shanghai times).
+An acknowledgement stores the level it acknowledged: :mod:`monitor.alerts.choose` sends the
+case again only when its level rises above that. A silence mutes a whole department, or one
+item of it, until a time. The caller owns the connection and its transaction; times are naive
+Asia/Shanghai datetimes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import sqlalchemy as sa
 
+from monitor.alerts.ledger import open_levels
+from monitor.clock import naive
+from monitor.db.frames import frame, typed
 from monitor.db.tables import LEVEL_RANK, acks, silences, warnings
 from monitor.errors import InputError
 
-__all__ = [
-    "acks_in_force",
-    "active_silences",
-    "add_ack",
-    "add_silence",
-    "chunks",
-    "frame",
-    "naive",
-    "plain",
-    "typed",
-]
+__all__ = ["acks_in_force", "active_silences", "add_ack", "add_silence"]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-#: Values per ``IN (…)`` list: well under every backend's limit on bound parameters.
-CHUNK = 500
-_T = TypeVar("_T")
 _W = warnings.c
 
 
@@ -52,10 +38,7 @@ def add_ack(
     ``obligation`` None acknowledges both obligations; the level stored is the highest open
     one. A case without an open warning (of that obligation) is an :class:`InputError`.
     """
-    stmt = sa.select(_W.level).where(_W.case_id == case_id, _W.resolved_at.is_(None))
-    if obligation is not None:
-        stmt = stmt.where(_W.obligation == obligation)
-    levels = conn.execute(stmt).scalars().all()
+    levels = open_levels(conn, case_id, obligation)
     if not levels:
         which = f" ({obligation})" if obligation else ""
         raise InputError(f"case {case_id}{which} has no open warning to acknowledge")
@@ -127,64 +110,3 @@ def active_silences(conn: sa.Connection, now: dt.datetime) -> pd.DataFrame:
     created_at (``item_code`` missing: the whole department)."""
     stmt = sa.select(silences).where(silences.c.until > naive(now)).order_by(silences.c.id)
     return typed(frame(conn, stmt))
-
-
-# -- helpers shared with monitor.alerts.ledger -----------------------------------------------
-
-
-def frame(conn: sa.Connection, stmt: sa.Executable) -> pd.DataFrame:
-    """The result of ``stmt`` as a DataFrame (the statement's columns even for no rows)."""
-    result = conn.execute(stmt)
-    columns = list(result.keys())
-    return pd.DataFrame.from_records(list(map(tuple, result.fetchall())), columns=columns)
-
-
-def chunks(values: Sequence[_T], size: int = CHUNK) -> Iterator[list[_T]]:
-    """``values`` in lists of at most ``size`` (for ``IN (…)``)."""
-    for start in range(0, len(values), size):
-        yield list(values[start : start + size])
-
-
-def naive(moment: Any) -> dt.datetime:
-    """``moment`` as a naive Asia/Shanghai datetime (aware ones converted; pandas too)."""
-    if isinstance(moment, pd.Timestamp):
-        moment = moment.to_pydatetime()
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(SHANGHAI).replace(tzinfo=None)
-    return moment
-
-
-def plain(values: pd.Series) -> pd.Series:
-    """Text values as Python ``str`` (from str, object or categorical columns), None where
-    missing."""
-    out = values.astype(object)
-    known = out.notna()
-    out = out.where(known, None)
-    if known.any():
-        out[known] = out[known].map(str)
-    return out
-
-
-_INTS = {"id": "int64", "warning_id": "int64", "late_workdays": "int64"}
-_NULLABLE_INTS = {"run_id": "Int64", "remaining_workdays": "Int64"}
-_TIMES = {"at", "until", "level_since"}
-
-
-def typed(rows: pd.DataFrame) -> pd.DataFrame:
-    """The same dtypes whatever the backend returned, and for no rows: ids and counts int64
-    (Int64 where missing is allowed), ``deadline`` datetime64[s], times datetime64[us], text
-    object with None where missing."""
-    rows = rows.copy()
-    for col in rows.columns:
-        if col in _INTS:
-            rows[col] = rows[col].astype(_INTS[col])
-        elif col in _NULLABLE_INTS:
-            rows[col] = pd.to_numeric(rows[col]).astype(_NULLABLE_INTS[col])
-        elif col == "deadline":
-            rows[col] = pd.to_datetime(rows[col]).astype("datetime64[s]")
-        elif col in _TIMES or col.endswith("_at"):
-            rows[col] = pd.to_datetime(rows[col]).astype("datetime64[us]")
-        else:
-            values = rows[col].astype(object)
-            rows[col] = values.where(values.notna(), None)
-    return rows

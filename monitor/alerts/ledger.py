@@ -4,8 +4,9 @@ One row in ``warnings`` per (case, obligation) that ever alerted; ``warning_even
 each change (first seen, raised, lowered, resolved, re-opened) with the run that saw it.
 :func:`update_ledger` folds a whole evaluation into the ledger with set logic in pandas and
 a handful of bulk statements (no per-row round trips), so a county's 20,000 open warnings
-take well under a second on SQLite. Acknowledgements and silences live in :mod:`monitor.alerts.acks`
-and are re-exported here.
+take well under a second on SQLite. Every SQL statement on those two tables is here (the
+acknowledgements and silences of :mod:`monitor.alerts.acks` join them; the report's counts
+of :mod:`monitor.alerts.counts` aggregate them).
 
 Every function works on a connection the caller owns: run it inside ``engine.begin()`` so a
 job's changes commit together. Times are naive Asia/Shanghai datetimes (aware ones are
@@ -15,39 +16,24 @@ converted).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
-from monitor.alerts.acks import (
-    acks_in_force,
-    active_silences,
-    add_ack,
-    add_silence,
-    chunks,
-    frame,
-    naive,
-    plain,
-    typed,
-)
-from monitor.db.tables import LEVEL_RANK, runs, warning_events, warnings
+from monitor.clock import naive
+from monitor.db.frames import chunks, frame, plain, records, typed
+from monitor.db.tables import LEVEL_RANK, warning_events, warnings
 
 __all__ = [
     "ALERT_LEVELS",
     "OPEN_COLUMNS",
     "LedgerUpdate",
-    "acks_in_force",
-    "active_silences",
-    "add_ack",
-    "add_silence",
-    "finish_run",
     "mark_notified",
+    "notified",
+    "open_levels",
     "open_warnings",
-    "recent_runs",
-    "start_run",
     "update_ledger",
     "warning_history",
 ]
@@ -101,44 +87,6 @@ class LedgerUpdate:
         }
 
 
-def start_run(conn: sa.Connection, job: str, at: dt.datetime, started_at: dt.datetime) -> int:
-    """Record the start of a job run (status ``running``); returns the run id.
-
-    ``at`` is the run's "now" (``--at``), ``started_at`` the wall clock.
-    """
-    result = conn.execute(
-        runs.insert().values(job=job, at=naive(at), started_at=naive(started_at), status="running")
-    )
-    return int(result.inserted_primary_key[0])
-
-
-def finish_run(
-    conn: sa.Connection,
-    run_id: int,
-    status: str,
-    counts: dict[str, Any],
-    error: str | None,
-    finished_at: dt.datetime,
-) -> None:
-    """Record the end of a run: status (``ok``, ``failed``), counts as JSON, the error."""
-    conn.execute(
-        runs.update()
-        .where(runs.c.id == run_id)
-        .values(
-            status=status,
-            counts=json.dumps(counts, ensure_ascii=False, sort_keys=True, default=_json),
-            error=error,
-            finished_at=naive(finished_at),
-        )
-    )
-
-
-def recent_runs(conn: sa.Connection, limit: int = 10) -> pd.DataFrame:
-    """The latest ``limit`` runs, newest first: id, job, started_at, at, finished_at,
-    status, counts (JSON text), error."""
-    return typed(frame(conn, sa.select(runs).order_by(runs.c.id.desc()).limit(limit)))
-
-
 def update_ledger(
     conn: sa.Connection, evaluation: pd.DataFrame, now: dt.datetime, run_id: int | None
 ) -> LedgerUpdate:
@@ -187,7 +135,7 @@ def update_ledger(
     events.append(_events(reopen["id"], "resolved", reopen["level"]))
     if len(insert):
         rows = insert[[*_KEY, *_VALUES, "level"]].assign(first_seen_at=now, level_since=now)
-        conn.execute(warnings.insert(), _records(rows))
+        conn.execute(warnings.insert(), records(rows))
 
     open_now = _open_frame(conn, alerting)
     inserted = open_now.merge(insert[_KEY], on=_KEY)
@@ -245,6 +193,30 @@ def warning_history(conn: sa.Connection, warning_ids: list[int]) -> pd.DataFrame
     history = pd.concat(parts, ignore_index=True)
     history = typed(history)
     return history.sort_values(["at", "id"], kind="stable").reset_index(drop=True)
+
+
+def open_levels(conn: sa.Connection, case_id: str, obligation: str | None) -> list[str]:
+    """The levels of the open warnings of ``case_id`` (of one ``obligation``, or both)."""
+    stmt = sa.select(_W.level).where(_W.case_id == case_id, _W.resolved_at.is_(None))
+    if obligation is not None:
+        stmt = stmt.where(_W.obligation == obligation)
+    return [str(v) for v in conn.execute(stmt).scalars()]
+
+
+def notified(conn: sa.Connection, ids: list[int]) -> pd.DataFrame:
+    """The warnings of ``ids`` that had been sent: case_id, obligation, department,
+    item_code, item_name, resolution."""
+    columns = ["case_id", "obligation", "department", "item_code", "item_name", "resolution"]
+    parts = [
+        frame(
+            conn,
+            sa.select(*[_W[c] for c in columns])
+            .where(_W.id.in_(part), _W.last_notified_at.is_not(None))
+            .order_by(_W.id),
+        )
+        for part in chunks(sorted({int(i) for i in ids}))
+    ]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 # -- update_ledger's parts -------------------------------------------------------------------
@@ -333,7 +305,7 @@ def _update(
         )
     stmt = warnings.update().where(_W.id == sa.bindparam("p_id")).values(values)
     params = rows[["id", *columns]].rename(columns=lambda c: f"p_{c}")
-    conn.execute(stmt, _records(params))
+    conn.execute(stmt, records(params))
 
 
 def _events(ids: pd.Series, from_level: Any, to_level: Any) -> pd.DataFrame:
@@ -348,7 +320,7 @@ def _insert_events(
     if events.empty:
         return
     events = events.astype({"warning_id": "int64"}).assign(at=now, run_id=run_id)
-    conn.execute(warning_events.insert(), _records(events))
+    conn.execute(warning_events.insert(), records(events))
 
 
 def _open_frame(conn: sa.Connection, alerting: pd.DataFrame) -> pd.DataFrame:
@@ -362,19 +334,6 @@ def _open_frame(conn: sa.Connection, alerting: pd.DataFrame) -> pd.DataFrame:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _records(rows: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts of plain Python values (None for missing), for an executemany."""
-    columns = []
-    for col in rows.columns:
-        values = rows[col]
-        if pd.api.types.is_datetime64_any_dtype(values):
-            values = pd.Series(values.dt.to_pydatetime(), index=rows.index, dtype=object)
-        values = values.astype(object)
-        columns.append(values.where(values.notna(), None).tolist())
-    names = list(rows.columns)
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
-
-
 def _rank(levels: pd.Series) -> pd.Series:
     """:data:`~monitor.db.tables.LEVEL_RANK` of each level (NaN for other values)."""
     return levels.map(LEVEL_RANK).astype("float64")
@@ -383,10 +342,3 @@ def _rank(levels: pd.Series) -> pd.Series:
 def _ids(values: pd.Series) -> list[int]:
     """Ids as Python ints."""
     return [int(v) for v in values]
-
-
-def _json(value: Any) -> Any:
-    """JSON for what :func:`json.dumps` cannot encode: numpy scalars, else the text."""
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return str(value)

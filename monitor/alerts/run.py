@@ -16,30 +16,25 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine
 
-from monitor.alerts.ledger import (
-    acks_in_force,
-    active_silences,
-    finish_run,
-    mark_notified,
-    start_run,
-    update_ledger,
-)
+from monitor import clock
+from monitor.alerts.acks import acks_in_force, active_silences
+from monitor.alerts.choose import choose
+from monitor.alerts.ledger import mark_notified, notified, update_ledger
 from monitor.alerts.routing import route
-from monitor.cases.calendar import build_calendar
-from monitor.cases.evaluate import evaluate_loaded
+from monitor.cases.evaluate import Evaluated, evaluate_loaded
 from monitor.cases.load import load_cases
 from monitor.config import Settings
-from monitor.db.engine import engine_for, upgrade
-from monitor.db.tables import LEVEL_RANK, notifications, warnings
+from monitor.db.engine import open_database
+from monitor.db.runs import finish_run, start_run
+from monitor.db.tables import LEVEL_RANK
 from monitor.notify.mail.render import AlertGroup, AlertItem, render_alert
 from monitor.notify.mail.resolved import ResolvedItem, render_resolved
 from monitor.notify.mail.transport import transport_for
-from monitor.notify.outbox import Delivered, deliver, message_key, queue
-from rules.calendar import WorkingCalendar
+from monitor.notify.outbox import Delivered, deliver, message_key, queue, waiting_recipients
 
-__all__ = ["AlertRun", "choose", "run_alert"]
+__all__ = ["COUNTS", "AlertRun", "run_alert"]
 
 COUNTS = (
     "new",
@@ -70,33 +65,6 @@ class AlertRun:
         return ", ".join(f"{k} {self.counts[k]:,}" for k in COUNTS)
 
 
-def choose(
-    open_: pd.DataFrame,
-    acks: pd.DataFrame,
-    silences: pd.DataFrame,
-    now: dt.datetime,
-    calendar: WorkingCalendar,
-    repeat_every: int,
-) -> tuple[pd.DataFrame, int]:
-    """The open warnings to include now, with a ``reason`` column (new, raised, repeated),
-    and how many due ones were suppressed by a silence or an acknowledgement."""
-    if open_.empty:
-        return open_.assign(reason=pd.Series(dtype=object)), 0
-    rank = open_["level"].map(LEVEL_RANK).to_numpy()
-    sent_rank = open_["last_notified_level"].map(LEVEL_RANK).fillna(0).to_numpy()
-    never = open_["last_notified_at"].isna().to_numpy()
-    last = pd.to_datetime(open_["last_notified_at"]).to_numpy().astype("datetime64[D]")
-    today = np.datetime64(now.date(), "D")
-    waited = calendar.working_days_between(np.where(never, today, last), today)
-    reason = np.select(
-        [never, rank > sent_rank, waited >= repeat_every], ["new", "raised", "repeated"], ""
-    )
-    due = reason != ""
-    muted = _silenced(open_, silences) | (_acknowledged(open_, acks, rank) & (reason != "raised"))
-    chosen = open_[due & ~muted].assign(reason=reason[due & ~muted])
-    return chosen.reset_index(drop=True), int((due & muted).sum())
-
-
 def run_alert(
     settings: Settings,
     now: dt.datetime,
@@ -104,53 +72,79 @@ def run_alert(
     input_path: str | None = None,
     dry_run: bool = False,
     transport: object | None = None,
+    engine: Engine | None = None,
 ) -> AlertRun:
-    """One alert run at ``now`` (naive Asia/Shanghai); ``dry_run`` changes nothing."""
+    """One alert run at ``now`` (naive Asia/Shanghai); ``dry_run`` changes nothing.
+
+    ``engine`` is the monitor's database (the daemon's job passes its own); without one the
+    run opens it, bringing the schema up to date.
+    """
+    if engine is None:
+        with open_database(settings) as opened:
+            return run_alert(
+                settings,
+                now,
+                input_path=input_path,
+                dry_run=dry_run,
+                transport=transport,
+                engine=opened,
+            )
     result = AlertRun(dry_run=dry_run)
-    evaluated = evaluate_loaded(settings, load_cases(settings, input_path), now)
-    calendar = build_calendar(settings, now.year - 1, now.year)
-    engine = engine_for(settings)
-    upgrade(engine)
+    # The calendar also spans last year: repeat intervals count from the last notice.
+    evaluated = evaluate_loaded(
+        settings, load_cases(settings, input_path), now, years=(now.year - 1, now.year)
+    )
     run_id = None
     if not dry_run:
         with engine.begin() as conn:
-            run_id = start_run(conn, "alert", now, dt.datetime.now())
-    conn = engine.connect()
-    trans = conn.begin()
+            run_id = start_run(conn, "alert", now, clock.now())
     try:
-        ledger = update_ledger(conn, evaluated.evaluation.table, now, run_id)
-        result.counts["resolved"] = len(ledger.resolved)
-        chosen, result.counts["suppressed"] = choose(
-            ledger.open,
-            acks_in_force(conn),
-            active_silences(conn, now),
-            now,
-            calendar,
-            settings.alerts.repeat_every,
-        )
-        for reason in ("new", "raised", "repeated"):
-            result.counts[reason] = int((chosen["reason"] == reason).sum())
-        routed = _queue_groups(conn, chosen, settings, now, run_id, result)
-        if settings.alerts.resolved_notices:
-            _queue_resolved(conn, ledger.resolved, settings, now, run_id, result)
-        marked = chosen.iloc[sorted(routed)]
-        mark_notified(conn, marked["id"].tolist(), marked["level"].tolist(), now)
-        (trans.rollback if dry_run else trans.commit)()
+        with engine.connect() as conn:
+            trans = conn.begin()
+            _fold(conn, evaluated, settings, run_id, result)
+            (trans.rollback if dry_run else trans.commit)()
     except BaseException:
-        trans.rollback()
         if run_id is not None:
             with engine.begin() as c:
-                finish_run(c, run_id, "failed", result.counts, "see log", dt.datetime.now())
+                finish_run(c, run_id, "failed", result.counts, "see log", clock.now())
         raise
-    finally:
-        conn.close()
     if not dry_run:
-        sent = deliver(engine, transport or transport_for(settings), settings, now, calendar)
+        sent = deliver(
+            engine, transport or transport_for(settings), settings, now, evaluated.calendar
+        )
         _count(result, sent)
         with engine.begin() as c:
-            finish_run(c, run_id, "ok", result.counts, None, dt.datetime.now())
-    engine.dispose()
+            finish_run(c, run_id, "ok", result.counts, None, clock.now())
     return result
+
+
+def _fold(
+    conn: Connection,
+    evaluated: Evaluated,
+    settings: Settings,
+    run_id: int | None,
+    result: AlertRun,
+) -> None:
+    """The run's one transaction: the evaluation into the ledger, the chosen warnings routed,
+    rendered and queued (and resolved notices), the sent levels marked."""
+    now = evaluated.now
+    ledger = update_ledger(conn, evaluated.evaluation.table, now, run_id)
+    result.counts["resolved"] = len(ledger.resolved)
+    chosen, result.counts["suppressed"] = choose(
+        ledger.open,
+        acks_in_force(conn),
+        active_silences(conn, now),
+        now,
+        evaluated.calendar,
+        settings.alerts.repeat_every,
+    )
+    for reason in ("new", "raised", "repeated"):
+        result.counts[reason] = int((chosen["reason"] == reason).sum())
+    routed = _queue_groups(conn, chosen, settings, now, run_id, result)
+    if settings.alerts.resolved_notices:
+        _queue_resolved(conn, ledger.resolved, settings, now, run_id, result)
+    marked = chosen.iloc[sorted(routed)]
+    mark_notified(conn, marked["id"].tolist(), marked["level"].tolist(), now)
 
 
 def _queue_groups(
@@ -168,7 +162,7 @@ def _queue_groups(
         return routed
     order = _urgency_order(chosen)
     ordered = chosen.iloc[order].reset_index(drop=True)
-    waiting = _waiting_recipients(conn)
+    waiting = waiting_recipients(conn, "alert")
     addressed: set[int] = set()
     for delivery in route(ordered, settings.alerts):
         rows = list(delivery.rows)
@@ -228,13 +222,6 @@ def _queue_mail(
         result.messages.append((recipients, mail.subject, len(lines)))
 
 
-def _waiting_recipients(conn: Connection) -> set[str]:
-    """Recipient lists (as stored) that have an alert message queued but not yet sent."""
-    c = notifications.c
-    rows = conn.execute(select(c.recipients).where(c.status == "queued", c.kind == "alert"))
-    return {r[0] for r in rows}
-
-
 def _queue_resolved(
     conn: Connection,
     ids: list[int],
@@ -246,17 +233,7 @@ def _queue_resolved(
     """One resolved notice per recipient list, for warnings that had been sent."""
     if not ids:
         return
-    w = warnings.c
-    rows = (
-        conn.execute(
-            select(
-                w.case_id, w.obligation, w.department, w.item_code, w.item_name, w.resolution
-            ).where(w.id.in_(ids), w.last_notified_at.is_not(None))
-        )
-        .mappings()
-        .all()
-    )
-    ended = pd.DataFrame([dict(r) for r in rows])
+    ended = notified(conn, ids)
     if ended.empty:
         return
     ended["level"] = "resolved"  # no supervisors' copy
@@ -297,34 +274,6 @@ def _item(r: Any) -> AlertItem:  # a row of itertuples()
         remaining_workdays=None if remaining is None or pd.isna(remaining) else int(remaining),
         first_seen=pd.Timestamp(r.first_seen_at).to_pydatetime(),
     )
-
-
-def _silenced(open_: pd.DataFrame, silences: pd.DataFrame) -> np.ndarray:
-    out = np.zeros(len(open_), bool)
-    for s in silences.itertuples(index=False):  # a handful of silences, not cases
-        hit = (open_["department"].astype(object) == s.department).to_numpy()
-        if s.item_code is not None and not pd.isna(s.item_code):
-            # Not ``&=``: pandas (copy-on-write) hands out read-only arrays.
-            hit = hit & (open_["item_code"].astype(object) == s.item_code).to_numpy()
-        out |= hit
-    return out
-
-
-def _acknowledged(open_: pd.DataFrame, acks: pd.DataFrame, rank: np.ndarray) -> np.ndarray:
-    """Acknowledged at the current level or higher (a rise is sent again)."""
-    if acks.empty:
-        return np.zeros(len(open_), bool)
-    acked = acks.assign(ack_rank=acks["level"].map(LEVEL_RANK).fillna(0))
-    both = acked[acked["obligation"].isna()].groupby("case_id")["ack_rank"].max()
-    one = acked[acked["obligation"].notna()].set_index(["case_id", "obligation"])["ack_rank"]
-    keys = pd.MultiIndex.from_arrays(
-        [open_["case_id"].astype(str), open_["obligation"].astype(str)]
-    )
-    best = np.fmax(
-        open_["case_id"].astype(str).map(both).to_numpy(dtype=float),
-        one.reindex(keys).to_numpy(dtype=float),
-    )
-    return ~np.isnan(best) & (best >= rank)
 
 
 def _count(result: AlertRun, done: Delivered) -> None:

@@ -1,8 +1,10 @@
-"""The evaluation job: loaded cases + configuration → evaluated obligations at ``now``.
+"""The evaluation: loaded cases + configuration → evaluated obligations at ``now``.
 
-It builds the working-day calendar for the years the data and ``now`` need, loads the item
-catalogue and suspension intervals when configured, and runs :func:`rules.evaluate.evaluate`.
-The CLI (``monitor scan``), the demo and later jobs all call :func:`evaluate_loaded`.
+It builds the working-day calendar for the years the data and ``now`` need (and any more a
+caller asks for), loads the item catalogue and suspension intervals when configured, and runs
+:func:`rules.evaluate.evaluate`. The result carries that calendar, so the steps after it
+(alerts, reports) count working days with the same one. ``monitor scan``, the alert and
+report jobs and the demo all call :func:`evaluate_loaded`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from monitor.cases.calendar import build_calendar
 from monitor.cases.load import LoadedCases
 from monitor.cases.reference import load_catalogue, load_suspensions
 from monitor.config import Settings
+from rules.calendar import WorkingCalendar
 from rules.evaluate import Evaluation, RuleSettings, evaluate
 from rules.fields import TIMESTAMP_FIELDS
 from rules.levels import Thresholds
@@ -25,11 +28,12 @@ __all__ = ["Evaluated", "evaluate_loaded", "rule_settings"]
 
 @dataclass
 class Evaluated:
-    """An evaluation with what it was made from."""
+    """An evaluation with what it was made from: the cases, the moment, the calendar."""
 
     loaded: LoadedCases
     evaluation: Evaluation
     now: dt.datetime
+    calendar: WorkingCalendar
 
     @property
     def problems(self) -> int:
@@ -55,9 +59,22 @@ def rule_settings(settings: Settings) -> RuleSettings:
     )
 
 
-def evaluate_loaded(settings: Settings, loaded: LoadedCases, now: dt.datetime) -> Evaluated:
-    """Evaluate every obligation of ``loaded`` at ``now`` (naive Asia/Shanghai time)."""
+def evaluate_loaded(
+    settings: Settings,
+    loaded: LoadedCases,
+    now: dt.datetime,
+    *,
+    years: tuple[int, int] | None = None,
+) -> Evaluated:
+    """Evaluate every obligation of ``loaded`` at ``now`` (naive Asia/Shanghai time).
+
+    The calendar spans the years of the data and ``now`` (and the next one, for deadlines
+    running into it), widened to ``years`` (first, last) when given: a report's trend, the
+    alert job's repeat intervals.
+    """
     first, last = _years(loaded.cases, now)
+    if years is not None:
+        first, last = min(first, years[0]), max(last, years[1])
     calendar = build_calendar(settings, first, last)
     catalogue = None
     if settings.rules.item_catalogue:
@@ -69,7 +86,7 @@ def evaluate_loaded(settings: Settings, loaded: LoadedCases, now: dt.datetime) -
     result = evaluate(loaded.cases, calendar, now, rule_settings(settings), catalogue, suspensions)
     if extra:
         result.problems = pd.concat([result.problems, *extra], ignore_index=True)
-    return Evaluated(loaded, result, now)
+    return Evaluated(loaded, result, now, calendar)
 
 
 def _years(cases: pd.DataFrame, now: dt.datetime) -> tuple[int, int]:

@@ -6,7 +6,6 @@ from typing import Any
 
 import pandas as pd
 
-from monitor.cases.calendar import year_status
 from monitor.cases.load import LoadedCases
 from monitor.config import Settings
 from monitor.text import display_width
@@ -26,7 +25,7 @@ def overview(loaded: LoadedCases, settings: Settings) -> dict[str, Any]:
         for year in range(first.year, last.year + 2):
             need = "data" if year <= last.year else "deadlines"
             years.append(
-                {"year": year, "needed_for": need, "schedule": year_status(settings, year)}
+                {"year": year, "needed_for": need, "schedule": settings.calendar.year_status(year)}
             )
     per_dept = cases["department"].value_counts()
     reasons = quality["reason"].value_counts()

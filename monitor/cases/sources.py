@@ -18,6 +18,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from monitor.errors import InputError
+from monitor.text import hide_password
 
 __all__ = ["RawTable", "detect_encoding", "read_file", "read_sql"]
 
@@ -170,7 +171,7 @@ def read_sql(url: str, query: str) -> RawTable:
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import SQLAlchemyError
 
-    safe = _hide_password(url)
+    safe = hide_password(url)
     try:
         engine = create_engine(url)
     except (SQLAlchemyError, ValueError, ImportError) as exc:
@@ -187,15 +188,6 @@ def read_sql(url: str, query: str) -> RawTable:
         engine.dispose()
     frame.columns = [str(c).strip() for c in frame.columns]
     return RawTable(frame, f"query on {safe}", None, first_row=1)
-
-
-def _hide_password(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<unparseable url>"
 
 
 def _first_line(exc: BaseException) -> str:

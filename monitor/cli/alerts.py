@@ -5,24 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 import click
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sqlalchemy import Engine
 
 from monitor.cli.app import State, at_option, common_options, input_option, parse_at
 
 __all__ = ["COMMANDS"]
 
 
-def _engine(state: State):
-    from monitor.db.engine import engine_for, upgrade
+def _database(state: State) -> AbstractContextManager[Engine]:
+    """The monitor's database for the ``with`` block, schema up to date (created if new)."""
+    from monitor.db.engine import open_database
 
-    engine = engine_for(state.settings())
-    upgrade(engine)
-    return engine
+    return open_database(state.settings())
 
 
 @click.command("alert")
@@ -74,9 +75,9 @@ def ack_cmd(
     Example:
       monitor ack SX3307260004538066 --by 县市场监督管理局 --note "材料已补齐，今日办结"
     """
-    from monitor.alerts.ledger import add_ack
+    from monitor.alerts.acks import add_ack
 
-    with _engine(state).begin() as conn:
+    with _database(state) as engine, engine.begin() as conn:
         ack_id = add_ack(conn, case_id, obligation, by, note, parse_at(at))
     click.echo(f"acknowledged {case_id} ({obligation or 'all obligations'}) as #{ack_id}")
 
@@ -110,10 +111,10 @@ def silence_cmd(
     Example:
       monitor silence --department 县气象局 --until 2025-10-20 --reason "系统迁移，线下办理"
     """
-    from monitor.alerts.ledger import add_silence
+    from monitor.alerts.acks import add_silence
 
     end = parse_at(until, "--until")
-    with _engine(state).begin() as conn:
+    with _database(state) as engine, engine.begin() as conn:
         sid = add_silence(conn, department, item_code, end, reason, by, parse_at(at))
     click.echo(
         f"silenced {department}{' / ' + item_code if item_code else ''} until {end} as #{sid}"
@@ -138,9 +139,10 @@ def warnings_cmd(state: State, include_resolved: bool, fmt: str) -> None:
       monitor warnings
       monitor warnings --all --format json
     """
-    from monitor.alerts.ledger import acks_in_force, active_silences, open_warnings, warning_history
+    from monitor.alerts.acks import acks_in_force, active_silences
+    from monitor.alerts.ledger import open_warnings, warning_history
 
-    with _engine(state).connect() as conn:
+    with _database(state) as engine, engine.connect() as conn:
         table = open_warnings(conn, include_resolved=include_resolved)
         history = warning_history(conn, table["id"].tolist()) if len(table) else None
         acks = acks_in_force(conn)
@@ -185,7 +187,7 @@ def outbox_list(state: State, show_all: bool) -> None:
     from monitor.notify.outbox import outbox_rows
 
     statuses = ("queued", "dead", "sent") if show_all else ("queued", "dead")
-    with _engine(state).connect() as conn:
+    with _database(state) as engine, engine.connect() as conn:
         rows = outbox_rows(conn, statuses)
     if rows.empty:
         click.echo("outbox is empty")
@@ -210,7 +212,7 @@ def outbox_retry(state: State, ids: tuple[int, ...]) -> None:
     """
     from monitor.notify.outbox import retry
 
-    with _engine(state).begin() as conn:
+    with _database(state) as engine, engine.begin() as conn:
         n = retry(conn, parse_at(None), list(ids) or None)
     click.echo(f"re-queued {n} message{'s' if n != 1 else ''}")
 
@@ -227,14 +229,14 @@ def status_cmd(state: State, at: str | None) -> None:
       monitor status
       monitor status --config /etc/banjian/config.toml
     """
-    from monitor.alerts.ledger import recent_runs
-    from monitor.daemon.jobs import coverage_line, job_lines
+    from monitor.cases.calendar import coverage_line
+    from monitor.daemon.jobs import job_lines
+    from monitor.db.runs import recent_runs
     from monitor.notify.outbox import outbox_rows
 
     settings = state.settings()
     now = parse_at(at)
-    engine = _engine(state)
-    with engine.connect() as conn:
+    with _database(state) as engine, engine.connect() as conn:
         rows = outbox_rows(conn, ("queued", "dead"))
         runs = recent_runs(conn, 5)
         jobs = job_lines(settings, conn, now)
@@ -273,8 +275,8 @@ def db_upgrade(state: State) -> None:
     """
     from monitor.db.engine import current_revision
 
-    engine = _engine(state)
-    click.echo(f"database at revision {current_revision(engine)}")
+    with _database(state) as engine:
+        click.echo(f"database at revision {current_revision(engine)}")
 
 
 def _with_history(

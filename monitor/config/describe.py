@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from monitor.cases.calendar import year_status
-from monitor.config import Settings
+from monitor.config.settings import Settings
+from monitor.text import hide_password
 
 __all__ = ["describe_settings"]
 
@@ -20,7 +20,7 @@ def describe_settings(settings: Settings) -> str:
     data = settings.model_dump(by_alias=True, exclude={"base_dir", "origin"})
     for section in ("database", "source"):  # a password written into a URL is never shown
         if data[section]["url"]:
-            data[section]["url"] = _hide_password(data[section]["url"])
+            data[section]["url"] = hide_password(data[section]["url"])
     for section, values in data.items():
         lines += _section(section, values)
     lines += ["", "# checks"]
@@ -30,7 +30,7 @@ def describe_settings(settings: Settings) -> str:
         lines.append(f"secret {key}: environment variable {env} is {state}")
     years = sorted({*(int(y) for y in settings.calendar.years)})
     for y in years:
-        lines.append(f"calendar {y}: {year_status(settings, y)}")
+        lines.append(f"calendar {y}: {settings.calendar.year_status(y)}")
     if settings.calendar.allow_estimated_years:
         lines.append("calendar: estimated years allowed; outputs that use one say so")
     lines.append("ok")
@@ -62,12 +62,6 @@ def _toml(value: Any) -> str:
     if isinstance(value, BaseModel):
         value = value.model_dump()
     return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def _hide_password(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def _secret_keys(settings: Settings) -> list[tuple[str, str]]:

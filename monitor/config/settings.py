@@ -133,6 +133,16 @@ class CalendarSettings(_Section):
             raise ValueError(f"{both[0]} is in both extra_holidays and extra_workdays")
         return self
 
+    def year_status(self, year: int) -> str:
+        """Where ``year``'s official schedule comes from: ``"config"`` (given under
+        [calendar.years]), ``"published"`` (carried by the holidays package) or ``"not
+        published"``."""
+        from rules.calendar import published_years
+
+        if str(year) in self.years:
+            return "config"
+        return "published" if year in published_years() else "not published"
+
 
 class AcceptanceSettings(_Section):
     # 行政许可法 Art. 32: incomplete applications must be answered within 5 (working) days.

@@ -16,32 +16,16 @@ import logging
 import sqlalchemy as sa
 
 from monitor.config import Settings
-from monitor.db.tables import runs
+from monitor.db.runs import failure_streak
+from monitor.notify.mail.transport import transport_for
 from monitor.notify.outbox import message_key, send_now
 
-__all__ = ["calendar_alert", "failure_alert", "failure_streak"]
+__all__ = ["calendar_alert", "failure_alert"]
 
 log = logging.getLogger(__package__)
 
 #: Characters of the last traceback quoted in a failure message.
 _ERROR_TAIL = 3000
-
-
-def failure_streak(conn: sa.Connection, name: str) -> list[sa.Row]:
-    """The failed runs of job ``name`` since its last successful one, oldest first (id, at,
-    error)."""
-    c = runs.c
-    last_ok = sa.select(sa.func.max(c.id)).where(c.job == name, c.status == "ok")
-    stmt = (
-        sa.select(c.id, c.at, c.error)
-        .where(
-            c.job == name,
-            c.status == "failed",
-            c.id > sa.func.coalesce(last_ok.scalar_subquery(), 0),
-        )
-        .order_by(c.id)
-    )
-    return list(conn.execute(stmt))
 
 
 def failure_alert(
@@ -127,8 +111,6 @@ def _send(
 ) -> bool:
     """Queue an admin message under a key made of ``what`` and ``day`` (so it is queued
     once), then send every due admin message. True when this one was queued now."""
-    from monitor.notify.mail.transport import transport_for
-
     recipients = tuple(settings.alerts.admin_recipients)
     if not recipients:
         log.warning("no [alerts] admin_recipients to tell: %s", subject)

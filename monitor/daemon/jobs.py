@@ -25,52 +25,27 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
-from importlib.metadata import version
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from monitor.alerts.ledger import finish_run, start_run
-from monitor.cases.calendar import year_status
+from monitor import clock
+from monitor.cases.calendar import coverage_warning, uncovered_year
 from monitor.config import Settings
 from monitor.config.crontab import cron_trigger
 from monitor.daemon.admin import calendar_alert, failure_alert
-from monitor.db.engine import engine_for, upgrade
-from monitor.db.tables import runs
+from monitor.db.engine import open_database
+from monitor.db.runs import finish_run, job_runs, mark_interrupted, recorded_periods, start_run
 from rules.periods import Period
 
-__all__ = [
-    "JOBS",
-    "TIMEZONE",
-    "catch_up",
-    "coverage_line",
-    "coverage_warning",
-    "due_period",
-    "job_lines",
-    "job_runs",
-    "next_fire",
-    "report_exists",
-    "run_job",
-    "shanghai_now",
-    "uncovered_year",
-]
+__all__ = ["JOBS", "catch_up", "due_period", "job_lines", "next_fire", "report_exists", "run_job"]
 
 log = logging.getLogger(__package__)
 
 #: The jobs, in the order ``monitor status`` shows them.
 JOBS = ("scan", "report", "annual")
-#: The schedule's time zone: the office's wall clock.
-TIMEZONE = "Asia/Shanghai"
-_TZ = ZoneInfo(TIMEZONE)
 #: The period each report job covers (the one before ``now``'s).
 _REPORT_KIND = {"report": "month", "annual": "year"}
-_INTERRUPTED = "interrupted: the process ended during the run (killed, crashed or stopped)"
-
-
-def shanghai_now() -> dt.datetime:
-    """The current Asia/Shanghai wall-clock time, naive (as every job takes ``now``)."""
-    return dt.datetime.now(_TZ).replace(tzinfo=None)
 
 
 def run_job(
@@ -81,12 +56,16 @@ def run_job(
     the traceback as the error; admins told after repeated failures) and re-raised."""
     if name not in JOBS:
         raise ValueError(f"unknown job {name!r}; expected one of {', '.join(JOBS)}")
-    engine = engine_for(settings)
-    try:
-        upgrade(engine)
+    with open_database(settings) as engine:
         with engine.begin() as conn:
-            _mark_interrupted(conn, name)
-            run_id = start_run(conn, name, now, shanghai_now())
+            interrupted = mark_interrupted(conn, name)
+            run_id = start_run(conn, name, now, clock.now())
+        if interrupted:
+            log.warning(
+                "%s: run(s) %s had been interrupted",
+                name,
+                ", ".join(f"#{i}" for i in interrupted),
+            )
         log.info("%s: run #%d started (at %s)", name, run_id, now.isoformat(timespec="seconds"))
         started = time.monotonic()
         try:
@@ -95,7 +74,7 @@ def run_job(
             _record_failure(settings, engine, name, run_id, now, transport)
             raise
         with engine.begin() as conn:
-            finish_run(conn, run_id, "ok", counts, None, shanghai_now())
+            finish_run(conn, run_id, "ok", counts, None, clock.now())
         log.info(
             "%s: run #%d ok in %.1f s: %s",
             name,
@@ -104,8 +83,6 @@ def run_job(
             json.dumps(counts, ensure_ascii=False),
         )
         return counts
-    finally:
-        engine.dispose()
 
 
 def catch_up(
@@ -154,16 +131,8 @@ def report_exists(settings: Settings, name: str, period: str) -> bool:
     or a successful run of job ``name`` that recorded it."""
     if (settings.resolve(settings.reports.out_dir) / f"{period}.json").is_file():
         return True
-    engine = engine_for(settings)
-    try:
-        upgrade(engine)
-        with engine.connect() as conn:
-            found = conn.execute(
-                sa.select(runs.c.counts).where(runs.c.job == name, runs.c.status == "ok")
-            ).scalars()
-            return any(_counts(text).get("period") == period for text in found)
-    finally:
-        engine.dispose()
+    with open_database(settings) as engine, engine.connect() as conn:
+        return period in recorded_periods(conn, name)
 
 
 def next_fire(spec: str, after: dt.datetime) -> dt.datetime | None:
@@ -171,17 +140,9 @@ def next_fire(spec: str, after: dt.datetime) -> dt.datetime | None:
     ``spec`` fires, naive Asia/Shanghai; None when ``spec`` is "off"."""
     if spec == "off":
         return None
-    fire = cron_trigger(spec, TIMEZONE).get_next_fire_time(None, after.replace(tzinfo=_TZ))
-    return None if fire is None else fire.astimezone(_TZ).replace(tzinfo=None)
-
-
-def job_runs(conn: sa.Connection, name: str, limit: int = 3) -> list[dict[str, Any]]:
-    """The last ``limit`` runs of job ``name``, newest first: id, started_at, at,
-    finished_at, status, counts (a dict), error."""
-    rows = conn.execute(
-        sa.select(runs).where(runs.c.job == name).order_by(runs.c.id.desc()).limit(limit)
-    ).mappings()
-    return [{**row, "counts": _counts(row["counts"])} for row in rows]
+    trigger = cron_trigger(spec, clock.TIMEZONE)
+    fire = trigger.get_next_fire_time(None, clock.aware(after))
+    return None if fire is None else clock.naive(fire)
 
 
 def job_lines(
@@ -212,56 +173,6 @@ def job_lines(
     return lines
 
 
-# -- calendar coverage -----------------------------------------------------------------------
-
-
-def coverage_warning(settings: Settings, today: dt.date) -> str | None:
-    """A sentence for the admins when a year the monitor needs soon has no known official
-    schedule: this year, and from 1 December also the next one; None when all is known
-    (published in the holidays package or given under ``[calendar.years]``)."""
-    year = uncovered_year(settings, today)
-    if year is None:
-        return None
-    where = (
-        f"not in the installed holidays package {version('holidays')} and not under "
-        f"[calendar.years.{year}] in the configuration"
-    )
-    fix = (
-        f"add it under [calendar.years.{year}] (holidays = every weekday off, "
-        f"workdays = the weekend days worked, 调休) or upgrade the holidays package"
-    )
-    if year > today.year:
-        return (
-            f"the official {year} holiday schedule is not known ({where}): {fix} before "
-            f"1 January {year}, or deadlines from then on cannot be computed"
-        )
-    return f"the official {year} holiday schedule is not known ({where}): {fix} now"
-
-
-def coverage_line(settings: Settings, today: dt.date) -> str:
-    """``monitor status``'s calendar line: the warning, or the furthest year needed and
-    where its schedule comes from."""
-    warning = coverage_warning(settings, today)
-    if warning:
-        return f"calendar: {warning}"
-    year = _needed_years(today)[-1]
-    if year_status(settings, year) == "config":
-        return f"calendar: {year} configured in [calendar.years.{year}]"
-    return f"calendar: {year} published"
-
-
-def uncovered_year(settings: Settings, today: dt.date) -> int | None:
-    """The first year :func:`coverage_warning` warns about, or None."""
-    for year in _needed_years(today):
-        if year_status(settings, year) == "not published":
-            return year
-    return None
-
-
-def _needed_years(today: dt.date) -> list[int]:
-    return [today.year, today.year + 1] if today.month == 12 else [today.year]
-
-
 # -- the jobs ---------------------------------------------------------------------------------
 
 
@@ -275,7 +186,7 @@ def _scan(
     if warning and year:
         log.warning("calendar: %s", warning)
         calendar_alert(settings, engine, year, warning, now, transport)
-    return dict(run_alert(settings, now, transport=transport).counts)
+    return dict(run_alert(settings, now, transport=transport, engine=engine).counts)
 
 
 def _report_of(kind: str) -> Callable[..., dict[str, Any]]:
@@ -285,7 +196,9 @@ def _report_of(kind: str) -> Callable[..., dict[str, Any]]:
         from monitor.reports.run import run_report
 
         period = Period.containing(now.date(), kind).previous()
-        result = run_report(settings, period.label, now, send=True, transport=transport)
+        result = run_report(
+            settings, period.label, now, send=True, transport=transport, engine=engine
+        )
         return {"period": result.period, **result.counts}
 
     return job
@@ -312,33 +225,7 @@ def _record_failure(
     error = traceback.format_exc()
     try:
         with engine.begin() as conn:
-            finish_run(conn, run_id, "failed", {}, error, shanghai_now())
+            finish_run(conn, run_id, "failed", {}, error, clock.now())
         failure_alert(settings, engine, name, now, transport)
     except Exception:
         log.exception("%s: could not record the failure of run #%d", name, run_id)
-
-
-def _mark_interrupted(conn: sa.Connection, name: str) -> None:
-    """Record ``running`` rows of job ``name`` as failed: the caller holds the job's lock,
-    so whatever process was running them is gone. For ``scan``, the alert run it had begun
-    (same ``at``) too."""
-    c = runs.c
-    stale = list(conn.execute(sa.select(c.id, c.at).where(c.job == name, c.status == "running")))
-    if not stale:
-        return
-    ids = [r.id for r in stale]
-    if name == "scan":
-        inner = sa.select(c.id).where(
-            c.job == "alert", c.status == "running", c.at.in_([r.at for r in stale])
-        )
-        ids += list(conn.execute(inner).scalars())
-    conn.execute(runs.update().where(c.id.in_(ids)).values(status="failed", error=_INTERRUPTED))
-    log.warning("%s: run(s) %s had been interrupted", name, ", ".join(f"#{i}" for i in ids))
-
-
-def _counts(text: str | None) -> dict[str, Any]:
-    try:
-        value = json.loads(text or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}

@@ -30,7 +30,6 @@ import threading
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED, SchedulerEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -38,9 +37,11 @@ from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from monitor.clock import SHANGHAI, TIMEZONE
+from monitor.clock import now as shanghai_now
 from monitor.config import Settings
 from monitor.config.crontab import cron_trigger
-from monitor.daemon.jobs import JOBS, TIMEZONE, catch_up, next_fire, run_job, shanghai_now
+from monitor.daemon.jobs import JOBS, catch_up, next_fire, run_job
 from monitor.daemon.lock import acquire, daemon_lock_path, job_lock
 from monitor.errors import LockHeld
 
@@ -97,7 +98,7 @@ def build_scheduler(settings: Settings, *, run_now: bool = False) -> BlockingSch
             continue
         options: dict[str, Any] = {}
         if now_too:
-            options["next_run_time"] = dt.datetime.now(ZoneInfo(TIMEZONE))
+            options["next_run_time"] = dt.datetime.now(SHANGHAI)
         trigger = (
             DateTrigger(options["next_run_time"]) if spec == "off" else cron_trigger(spec, TIMEZONE)
         )

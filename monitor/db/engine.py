@@ -23,9 +23,18 @@ from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 
 from monitor.config import Settings
+from monitor.db.runs import any_run
 from monitor.errors import ConfigError
 
-__all__ = ["MIGRATIONS", "current_revision", "engine_for", "head_revision", "upgrade"]
+__all__ = [
+    "MIGRATIONS",
+    "current_revision",
+    "engine_for",
+    "existing_database",
+    "head_revision",
+    "open_database",
+    "upgrade",
+]
 
 #: The Alembic script folder, shipped inside the package.
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -67,6 +76,39 @@ def engine_for(settings: Settings) -> sa.Engine:
     if sqlite:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+@contextmanager
+def open_database(settings: Settings) -> Iterator[sa.Engine]:
+    """The engine of ``[database] url`` with the schema brought up to date, for the ``with``
+    block (created when missing; disposed at the end)."""
+    engine = engine_for(settings)
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def existing_database(settings: Settings) -> Iterator[sa.Engine | None]:
+    """The engine of a database in which the monitor has run at least once, or None: for
+    readers that must never create a database (an SQLite file) or change its schema."""
+    url = sa.make_url(settings.database_url())
+    sqlite = url.get_backend_name() == "sqlite"
+    if sqlite and (not url.database or not Path(url.database).is_file()):
+        yield None
+        return
+    engine = sa.create_engine(url, pool_pre_ping=True)
+    try:
+        try:
+            with engine.connect() as conn:
+                ready = any_run(conn)
+        except sa.exc.DBAPIError:
+            ready = False
+        yield engine if ready else None
+    finally:
+        engine.dispose()
 
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:

@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from monitor import clock
 from monitor.alerts.run import run_alert
 from monitor.cases.calendar import build_calendar
 from monitor.cases.evaluate import evaluate_loaded
 from monitor.cases.inspect_output import overview, render_overview
 from monitor.cases.load import load_cases
 from monitor.cases.scan_output import render, select, summary_line
+from monitor.clock import naive
 from monitor.config import CalendarSettings, Settings
 from monitor.reports.run import run_report
 from rules.calendar import published_years
@@ -25,7 +26,6 @@ from rules.periods import Period
 
 __all__ = ["demo_as_of", "run_demo"]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _MONTHS = 4
 
 
@@ -35,8 +35,7 @@ def demo_as_of(settings: Settings, now: dt.datetime) -> dt.datetime:
     known = published_years() | {int(y) for y in settings.calendar.years}
     last = max(known)
     limit = dt.datetime(last, 9, 30, 17, 0)
-    local = now.astimezone(SHANGHAI).replace(tzinfo=None) if now.tzinfo else now
-    return min(local, limit)
+    return min(naive(now), limit)
 
 
 def run_demo(
@@ -51,7 +50,7 @@ def run_demo(
     """Generate the demo county, run the main job on it, and return the case file's path."""
     from monitor.demo.synth import generate_cases
 
-    current = now or dt.datetime.now(SHANGHAI)
+    current = now or clock.now()
     as_of = demo_as_of(settings, current)
     start = _months_before(as_of.date(), _MONTHS)
     folder = out_dir or settings.resolve("var/demo")

@@ -38,6 +38,7 @@ __all__ = [
     "queue",
     "retry",
     "send_now",
+    "waiting_recipients",
 ]
 
 log = logging.getLogger(__package__)
@@ -211,6 +212,14 @@ def send_now(
             attachment=attachment,
         )
     return queued, deliver(engine, transport, settings, now, None, kinds=(kind,), window=False)
+
+
+def waiting_recipients(conn: Connection, kind: str) -> set[str]:
+    """Recipient lists (as stored, comma-separated) that have a message of ``kind`` queued
+    but not yet sent."""
+    c = notifications.c
+    rows = conn.execute(select(c.recipients).where(c.status == "queued", c.kind == kind))
+    return {r[0] for r in rows}
 
 
 def retry(conn: Connection, now: dt.datetime, ids: Sequence[int] | None = None) -> int:

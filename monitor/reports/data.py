@@ -9,18 +9,24 @@ the data problems are the loaded cases' and the evaluation's.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from monitor.cases.evaluate import Evaluated, rule_settings
 from monitor.config import Settings
 from rules.calendar import WorkingCalendar
-from rules.figures import DEFINITIONS, FIGURE_KEYS, FRACTIONS, Figures, period_figures
-from rules.obligations import WITHDRAWN
+from rules.figures import (
+    DEFINITIONS,
+    FIGURE_KEYS,
+    FRACTIONS,
+    Figures,
+    late_obligations,
+    period_figures,
+)
 from rules.periods import Period
 
 __all__ = ["FIGURE_KEYS", "ReportData", "ranked_departments", "report_data"]
@@ -100,15 +106,22 @@ def report_data(
     evaluated: Evaluated,
     period: Period,
     now: dt.datetime,
-    calendar: WorkingCalendar,
-    ledger_counts: Any = None,
+    calendar: WorkingCalendar | None = None,
+    ledger_counts: Callable[[Period], pd.DataFrame | None] | None = None,
 ) -> ReportData:
-    """Everything the report of ``period`` shows, computed from one evaluation."""
+    """Everything the report of ``period`` shows, computed from one evaluation.
+
+    ``calendar`` defaults to the evaluation's; it must span the trend's twelve periods.
+    ``ledger_counts(period)`` gives the warnings the ledger raised in a period (department,
+    level, count), or None when there is no ledger: the counts are then derived from the
+    evaluation.
+    """
     r = settings.reports
+    calendar = calendar or evaluated.calendar
 
     def figures(p: Period, rates_only: bool = False) -> Figures:
         # The trend shows rates only: no warning counts to derive for those periods.
-        counts = _NO_COUNTS if rates_only else ledger_counts(settings, p) if ledger_counts else None
+        counts = _NO_COUNTS if rates_only else ledger_counts(p) if ledger_counts else None
         return period_figures(
             evaluated.loaded.cases,
             evaluated.evaluation,
@@ -121,7 +134,6 @@ def report_data(
         )
 
     current, previous = figures(period), figures(period.previous())
-    # The trend's other periods need rates only (no warning counts to derive).
     found = {p: figures(p, rates_only=True) for p in period.trailing(12) if p != period}
     found[period] = current
     trend = [
@@ -129,13 +141,6 @@ def report_data(
     ]
     late, late_total = _late_cases(evaluated, _so_far(period, now), calendar, r.late_cases_max)
     quality = _quality(evaluated)
-    departments, department_numerators = [], []
-    for name, row in current.departments.iterrows():
-        before = (
-            previous.departments.loc[name].to_dict() if name in previous.departments.index else None
-        )
-        departments.append({"department": str(name), **row.to_dict(), "previous": before})
-        department_numerators.append({k: current.fraction(k, name)[:2] for k in FRACTIONS})
     return ReportData(
         period=period.label,
         kind=period.kind,
@@ -146,9 +151,8 @@ def report_data(
         completion_denominator=r.completion_denominator,
         totals=current.totals,
         previous_totals=previous.totals,
-        departments=departments,
+        **_departments(current, previous),
         numerators={k: current.fraction(k)[:2] for k in FRACTIONS},
-        department_numerators=department_numerators,
         trend=trend,
         late_cases=late,
         late_cases_total=late_total,
@@ -156,6 +160,18 @@ def report_data(
         quality_total=sum(n for _, n in quality),
         definitions=DEFINITIONS,
     )
+
+
+def _departments(current: Figures, previous: Figures) -> dict[str, list[dict[str, Any]]]:
+    """``departments`` (each with the previous period's figures) and their numerators."""
+    departments, numerators = [], []
+    for name, row in current.departments.iterrows():
+        before = (
+            previous.departments.loc[name].to_dict() if name in previous.departments.index else None
+        )
+        departments.append({"department": str(name), **row.to_dict(), "previous": before})
+        numerators.append({k: current.fraction(k, name)[:2] for k in FRACTIONS})
+    return {"departments": departments, "department_numerators": numerators}
 
 
 def _so_far(period: Period, now: dt.datetime) -> Period:
@@ -170,36 +186,20 @@ def _so_far(period: Period, now: dt.datetime) -> Period:
 def _late_cases(
     evaluated: Evaluated, period: Period, calendar: WorkingCalendar, cap: int
 ) -> tuple[list[dict[str, Any]], int]:
-    """Obligations completed or accepted late in the period, and those still open and late
-    at its end, most working days late first."""
-    table = evaluated.evaluation.table
-    cases = evaluated.loaded.cases
-    start, end = np.datetime64(period.start, "s"), np.datetime64(period.end, "s")
-    last = np.datetime64(period.last_day, "D")
-    closed_at = table["closed_at"].to_numpy().astype("datetime64[s]")
-    deadline = table["deadline"].to_numpy().astype("datetime64[D]")
-    # Withdrawn by the end of the period, as in the figures: a case withdrawn later was
-    # still open (and maybe late) at the period's end.
-    withdrawal = cases["completed_at"].to_numpy().astype("datetime64[s]")
-    withdrawn = cases["status"].isin(list(WITHDRAWN)).to_numpy(dtype=bool) & (withdrawal < end)
-    live = ~withdrawn[evaluated.evaluation.case_rows]
-    closed_in = (closed_at >= start) & (closed_at < end)
-    closed_late = live & closed_in & (closed_at.astype("datetime64[D]") > deadline)
-    still_open = live & (np.isnat(closed_at) | (closed_at >= end)) & (deadline < last)
-    pick = np.flatnonzero(closed_late | still_open)
-    if not len(pick):
+    """The obligations late in the period (:func:`rules.figures.late_obligations`), most
+    working days late first, at most ``cap`` of them, and how many there are."""
+    late = late_obligations(evaluated.loaded.cases, evaluated.evaluation, period, calendar)
+    if late.empty:
         return [], 0
-    end_day = np.where(closed_late[pick], closed_at[pick].astype("datetime64[D]"), last)
-    late = calendar.working_days_between(deadline[pick], end_day)
-    rows = table.iloc[pick]
+    rows = evaluated.evaluation.table.iloc[late["row"].to_numpy()]
     frame = pd.DataFrame(
         {
             "case_id": rows["case_id"].astype(str).to_numpy(),
             "item_name": rows["item_name"].astype(object).fillna("").to_numpy(),
             "department": rows["department"].astype(str).to_numpy(),
             "obligation": rows["obligation"].astype(str).to_numpy(),
-            "deadline": deadline[pick].astype(object),
-            "late_workdays": late,
+            "deadline": rows["deadline"].to_numpy().astype("datetime64[D]").astype(object),
+            "late_workdays": late["late_workdays"].to_numpy(),
         }
     ).sort_values(["late_workdays", "deadline", "case_id"], ascending=[False, True, True])
     return frame.head(cap).to_dict(orient="records"), len(frame)

@@ -11,16 +11,24 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import Engine
 
-from monitor.cases.calendar import build_calendar
-from monitor.cases.evaluate import _years, evaluate_loaded
+from monitor.alerts.counts import raised_in_period
+from monitor.cases.evaluate import evaluate_loaded
 from monitor.cases.load import load_cases
 from monitor.config import Settings
+from monitor.db.engine import existing_database, open_database
+from monitor.db.runs import any_run
+from monitor.notify.mail.render import inline_css
+from monitor.notify.mail.transport import transport_for
+from monitor.notify.outbox import message_key, send_now
 from monitor.reports.data import ReportData, report_data
 from monitor.reports.html import narrative, render_html, render_index
 from rules.figures import FIGURE_KEYS
@@ -47,23 +55,61 @@ def run_report(
     out_dir: Path | None = None,
     send: bool = False,
     transport: object | None = None,
+    engine: Engine | None = None,
 ) -> ReportResult:
-    """Write the report of ``period_text`` ("2025-05", "2025-Q2", "2025") and maybe send it."""
+    """Write the report of ``period_text`` ("2025-05", "2025-Q2", "2025") and maybe send it.
+
+    One evaluation, whose calendar also spans the trend's twelve periods and the previous
+    period; one engine on the monitor's database (``engine``, or one opened here), for the
+    ledger's warning counts and, with ``send``, the outbox. A database is created only to
+    send; the counts come from the ledger only when the monitor has run against it.
+    """
     period = Period.parse(period_text)
-    loaded = load_cases(settings, input_path)
-    evaluated = evaluate_loaded(settings, loaded, now)
-    # The trend's and the previous period's years, and every year of the data (the figures
-    # look up the working days of every deadline and closing day, whatever the period).
-    data_first, data_last = _years(loaded.cases, now)
-    first = min(period.trailing(12)[0].start.year, period.previous().start.year, data_first)
-    calendar = build_calendar(settings, first, max(data_last, period.last_day.year + 1))
-    data = report_data(settings, evaluated, period, now, calendar, _ledger_counts)
+    first = min(period.trailing(12)[0].start.year, period.previous().start.year)
+    evaluated = evaluate_loaded(
+        settings, load_cases(settings, input_path), now, years=(first, period.last_day.year + 1)
+    )
     folder = out_dir or settings.resolve(settings.reports.out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    result = ReportResult(period.label, _write(folder, data))
-    if send:
-        result.counts = _send(settings, data, result.paths, now, transport)
+    sending = send and bool(settings.reports.recipients)
+    with _database(settings, engine, create=sending) as db:
+        data = report_data(settings, evaluated, period, now, ledger_counts=_counter(db))
+        folder.mkdir(parents=True, exist_ok=True)
+        result = ReportResult(period.label, _write(folder, data))
+        if sending:
+            assert db is not None  # created when missing
+            result.counts = _send(settings, db, data, result.paths, now, transport)
+        elif send:
+            result.counts = {"queued": 0, "sent": 0, "failed": 0, "dead": 0}
     return result
+
+
+@contextmanager
+def _database(
+    settings: Settings, engine: Engine | None, *, create: bool
+) -> Iterator[Engine | None]:
+    """``engine`` when given; else the monitor's database, opened (and created) to send,
+    or only if it exists to read the ledger."""
+    if engine is not None:
+        yield engine
+        return
+    with open_database(settings) if create else existing_database(settings) as opened:
+        yield opened
+
+
+def _counter(engine: Engine | None) -> Callable[[Period], pd.DataFrame] | None:
+    """The ledger's warning counts of a period, or None when the monitor has never run
+    against this database (the figures then derive them from the evaluation)."""
+    if engine is None:
+        return None
+    with engine.connect() as conn:
+        if not any_run(conn):
+            return None
+
+    def counts(period: Period) -> pd.DataFrame:
+        with engine.connect() as conn:
+            return raised_in_period(conn, period.start, period.end)
+
+    return counts
 
 
 def _write(folder: Path, data: ReportData) -> dict[str, Path]:
@@ -124,24 +170,15 @@ def _atomic(path: Path, text: str) -> None:
 
 def _send(
     settings: Settings,
+    engine: Engine,
     data: ReportData,
     paths: dict[str, Path],
     now: dt.datetime,
     transport: object | None,
 ) -> dict[str, int]:
     """Queue the report for ``[reports] recipients`` (HTML body, workbook attached), send."""
-    import css_inline
-
-    from monitor.db.engine import engine_for, upgrade
-    from monitor.notify.mail.transport import transport_for
-    from monitor.notify.outbox import message_key, send_now
-
     recipients = tuple(settings.reports.recipients)
-    if not recipients:
-        return {"queued": 0, "sent": 0, "failed": 0, "dead": 0}
-    html = css_inline.CSSInliner(load_remote_stylesheets=False).inline(
-        paths["html"].read_text(encoding="utf-8")
-    )
+    html = inline_css(paths["html"].read_text(encoding="utf-8"))
     zh = data.language == "zh"
     subject = (
         f"【办件统计】{data.period} 政务服务办件情况"
@@ -154,8 +191,6 @@ def _send(
     undated = replace(data, generated_at=dt.datetime.combine(now.date(), dt.time()))
     digest = hashlib.sha256(render_html(undated).encode("utf-8")).hexdigest()
     key = message_key("report", recipients, now.date(), [data.period, digest])
-    engine = engine_for(settings)
-    upgrade(engine)
     queued, done = send_now(
         engine,
         settings,
@@ -169,13 +204,4 @@ def _send(
         html=html,
         attachment=paths["xlsx"],
     )
-    engine.dispose()
     return {"queued": int(queued), "sent": done.sent, "failed": done.failed, "dead": done.dead}
-
-
-def _ledger_counts(settings: Settings, period: Period) -> pd.DataFrame | None:
-    """Warnings raised in ``period`` by the ledger (department, level, count), or None when
-    the monitor has no ledger yet (the figures then derive them from the evaluation)."""
-    from monitor.alerts.counts import raised_in_period
-
-    return raised_in_period(settings, period.start, period.end)

@@ -38,18 +38,15 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from monitor.alerts.ledger import (
-    OPEN_COLUMNS,
-    add_silence,
-    open_warnings,
-    recent_runs,
-    warning_history,
-)
-from monitor.alerts.run import COUNTS, choose, run_alert
+from monitor.alerts.acks import add_silence
+from monitor.alerts.choose import choose
+from monitor.alerts.ledger import OPEN_COLUMNS, open_warnings, warning_history
+from monitor.alerts.run import COUNTS, run_alert
 from monitor.cases.calendar import build_calendar
 from monitor.cli import main
 from monitor.config import Settings
 from monitor.db.engine import head_revision, upgrade
+from monitor.db.runs import recent_runs
 from monitor.db.tables import notifications
 from monitor.notify.outbox import outbox_rows, queue
 from tests.conftest import SmtpTestServer, _free_port

@@ -31,10 +31,11 @@ import pytest
 
 from monitor.config import Settings
 from monitor.config.crontab import cron_trigger, weekday_names
-from monitor.daemon.jobs import due_period, job_runs, next_fire
+from monitor.daemon.jobs import due_period, next_fire
 from monitor.daemon.lock import acquire, daemon_lock_path, job_lock, job_lock_path
 from monitor.daemon.logs import BACKUPS, MAX_BYTES, setup_logging
 from monitor.daemon.scheduler import build_scheduler, run_scheduled
+from monitor.db.runs import job_runs
 from monitor.errors import LockHeld, MonitorError
 from tests.conftest import SmtpTestServer, _free_port
 from tests.monitor.test_alerts import BOSS, GAJ_TO, MARCH, OFFICE, ROUTES, SCJG_TO, SENDER

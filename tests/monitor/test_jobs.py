@@ -20,19 +20,12 @@ from typing import Any
 
 import pytest
 
-from monitor.alerts.ledger import start_run
+from monitor.cases.calendar import coverage_line, coverage_warning
 from monitor.config import Settings
-from monitor.daemon.jobs import (
-    catch_up,
-    coverage_line,
-    coverage_warning,
-    due_period,
-    job_runs,
-    report_exists,
-    run_job,
-)
+from monitor.daemon.jobs import catch_up, due_period, report_exists, run_job
 from monitor.daemon.lock import job_lock
 from monitor.db.engine import engine_for, upgrade
+from monitor.db.runs import job_runs, start_run
 from monitor.errors import InputError
 from rules.calendar import published_years
 from tests.conftest import SmtpTestServer

@@ -10,20 +10,16 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from monitor.alerts.acks import acks_in_force, active_silences, add_ack, add_silence
 from monitor.alerts.ledger import (
     OPEN_COLUMNS,
     LedgerUpdate,
-    acks_in_force,
-    active_silences,
-    add_ack,
-    add_silence,
-    finish_run,
     mark_notified,
     open_warnings,
-    start_run,
     update_ledger,
     warning_history,
 )
+from monitor.db.runs import finish_run, start_run
 from monitor.db.tables import runs
 from monitor.errors import InputError
 from rules.evaluate import EVALUATION_COLUMNS

@@ -20,6 +20,7 @@ import pytest
 
 from monitor.config import Settings
 from monitor.errors import ConfigError
+from monitor.mask import mask
 from monitor.notify.mail import (
     AlertGroup,
     AlertItem,
@@ -28,7 +29,6 @@ from monitor.notify.mail import (
     SmtpTransport,
     TransientMailError,
     build_message,
-    mask,
     render_alert,
     transport_for,
 )

@@ -18,6 +18,7 @@ import pytest
 from markupsafe import escape
 from openpyxl import load_workbook
 
+from monitor.reports.data import ReportData, ranked_departments
 from monitor.reports.excel import SHEETS, write_excel
 from monitor.reports.format import (
     FIGURE_KEYS,
@@ -29,13 +30,7 @@ from monitor.reports.format import (
     format_rate,
     percent_format,
 )
-from monitor.reports.html import (
-    ReportData,
-    narrative,
-    ranked_departments,
-    render_html,
-    render_index,
-)
+from monitor.reports.html import narrative, render_html, render_index
 from rules.figures import DEFINITIONS
 
 CHROMIUM = "/usr/bin/chromium"

@@ -59,7 +59,8 @@ from monitor.cases.load import load_cases
 from monitor.cli import main
 from monitor.config import Settings
 from monitor.db.tables import notifications
-from monitor.reports.run import report_data, run_report
+from monitor.reports.data import report_data
+from monitor.reports.run import run_report
 from rules.figures import FIGURE_KEYS
 from rules.periods import Period
 from tests.conftest import SmtpTestServer

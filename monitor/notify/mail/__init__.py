@@ -1,14 +1,13 @@
-"""Alert mail: masking personal data, rendering, building the MIME message, sending it.
+"""The mail receiver: rendering alert mail, building the MIME message, sending it.
 
-``render_alert`` turns an :class:`AlertGroup` into a subject and two bodies, ``build_message``
-wraps them into a multipart/alternative message, and the transport from ``transport_for``
-hands it to an SMTP server or writes it into a folder. ``mask`` is applied to every case
-field on the way.
+``render_alert`` turns an :class:`AlertGroup` into a subject and two bodies (every case field
+masked by :func:`monitor.mask.mask`), ``build_message`` wraps them into a
+multipart/alternative message, and the transport from ``transport_for`` hands it to an SMTP
+server or writes it into a folder.
 """
 
 from __future__ import annotations
 
-from monitor.mask import mask
 from monitor.notify.mail.message import build_message, message_id
 from monitor.notify.mail.render import LEVELS, AlertGroup, AlertItem, RenderedMail, render_alert
 from monitor.notify.mail.transport import (
@@ -33,7 +32,6 @@ __all__ = [
     "TransientMailError",
     "Transport",
     "build_message",
-    "mask",
     "message_id",
     "render_alert",
     "transport_for",
