@@ -64,11 +64,8 @@ def levels(
     close_day = closed_at.astype("datetime64[D]")
     late_closed = np.where(closed & known, calendar.working_day_ordinal(close_day) - at_deadline, 0)
 
+    share = _elapsed_share(table, today, at_today, calendar)
     k = table["limit"].to_numpy(dtype=float)
-    start = table["start"].to_numpy().astype("datetime64[D]", copy=False)
-    used = at_today - calendar.working_day_ordinal(np.where(np.isnat(start), today, start))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(k >= 1, used / k, 0.0)
     warn = (remaining <= warn_before) | (~np.isnan(ratio) & (k >= 1) & (share >= ratio))
 
     # Codes index LEVELS: ok, warning, overdue, escalated, on_time, late; -1 = no deadline.
@@ -85,7 +82,20 @@ def levels(
         0,
     ).astype(np.int8)
     late_days = np.where(closed, np.maximum(late_closed, 0), np.where(past, late_open, 0))
-    pending = open_ & ~past
+    return _result(table.index, closed, level, remaining, open_ & ~past, known, late_days)
+
+
+def _result(
+    index: pd.Index,
+    closed: np.ndarray,
+    level: np.ndarray,
+    remaining: np.ndarray,
+    pending: np.ndarray,
+    known: np.ndarray,
+    late_days: np.ndarray,
+) -> pd.DataFrame:
+    """The columns ``state``, ``level``, ``remaining_workdays`` (missing unless open and
+    not past D) and ``late_workdays`` (0 without a deadline)."""
     return pd.DataFrame(
         {
             "state": pd.Categorical.from_codes(
@@ -95,8 +105,19 @@ def levels(
             "remaining_workdays": pd.arrays.IntegerArray(remaining.astype(np.int64), ~pending),
             "late_workdays": np.where(known, late_days, 0).astype(np.int64),
         },
-        index=table.index,
+        index=index,
     )
+
+
+def _elapsed_share(
+    table: pd.DataFrame, today: np.datetime64, at_today: int, calendar: WorkingCalendar
+) -> np.ndarray:
+    """Working days used since S ÷ k, per row (0 where k < 1: no share for 即办件)."""
+    k = table["limit"].to_numpy(dtype=float)
+    start = table["start"].to_numpy().astype("datetime64[D]", copy=False)
+    used = at_today - calendar.working_day_ordinal(np.where(np.isnat(start), today, start))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(k >= 1, used / k, 0.0)
 
 
 def _per_row(table: pd.DataFrame, column: str, default: float | None, n: int) -> np.ndarray:

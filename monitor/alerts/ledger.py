@@ -104,19 +104,7 @@ def update_ledger(
     if missing:
         raise ValueError(f"the evaluation lacks column(s) {', '.join(missing)}")
     alerting = _alerting(evaluation)
-    current = frame(
-        conn,
-        sa.select(_W.id, _W.case_id, _W.obligation, _W.level, *[_W[c] for c in _VALUES]).where(
-            _W.resolved_at.is_(None)
-        ),
-    )
-    current = current.rename(columns={c: f"{c}_db" for c in ["level", *_VALUES]})
-    merged = alerting.merge(current, on=_KEY, how="outer", indicator=True)
-    side = merged.pop("_merge")
-    ints = {"id": "int64", "late_workdays": "int64"}
-    both = merged[side == "both"].astype(ints)
-    gone = merged[side == "right_only"].astype({"id": "int64"})
-    fresh = merged[side == "left_only"].drop(columns="id").astype({"late_workdays": "int64"})
+    both, gone, fresh = _compare(conn, alerting)
 
     changed = both[both["level"] != both["level_db"]]
     same = both[both["level"] == both["level_db"]]
@@ -220,6 +208,27 @@ def notified(conn: sa.Connection, ids: list[int]) -> pd.DataFrame:
 
 
 # -- update_ledger's parts -------------------------------------------------------------------
+
+
+def _compare(
+    conn: sa.Connection, alerting: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The alerting rows against the open warnings, by (case, obligation): (in both, the
+    warning's values as ``<column>_db``), (open warnings no longer alerting), (alerting
+    rows without an open warning)."""
+    current = frame(
+        conn,
+        sa.select(_W.id, _W.case_id, _W.obligation, _W.level, *[_W[c] for c in _VALUES]).where(
+            _W.resolved_at.is_(None)
+        ),
+    )
+    current = current.rename(columns={c: f"{c}_db" for c in ["level", *_VALUES]})
+    merged = alerting.merge(current, on=_KEY, how="outer", indicator=True)
+    side = merged.pop("_merge")
+    both = merged[side == "both"].astype({"id": "int64", "late_workdays": "int64"})
+    gone = merged[side == "right_only"].astype({"id": "int64"})
+    fresh = merged[side == "left_only"].drop(columns="id").astype({"late_workdays": "int64"})
+    return both, gone, fresh
 
 
 def _alerting(evaluation: pd.DataFrame) -> pd.DataFrame:

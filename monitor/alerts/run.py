@@ -33,6 +33,7 @@ from monitor.notify.mail.render import AlertGroup, AlertItem, render_alert
 from monitor.notify.mail.resolved import ResolvedItem, render_resolved
 from monitor.notify.mail.transport import transport_for
 from monitor.notify.outbox import Delivered, deliver, message_key, queue, waiting_recipients
+from monitor.notify.receiver import Receiver
 
 __all__ = ["COUNTS", "AlertRun", "run_alert"]
 
@@ -71,7 +72,7 @@ def run_alert(
     *,
     input_path: str | None = None,
     dry_run: bool = False,
-    transport: object | None = None,
+    transport: Receiver | None = None,
     engine: Engine | None = None,
 ) -> AlertRun:
     """One alert run at ``now`` (naive Asia/Shanghai); ``dry_run`` changes nothing.

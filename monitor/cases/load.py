@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from monitor.cases.normalise import header_map, normalise
-from monitor.cases.sources import RawTable, header_of, read_file, read_sql
+from monitor.cases.sources import RawTable, read_file, read_sql
 from monitor.config import Settings, secret
 from monitor.errors import InputError
 
@@ -78,11 +78,9 @@ def _read(settings: Settings, input_path: str | Path | None) -> RawTable:
             f"{settings.origin}: no source of cases; set [source] path (or url + query), "
             f"or give --input PATH"
         )
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, not a case file")
-    headers = header_of(path)
-    keep = header_map(headers, src.columns) if headers else {}
-    text_columns = {h: f for f, h in keep.items() if f in _KEEP_AS_TEXT}
+
+    def text_columns(headers: list[str]) -> dict[str, str]:
+        keep = header_map(headers, src.columns)
+        return {h: f for f, h in keep.items() if f in _KEEP_AS_TEXT}
+
     return read_file(path, text_columns=text_columns, sheet=src.sheet)

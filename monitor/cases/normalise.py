@@ -9,7 +9,7 @@ with one ``case_id`` the last wins and the others are listed.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -109,6 +109,21 @@ def normalise(raw: RawTable, configured: Mapping[str, str]) -> tuple[pd.DataFram
         "missing submitted_at",
     )
 
+    out.update(_limits_and_flags(frame, mapping, n, flag))
+
+    cases = pd.DataFrame(out)
+    _order_checks(cases, flag)
+    dup = duplicates.result()
+    pool.shutdown()
+    return _split(cases, problems, dup)
+
+
+def _limits_and_flags(
+    frame: pd.DataFrame, mapping: Mapping[str, str], n: int, flag: Callable[..., None]
+) -> dict[str, object]:
+    """The limit columns (value and unit), ``suspended_days`` and ``cross_region``; bad
+    values are flagged."""
+    out: dict[str, object] = {}
     for field in LIMIT_FIELDS:
         if field in mapping:
             parsed_limits = parse_limits(frame[mapping[field]].reset_index(drop=True))
@@ -129,12 +144,7 @@ def normalise(raw: RawTable, configured: Mapping[str, str]) -> tuple[pd.DataFram
     out["cross_region"] = _flag_column(
         frame[mapping["cross_region"]] if "cross_region" in mapping else None, n
     )
-
-    cases = pd.DataFrame(out)
-    _order_checks(cases, flag)
-    dup = duplicates.result()
-    pool.shutdown()
-    return _split(cases, problems, dup)
+    return out
 
 
 def parse_timestamps(col: pd.Series | None, n: int) -> tuple[pd.Series, np.ndarray]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import pyarrow.parquet as pq
 from monitor.errors import InputError
 from monitor.text import hide_password
 
-__all__ = ["RawTable", "detect_encoding", "read_file", "read_sql"]
+__all__ = ["RawTable", "TextColumns", "detect_encoding", "read_file", "read_sql"]
 
 _SAMPLE = 1 << 20  # bytes looked at to detect the encoding and read the header
 _EXCEL = {".xlsx", ".xlsm"}
@@ -77,11 +78,18 @@ def _decode_prefix(head: bytes, encoding: str) -> None:
     raise last
 
 
-def read_file(path: Path, *, text_columns: dict[str, str], sheet: str | None = None) -> RawTable:
+#: Header → the canonical field it feeds, for the columns to keep as text; or a function
+#: that makes that mapping from the file's headers (read once, with the encoding).
+TextColumns = Mapping[str, str] | Callable[[list[str]], Mapping[str, str]]
+
+
+def read_file(path: Path, *, text_columns: TextColumns, sheet: str | None = None) -> RawTable:
     """Read a case file; its kind is taken from the suffix.
 
-    ``text_columns`` maps a header to the canonical field it feeds: those columns are kept
-    as text so that ids like ``00123`` keep their leading zeros.
+    ``text_columns`` maps a header to the canonical field it feeds (or is a function of the
+    headers that does): those columns are kept as text so that ids like ``00123`` keep their
+    leading zeros, and in a Parquet file the ones other than the case id are read as
+    dictionaries. A CSV file's encoding and header are read once.
     """
     if not path.exists():
         raise InputError(f"{path}: no such file")
@@ -99,11 +107,8 @@ def read_file(path: Path, *, text_columns: dict[str, str], sheet: str | None = N
     )
 
 
-def header_of(path: Path) -> list[str]:
-    """The header row of a CSV file (used to decide which columns to keep as text)."""
-    if path.suffix.lower() not in _CSV and path.suffix:
-        return []
-    encoding = detect_encoding(path)
+def _csv_header(path: Path, encoding: str) -> list[str]:
+    """The header row of a CSV file in ``encoding``, each name stripped."""
     with path.open("rb") as fh:
         head = fh.read(_SAMPLE)
     text = head.decode(encoding, errors="ignore")
@@ -111,10 +116,15 @@ def header_of(path: Path) -> list[str]:
     return [h.strip() for h in first]
 
 
-def _read_csv(path: Path, text_columns: dict[str, str]) -> RawTable:
+def _columns(text_columns: TextColumns, headers: list[str]) -> Mapping[str, str]:
+    return text_columns(headers) if callable(text_columns) else text_columns
+
+
+def _read_csv(path: Path, text_columns: TextColumns) -> RawTable:
     encoding = detect_encoding(path)
-    header = header_of(path)
-    types = {h: pa.string() for h in header if h.strip() in text_columns}
+    header = _csv_header(path, encoding)
+    wanted = _columns(text_columns, header)
+    types = {h: pa.string() for h in header if h.strip() in wanted}
     read = pacsv.ReadOptions(
         encoding="utf8" if encoding.startswith("utf-8") else encoding, block_size=16 << 20
     )
@@ -133,13 +143,14 @@ def _read_csv(path: Path, text_columns: dict[str, str]) -> RawTable:
     return RawTable(frame, str(path), encoding)
 
 
-def _read_parquet(path: Path, text_columns: dict[str, str]) -> RawTable:
+def _read_parquet(path: Path, text_columns: TextColumns) -> RawTable:
     """A Parquet file; its text columns other than the case id come as categoricals straight
     from the file's dictionary pages (department, item, channel, status, limits: a few
     distinct values among millions of rows)."""
     try:
         schema = pq.read_schema(path)
-        wanted = {h for h, field in text_columns.items() if field != "case_id"}
+        columns = _columns(text_columns, [f.name.strip() for f in schema])
+        wanted = {h for h, field in columns.items() if field != "case_id"}
         as_dictionary = [
             f.name
             for f in schema

@@ -19,6 +19,7 @@ from monitor.config import Settings
 from monitor.db.runs import failure_streak
 from monitor.notify.mail.transport import transport_for
 from monitor.notify.outbox import message_key, send_now
+from monitor.notify.receiver import Receiver
 
 __all__ = ["calendar_alert", "failure_alert"]
 
@@ -29,7 +30,7 @@ _ERROR_TAIL = 3000
 
 
 def failure_alert(
-    settings: Settings, engine: sa.Engine, name: str, now: dt.datetime, transport: object | None
+    settings: Settings, engine: sa.Engine, name: str, now: dt.datetime, transport: Receiver | None
 ) -> bool:
     """After ``admin_alert_after`` consecutive failures of job ``name``, queue and send one
     message to the admins; True when a message was queued now."""
@@ -78,7 +79,7 @@ def calendar_alert(
     year: int,
     warning: str,
     now: dt.datetime,
-    transport: object | None,
+    transport: Receiver | None,
 ) -> bool:
     """Tell the admins, once per year, that ``year``'s official calendar is unknown
     (``warning`` is :func:`monitor.daemon.jobs.coverage_warning`'s sentence); True when
@@ -107,7 +108,7 @@ def _send(
     subject: str,
     text: str,
     now: dt.datetime,
-    transport: object | None,
+    transport: Receiver | None,
 ) -> bool:
     """Queue an admin message under a key made of ``what`` and ``day`` (so it is queued
     once), then send every due admin message. True when this one was queued now."""

@@ -36,6 +36,7 @@ from monitor.config.crontab import cron_trigger
 from monitor.daemon.admin import calendar_alert, failure_alert
 from monitor.db.engine import open_database
 from monitor.db.runs import finish_run, job_runs, mark_interrupted, recorded_periods, start_run
+from monitor.notify.receiver import Receiver
 from rules.periods import Period
 
 __all__ = ["JOBS", "catch_up", "due_period", "job_lines", "next_fire", "report_exists", "run_job"]
@@ -49,7 +50,7 @@ _REPORT_KIND = {"report": "month", "annual": "year"}
 
 
 def run_job(
-    settings: Settings, name: str, now: dt.datetime, *, transport: object | None = None
+    settings: Settings, name: str, now: dt.datetime, *, transport: Receiver | None = None
 ) -> dict[str, Any]:
     """Run job ``name`` (one of :data:`JOBS`) once at ``now`` (naive Asia/Shanghai) and
     record it in ``runs``; returns its counts. An exception is recorded (status ``failed``,
@@ -88,7 +89,7 @@ def run_job(
 def catch_up(
     settings: Settings,
     now: dt.datetime,
-    transport: object | None = None,
+    transport: Receiver | None = None,
     *,
     stopping: Callable[[], bool] = lambda: False,
 ) -> list[str]:
@@ -177,7 +178,7 @@ def job_lines(
 
 
 def _scan(
-    settings: Settings, engine: sa.Engine, now: dt.datetime, transport: object | None
+    settings: Settings, engine: sa.Engine, now: dt.datetime, transport: Receiver | None
 ) -> dict[str, Any]:
     from monitor.alerts.run import run_alert
 
@@ -191,7 +192,7 @@ def _scan(
 
 def _report_of(kind: str) -> Callable[..., dict[str, Any]]:
     def job(
-        settings: Settings, engine: sa.Engine, now: dt.datetime, transport: object | None
+        settings: Settings, engine: sa.Engine, now: dt.datetime, transport: Receiver | None
     ) -> dict[str, Any]:
         from monitor.reports.run import run_report
 
@@ -217,7 +218,7 @@ def _record_failure(
     name: str,
     run_id: int,
     now: dt.datetime,
-    transport: object | None,
+    transport: Receiver | None,
 ) -> None:
     """Record the exception being handled as run ``run_id``'s failure; tell the admins when
     it makes ``admin_alert_after`` in a row. Problems doing so are logged, not raised (the

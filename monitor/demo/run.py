@@ -48,49 +48,17 @@ def run_demo(
     echo: Callable[[str], object] = print,
 ) -> Path:
     """Generate the demo county, run the main job on it, and return the case file's path."""
-    from monitor.demo.synth import generate_cases
-
     current = now or clock.now()
     as_of = demo_as_of(settings, current)
-    start = _months_before(as_of.date(), _MONTHS)
     folder = out_dir or settings.resolve("var/demo")
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "cases.csv"
-
     if as_of < demo_as_of(settings.model_copy(update={"calendar": _any_year()}), current):
         echo(
             f"Demo time is {as_of:%Y-%m-%d %H:%M}: later cases would have deadlines in "
             f"{as_of.year + 1}, whose official holiday schedule is not known yet."
         )
-    echo(f"Generating {n_cases:,} cases, {start} .. {as_of:%Y-%m-%d %H:%M} (seed {seed}) ...")
-    calendar = build_calendar(settings, start.year, as_of.year)
-    frame = generate_cases(
-        n_cases,
-        start,
-        as_of.date(),
-        seed=seed,
-        calendar=calendar,
-        bad_rows=max(5, n_cases // 5000),
-        as_of=as_of,
-        late_share=0.002,  # a small but visible number of late cases
-        stalled_share=0.004,  # and some still open past their deadline at the demo's now
-    )
-    frame.to_csv(path, index=False, encoding="utf-8")
-    echo(f"Wrote {path}")
-
-    echo("\nLoading and inspecting (monitor inspect) ...\n")
-    loaded = load_cases(settings, path)
-    echo(render_overview(overview(loaded, settings)))
-
-    echo(f"\nScanning at {as_of:%Y-%m-%d %H:%M} (monitor scan) ...\n")
-    evaluated = evaluate_loaded(settings, loaded, as_of)
-    table = evaluated.evaluation.table
-    urgent = select(table, include_all=False, department=None)
-    echo(render(urgent.head(15), "table", None) or "")
-    if len(urgent) > 15:
-        echo(f"… {len(urgent) - 15:,} more in {folder / 'scan.csv'}")
-    render(select(table, include_all=True, department=None), "csv", folder / "scan.csv")
-    echo(summary_line(table, as_of, evaluated.problems, evaluated.evaluation.estimated))
+    path = _generate(settings, folder / "cases.csv", n_cases, seed, as_of, echo)
+    _inspect_and_scan(settings, path, folder, as_of, echo)
 
     echo(f"\nAlerting at {as_of:%Y-%m-%d %H:%M} (monitor alert) ...\n")
     demo_settings = _demo_settings(settings, folder)
@@ -116,6 +84,59 @@ def run_demo(
     echo(f"  ledger     {demo_settings.database_url(hide_password=True)}")
     echo("  config     monitor check-config")
     return path
+
+
+def _generate(
+    settings: Settings,
+    path: Path,
+    n_cases: int,
+    seed: int,
+    as_of: dt.datetime,
+    echo: Callable[[str], object],
+) -> Path:
+    """Write ``n_cases`` synthetic cases of the last months before ``as_of`` to ``path``."""
+    from monitor.demo.synth import generate_cases
+
+    start = _months_before(as_of.date(), _MONTHS)
+    echo(f"Generating {n_cases:,} cases, {start} .. {as_of:%Y-%m-%d %H:%M} (seed {seed}) ...")
+    frame = generate_cases(
+        n_cases,
+        start,
+        as_of.date(),
+        seed=seed,
+        calendar=build_calendar(settings, start.year, as_of.year),
+        bad_rows=max(5, n_cases // 5000),
+        as_of=as_of,
+        late_share=0.002,  # a small but visible number of late cases
+        stalled_share=0.004,  # and some still open past their deadline at the demo's now
+    )
+    frame.to_csv(path, index=False, encoding="utf-8")
+    echo(f"Wrote {path}")
+    return path
+
+
+def _inspect_and_scan(
+    settings: Settings,
+    path: Path,
+    folder: Path,
+    as_of: dt.datetime,
+    echo: Callable[[str], object],
+) -> None:
+    """What ``monitor inspect`` and ``monitor scan`` print, and every obligation to
+    ``scan.csv``."""
+    echo("\nLoading and inspecting (monitor inspect) ...\n")
+    loaded = load_cases(settings, path)
+    echo(render_overview(overview(loaded, settings)))
+
+    echo(f"\nScanning at {as_of:%Y-%m-%d %H:%M} (monitor scan) ...\n")
+    evaluated = evaluate_loaded(settings, loaded, as_of)
+    table = evaluated.evaluation.table
+    urgent = select(table, include_all=False, department=None)
+    echo(render(urgent.head(15), "table", None) or "")
+    if len(urgent) > 15:
+        echo(f"… {len(urgent) - 15:,} more in {folder / 'scan.csv'}")
+    render(select(table, include_all=True, department=None), "csv", folder / "scan.csv")
+    echo(summary_line(table, as_of, evaluated.problems, evaluated.evaluation.estimated))
 
 
 def _demo_settings(settings: Settings, folder: Path) -> Settings:

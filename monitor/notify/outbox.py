@@ -5,7 +5,8 @@ re-running the same evaluation cannot queue it twice. Delivery takes queued mess
 time has come, inside the send window only, and marks each one sent in its own transaction
 right after the server accepts it. A transient failure (refused connection, timeout, 4xx)
 keeps it queued with a growing delay; after ``max_attempts`` it is dead, with its last
-error, until ``monitor outbox retry``. A permanent failure (5xx) makes it dead at once.
+error, until ``monitor outbox retry``. A permanent failure (5xx) makes it dead at once. The
+receiver says which is which (:mod:`monitor.notify.receiver`).
 
 Exactly once, with one exception: if the process dies between the server's acceptance and
 the "sent" mark, that one message is sent again on the next run.
@@ -19,6 +20,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, case, insert, select, update
@@ -26,7 +28,7 @@ from sqlalchemy import Connection, Engine, case, insert, select, update
 from monitor.config import Settings
 from monitor.db.tables import notifications
 from monitor.notify.mail.message import build_message
-from monitor.notify.mail.transport import PermanentMailError, TransientMailError
+from monitor.notify.receiver import DeliveryError, Receiver
 from rules.calendar import WorkingCalendar
 
 __all__ = [
@@ -114,7 +116,7 @@ def in_window(settings: Settings, now: dt.datetime, calendar: WorkingCalendar) -
 
 def deliver(
     engine: Engine,
-    transport: object,
+    transport: Receiver,
     settings: Settings,
     now: dt.datetime,
     calendar: WorkingCalendar | None,
@@ -125,67 +127,71 @@ def deliver(
     """Send every due message of ``kinds``, each in its own transaction; with ``window``
     only inside ``[alerts.window]`` (reports are not held)."""
     done = Delivered()
-    with engine.connect() as conn:
-        due = (
-            conn.execute(
-                select(notifications)
-                .where(
-                    notifications.c.status == "queued",
-                    notifications.c.next_attempt_at <= now,
-                    notifications.c.kind.in_(kinds),
-                )
-                .order_by(notifications.c.id)
-            )
-            .mappings()
-            .all()
-        )
+    due = _due(engine, now, kinds)
     if due and window and (calendar is None or not in_window(settings, now, calendar)):
         done.held = len(due)
         return done
     for row in due:
-        files = [Path(row["attachment"])] if row["attachment"] else []
-        try:
-            msg = build_message(
-                settings.mail.from_,
-                row["recipients"].split(","),
-                row["subject"],
-                row["body_text"],
-                row["body_html"],
-                row["key"],
-                row["created_at"],
-                files,
-            )
-        except OSError as exc:  # the attached file is gone: retrying cannot bring it back
-            _failed(engine, row, f"attachment {row['attachment']}: {exc}", now, settings, dead=True)
-            done.dead += 1
-            continue
-        try:
-            transport.send(msg)  # type: ignore[attr-defined]
-        except TransientMailError as exc:
-            dead = row["attempts"] + 1 >= settings.alerts.max_attempts
-            _failed(engine, row, str(exc), now, settings, dead=dead)
-            done.dead += dead
-            done.failed += not dead
-            continue
-        except PermanentMailError as exc:
-            _failed(engine, row, str(exc), now, settings, dead=True)
-            done.dead += 1
-            continue
-        with engine.begin() as conn:
-            conn.execute(
-                update(notifications)
-                .where(notifications.c.id == row["id"])
-                .values(status="sent", sent_at=now, attempts=row["attempts"] + 1, last_error=None)
-            )
-        done.sent += 1
+        outcome = _deliver_one(engine, transport, settings, row, now)
+        setattr(done, outcome, getattr(done, outcome) + 1)
     return done
+
+
+def _due(engine: Engine, now: dt.datetime, kinds: Sequence[str]) -> list[Any]:
+    """Queued messages of ``kinds`` whose next attempt is due at ``now``, oldest first."""
+    c = notifications.c
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(notifications)
+                .where(c.status == "queued", c.next_attempt_at <= now, c.kind.in_(kinds))
+                .order_by(c.id)
+            )
+            .mappings()
+            .all()
+        )
+
+
+def _deliver_one(
+    engine: Engine, transport: Receiver, settings: Settings, row: Any, now: dt.datetime
+) -> str:
+    """Send one stored message and record what happened: "sent", "failed" (still queued,
+    retried later) or "dead"."""
+    files = [Path(row["attachment"])] if row["attachment"] else []
+    try:
+        msg = build_message(
+            settings.mail.from_,
+            row["recipients"].split(","),
+            row["subject"],
+            row["body_text"],
+            row["body_html"],
+            row["key"],
+            row["created_at"],
+            files,
+        )
+    except OSError as exc:  # the attached file is gone: retrying cannot bring it back
+        _failed(engine, row, f"attachment {row['attachment']}: {exc}", now, settings, dead=True)
+        return "dead"
+    try:
+        transport.send(msg)
+    except DeliveryError as exc:
+        dead = not exc.retry or row["attempts"] + 1 >= settings.alerts.max_attempts
+        _failed(engine, row, str(exc), now, settings, dead=dead)
+        return "dead" if dead else "failed"
+    with engine.begin() as conn:
+        conn.execute(
+            update(notifications)
+            .where(notifications.c.id == row["id"])
+            .values(status="sent", sent_at=now, attempts=row["attempts"] + 1, last_error=None)
+        )
+    return "sent"
 
 
 def send_now(
     engine: Engine,
     settings: Settings,
     now: dt.datetime,
-    transport: object,
+    transport: Receiver,
     *,
     kind: str,
     key: str,

@@ -97,6 +97,44 @@ def _context(data: ReportData) -> dict[str, Any]:
             "change": change(key, value, data.previous_totals.get(key), lang),
         }
 
+    late_cases = [
+        {
+            **case,
+            "obligation": words["obligation"].get(case.get("obligation"), case.get("obligation")),
+            "deadline": _day(case.get("deadline")),
+            "late_workdays": format_count(case.get("late_workdays"), "en"),
+        }
+        for case in data.late_cases
+    ]
+    title = words["title"].get(data.kind, words["title"]["month"])
+    return {
+        "t": words,
+        "title": title.format(period=period_title(data.period, data.kind, lang)),
+        "previous_title": period_title(data.previous, data.kind, lang),
+        "generated_at": local(data.generated_at).strftime("%Y-%m-%d %H:%M"),
+        "narrative": narrative(data) if data.kind == "year" else "",
+        "headline": [figure(key) for key in _HEADLINE],
+        "count_cards": [figure(key) for key in _COUNT_CARDS],
+        "summary": [figure(key) for key in FIGURE_KEYS],
+        "department_columns": [labels[key] for key in DEPARTMENT_KEYS if key not in _ALERT_KEYS],
+        "departments": _department_rows(data),
+        "chart": trend_svg(data.trend, lang),
+        "late_cases": late_cases,
+        "late_more": max(0, data.late_cases_total - len(data.late_cases)),
+        "late_total": data.late_cases_total,
+        "quality": data.quality,
+        "quality_total": format_count(data.quality_total, "en"),
+        "definitions": _definitions(data),
+        "estimated": data.estimated_calendar,
+        "denominator": words["denominators"].get(
+            data.completion_denominator, data.completion_denominator
+        ),
+    }
+
+
+def _department_rows(data: ReportData) -> list[dict[str, Any]]:
+    """The 红黑榜 rows: rank, name, and a cell (with the previous value) per column."""
+    lang = data.language
     departments = []
     for rank, (row, fractions) in enumerate(ranked_departments(data), start=1):
         previous = row.get("previous") or {}
@@ -116,8 +154,14 @@ def _context(data: ReportData) -> dict[str, Any]:
             }
         )
         departments.append({"rank": rank, "name": row.get("department", ""), "cells": cells})
-    definitions = [
-        (labels.get(key, key), text[0] if lang == "zh" else text[1])
+    return departments
+
+
+def _definitions(data: ReportData) -> list[tuple[str, str]]:
+    """(label, definition) of every figure, in the order of the figures."""
+    labels = LABELS[data.language]
+    return [
+        (labels.get(key, key), text[0] if data.language == "zh" else text[1])
         for key, text in sorted(
             data.definitions.items(),
             key=lambda item: (
@@ -126,40 +170,6 @@ def _context(data: ReportData) -> dict[str, Any]:
             ),
         )
     ]
-    late_cases = [
-        {
-            **case,
-            "obligation": words["obligation"].get(case.get("obligation"), case.get("obligation")),
-            "deadline": _day(case.get("deadline")),
-            "late_workdays": format_count(case.get("late_workdays"), "en"),
-        }
-        for case in data.late_cases
-    ]
-    title = words["title"].get(data.kind, words["title"]["month"])
-    title = title.format(period=period_title(data.period, data.kind, lang))
-    return {
-        "t": words,
-        "title": title,
-        "previous_title": period_title(data.previous, data.kind, lang),
-        "generated_at": local(data.generated_at).strftime("%Y-%m-%d %H:%M"),
-        "narrative": narrative(data) if data.kind == "year" else "",
-        "headline": [figure(key) for key in _HEADLINE],
-        "count_cards": [figure(key) for key in _COUNT_CARDS],
-        "summary": [figure(key) for key in FIGURE_KEYS],
-        "department_columns": [labels[key] for key in DEPARTMENT_KEYS if key not in _ALERT_KEYS],
-        "departments": departments,
-        "chart": trend_svg(data.trend, lang),
-        "late_cases": late_cases,
-        "late_more": max(0, data.late_cases_total - len(data.late_cases)),
-        "late_total": data.late_cases_total,
-        "quality": data.quality,
-        "quality_total": format_count(data.quality_total, "en"),
-        "definitions": definitions,
-        "estimated": data.estimated_calendar,
-        "denominator": words["denominators"].get(
-            data.completion_denominator, data.completion_denominator
-        ),
-    }
 
 
 def render_html(data: ReportData) -> str:

@@ -29,6 +29,7 @@ from monitor.db.runs import any_run
 from monitor.notify.mail.render import inline_css
 from monitor.notify.mail.transport import transport_for
 from monitor.notify.outbox import message_key, send_now
+from monitor.notify.receiver import Receiver
 from monitor.reports.data import ReportData, report_data
 from monitor.reports.html import narrative, render_html, render_index
 from rules.figures import FIGURE_KEYS
@@ -54,7 +55,7 @@ def run_report(
     input_path: str | None = None,
     out_dir: Path | None = None,
     send: bool = False,
-    transport: object | None = None,
+    transport: Receiver | None = None,
     engine: Engine | None = None,
 ) -> ReportResult:
     """Write the report of ``period_text`` ("2025-05", "2025-Q2", "2025") and maybe send it.
@@ -174,7 +175,7 @@ def _send(
     data: ReportData,
     paths: dict[str, Path],
     now: dt.datetime,
-    transport: object | None,
+    transport: Receiver | None,
 ) -> dict[str, int]:
     """Queue the report for ``[reports] recipients`` (HTML body, workbook attached), send."""
     recipients = tuple(settings.reports.recipients)

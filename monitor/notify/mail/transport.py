@@ -1,7 +1,8 @@
 """Sending a message: over SMTP, or into a folder of ``.eml`` files (demo, tests, air gaps).
 
-A transport has one method, ``send(msg)``. It returns when the message is handed over and
-raises one of two errors otherwise, so the outbox knows whether to try again:
+A transport is a receiver (:class:`~monitor.notify.receiver.Receiver`): one method,
+``send(msg)``. It returns when the message is handed over and raises one of two errors
+otherwise, so the outbox knows whether to try again:
 
 - :class:`TransientMailError`: try again later. The server could not be reached (connection
   refused, timeout, network down), it dropped the connection, or it answered 4xx.
@@ -26,7 +27,8 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from monitor.config import MailSettings, Settings, secret
-from monitor.errors import ConfigError, MonitorError
+from monitor.errors import ConfigError
+from monitor.notify.receiver import DeliveryError, PermanentError, TransientError
 
 __all__ = [
     "FileTransport",
@@ -41,7 +43,7 @@ __all__ = [
 Security = Literal["none", "starttls", "ssl"]
 
 
-class MailError(MonitorError):
+class MailError(DeliveryError):
     """A message could not be handed over; ``code`` is the SMTP reply code, if any."""
 
     def __init__(self, message: str, code: int | None = None) -> None:
@@ -49,11 +51,11 @@ class MailError(MonitorError):
         self.code = code
 
 
-class TransientMailError(MailError):
+class TransientMailError(MailError, TransientError):
     """Try again later: connection refused or lost, timeout, or a 4xx answer."""
 
 
-class PermanentMailError(MailError):
+class PermanentMailError(MailError, PermanentError):
     """Trying again will not help: a 5xx answer, refused recipients or login, untrusted TLS.
 
     ``refused`` maps each refused recipient to the server's ``(code, text)``.
