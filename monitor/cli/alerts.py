@@ -69,7 +69,8 @@ def alert_cmd(state: State, input_path: str | None, at: str | None, dry_run: boo
 def ack_cmd(
     state: State, case_id: str, obligation: str | None, by: str, note: str, at: str | None
 ) -> None:
-    """Record a department's response to a warning; it stops repeats until the level rises.
+    """Record a department's response to the warning of case CASE_ID (预警处理反馈); it stops
+    repeats until the level rises.
 
     \b
     Example:
@@ -129,6 +130,7 @@ def silence_cmd(
     type=click.Choice(["table", "json", "csv"]),
     default="table",
     show_default=True,
+    help="Output format.",
 )
 @common_options
 def warnings_cmd(state: State, include_resolved: bool, fmt: str) -> None:
