@@ -5,6 +5,7 @@ after the period has not happened yet (a case accepted in June is not accepted a
 May). Withdrawn cases (撤件) count in ``received`` only, from their withdrawal on; 不予受理 is an
 acceptance decision. Rates are exact fractions (never rounded here) or ``None`` when the
 denominator is 0. One pass of numpy masks and one ``groupby`` per source; no loop over cases.
+What each figure is (keys, fractions, definitions) is :mod:`rules.definitions`.
 """
 
 from __future__ import annotations
@@ -20,10 +21,8 @@ from rules.calendar import WorkingCalendar
 from rules.definitions import (
     COMPLETION_DENOMINATORS,
     COUNT_KEYS,
-    DEFINITIONS,
     FIGURE_KEYS,
     FRACTIONS,
-    RATE_KEYS,
     SUPPORT_KEYS,
 )
 from rules.evaluate import Evaluation
@@ -31,18 +30,7 @@ from rules.levels import Thresholds
 from rules.obligations import WITHDRAWN
 from rules.periods import Period
 
-__all__ = [
-    "COMPLETION_DENOMINATORS",
-    "COUNT_KEYS",
-    "DEFINITIONS",
-    "FIGURE_KEYS",
-    "FRACTIONS",
-    "RATE_KEYS",
-    "SUPPORT_KEYS",
-    "Figures",
-    "late_obligations",
-    "period_figures",
-]
+__all__ = ["Figures", "late_obligations", "period_figures"]
 
 
 _DEFAULT_THRESHOLDS = Thresholds()

@@ -183,7 +183,8 @@ def test_only_the_entry_points_import_the_cli() -> None:
     importers = {
         module
         for module, targets in GRAPH.items()
-        if any(t.startswith("monitor.cli") for t in targets) and not module.startswith("monitor.cli")
+        if any(t.startswith("monitor.cli") for t in targets)
+        and not module.startswith("monitor.cli")
     }
     assert importers == {"monitor.__main__"}
 

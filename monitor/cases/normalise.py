@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from monitor.cases.sources import RawTable
+from monitor.clock import TIMEZONE
 from monitor.errors import InputError
 from rules.fields import (
     CANONICAL_FIELDS,
@@ -158,7 +159,7 @@ def parse_timestamps(col: pd.Series | None, n: int) -> tuple[pd.Series, np.ndarr
     col = col.reset_index(drop=True)
     if pd.api.types.is_datetime64_any_dtype(col.dtype):
         if getattr(col.dt, "tz", None) is not None:
-            col = col.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+            col = col.dt.tz_convert(TIMEZONE).dt.tz_localize(None)
         return col.astype("datetime64[s]"), np.zeros(n, bool)
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
         return _from_serial(col.astype("float64"))
@@ -221,7 +222,7 @@ def _two_digits(values: pa.Array) -> pa.Array:
 
 def _local_naive(value: object) -> pd.Timestamp:
     stamp = pd.Timestamp(value)
-    return stamp if stamp.tzinfo is None else stamp.tz_convert("Asia/Shanghai").tz_localize(None)
+    return stamp if stamp.tzinfo is None else stamp.tz_convert(TIMEZONE).tz_localize(None)
 
 
 def _shown(values: object, rows: np.ndarray) -> np.ndarray:

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from apscheduler.triggers.cron import CronTrigger
 
+from monitor.clock import TIMEZONE
+
 __all__ = ["WEEKDAYS", "cron_trigger", "weekday_names"]
 
 #: Crontab's weekdays, Sunday = 0 (7 is Sunday as well).
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
-def cron_trigger(spec: str, timezone: str = "Asia/Shanghai") -> CronTrigger:
+def cron_trigger(spec: str, timezone: str = TIMEZONE) -> CronTrigger:
     """The trigger of a 5-field crontab string (minute hour day month weekday) in
     ``timezone``. Raises :class:`ValueError` saying what is wrong."""
     fields = spec.split()

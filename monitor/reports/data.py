@@ -19,17 +19,11 @@ import pandas as pd
 from monitor.cases.evaluate import Evaluated, rule_settings
 from monitor.config import Settings
 from rules.calendar import WorkingCalendar
-from rules.figures import (
-    DEFINITIONS,
-    FIGURE_KEYS,
-    FRACTIONS,
-    Figures,
-    late_obligations,
-    period_figures,
-)
+from rules.definitions import DEFINITIONS, FRACTIONS
+from rules.figures import Figures, late_obligations, period_figures
 from rules.periods import Period
 
-__all__ = ["FIGURE_KEYS", "ReportData", "ranked_departments", "report_data"]
+__all__ = ["ReportData", "ranked_departments", "report_data"]
 
 _TREND = ("accepted_late_rate", "completed_late_rate", "online_rate")
 _NO_COUNTS = pd.DataFrame(

@@ -27,9 +27,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from monitor.clock import local
 from monitor.mask import mask
 from monitor.reports.data import ReportData, ranked_departments
-from monitor.reports.format import FIGURE_KEYS, RATE_KEYS, percent_format
+from monitor.reports.format import percent_format
 from monitor.reports.words import LABELS, WORDS, period_title
 from monitor.text import display_width
+from rules.definitions import FIGURE_KEYS, RATE_KEYS
 
 __all__ = ["SHEETS", "write_excel"]
 

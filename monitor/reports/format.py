@@ -19,13 +19,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-# The figure keys are defined with the figures; re-exported here for the report modules.
-from rules.figures import FIGURE_KEYS, RATE_KEYS
+from rules.definitions import RATE_KEYS
 
 __all__ = [
     "DEPARTMENT_KEYS",
-    "FIGURE_KEYS",
-    "RATE_KEYS",
     "Change",
     "change",
     "format_count",

@@ -25,8 +25,6 @@ from monitor.reports.chart import trend_svg
 from monitor.reports.data import ReportData, ranked_departments
 from monitor.reports.format import (
     DEPARTMENT_KEYS,
-    FIGURE_KEYS,
-    RATE_KEYS,
     change,
     format_count,
     format_days,
@@ -36,6 +34,7 @@ from monitor.reports.format import (
 )
 from monitor.reports.words import LABELS, WORDS, period_title
 from monitor.templating import environment
+from rules.definitions import FIGURE_KEYS, RATE_KEYS
 
 __all__ = ["narrative", "render_html", "render_index"]
 

@@ -32,7 +32,7 @@ from monitor.notify.outbox import message_key, send_now
 from monitor.notify.receiver import Receiver
 from monitor.reports.data import ReportData, report_data
 from monitor.reports.html import narrative, render_html, render_index
-from rules.figures import FIGURE_KEYS
+from rules.definitions import FIGURE_KEYS
 from rules.periods import Period
 
 __all__ = ["ReportResult", "run_report"]

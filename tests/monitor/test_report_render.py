@@ -21,7 +21,6 @@ from openpyxl import load_workbook
 from monitor.reports.data import ReportData, ranked_departments
 from monitor.reports.excel import SHEETS, write_excel
 from monitor.reports.format import (
-    FIGURE_KEYS,
     change,
     format_count,
     format_days,
@@ -31,7 +30,7 @@ from monitor.reports.format import (
     percent_format,
 )
 from monitor.reports.html import narrative, render_html, render_index
-from rules.figures import DEFINITIONS
+from rules.definitions import DEFINITIONS, FIGURE_KEYS
 
 CHROMIUM = "/usr/bin/chromium"
 SCRIPT = "<script>alert(1)</script>"

@@ -61,7 +61,7 @@ from monitor.config import Settings
 from monitor.db.tables import notifications
 from monitor.reports.data import report_data
 from monitor.reports.run import run_report
-from rules.figures import FIGURE_KEYS
+from rules.definitions import FIGURE_KEYS
 from rules.periods import Period
 from tests.conftest import SmtpTestServer
 

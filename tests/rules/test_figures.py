@@ -18,8 +18,9 @@ import pandas as pd
 import pytest
 
 from rules.calendar import WorkingCalendar
+from rules.definitions import DEFINITIONS, FIGURE_KEYS, FRACTIONS
 from rules.evaluate import evaluate
-from rules.figures import DEFINITIONS, FIGURE_KEYS, FRACTIONS, Figures, period_figures
+from rules.figures import Figures, period_figures
 from rules.levels import Thresholds
 from rules.periods import Period
 from tests.rules.test_evaluate import cases_frame
