@@ -1,3 +1,10 @@
-"""The 办件 monitor: the application around :mod:`rules` (config, loading, CLI, jobs)."""
+"""The 办件 monitor: the application around :mod:`rules`, one package per concern.
+
+``cli`` (the ``monitor`` command), ``config``, ``cases`` (sources → evaluated obligations),
+``db`` (the monitor's own database), ``alerts`` (the warning ledger and the alert job),
+``notify`` (the outbox and its receivers), ``reports``, ``daemon`` (the scheduled jobs) and
+``demo``; beside them the helpers every package may use: ``clock``, ``errors``, ``text``,
+``mask`` and ``templating``. Each package's docstring says what it may import.
+"""
 
 __version__ = "0.1.0"

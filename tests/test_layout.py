@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -227,3 +228,20 @@ def test_help_loads_no_pandas() -> None:
     count, pandas, numpy = proc.stdout.strip().splitlines()[-1].split()
     assert int(count) >= 17  # the group, 13 commands, outbox list/retry, db upgrade
     assert (pandas, numpy) == ("False", "False")
+
+
+def test_package_data_follows_the_files() -> None:
+    """Every data file inside ``monitor/`` (templates, the migration template) is shipped by a
+    ``package-data`` pattern of pyproject.toml, and every pattern matches a file."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["monitor"]
+    package = ROOT / "monitor"
+    for pattern in patterns:
+        assert list(package.glob(pattern)), f"package-data {pattern!r} matches no file"
+    shipped = {p for pattern in patterns for p in package.glob(pattern)}
+    data = {
+        p
+        for p in package.rglob("*")
+        if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
+    }
+    assert sorted(map(str, data - shipped)) == []

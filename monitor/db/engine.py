@@ -1,7 +1,7 @@
 """The monitor's own database: the engine, and the schema brought up to date by Alembic.
 
 :func:`engine_for` makes the engine from ``[database] url``; :func:`upgrade` applies the
-migrations in ``monitor/migrations`` up to the newest (head). It is idempotent and cheap when
+migrations in ``monitor/db/migrations`` up to the newest (head). It is idempotent and cheap when
 the schema is already current, so every job calls it at start. No ``alembic.ini`` is needed:
 the Alembic configuration is built here. A database that cannot be reached or used becomes a
 :class:`~monitor.errors.ConfigError` naming the URL with its password hidden.

@@ -1,6 +1,6 @@
 """The monitor's own database: tables, as SQLAlchemy Core.
 
-The schema is versioned by Alembic migrations in ``monitor/migrations``; these definitions
+The schema is versioned by Alembic migrations in ``monitor/db/migrations``; these definitions
 are what the latest migration creates (a test checks they agree). The same code runs on
 SQLite, PostgreSQL and MySQL / MariaDB: plain types, string lengths given, times stored as
 naive Asia/Shanghai datetimes.

@@ -3,7 +3,7 @@
 :func:`monitor.db.engine.upgrade` passes an open connection in ``config.attributes["connection"]``;
 the migrations run on it, inside its transaction. For a developer's ``alembic`` command line
 (``alembic -x url=sqlite:///var/dev.db revision --autogenerate -m "…"``, with an ``alembic.ini``
-whose ``script_location`` is ``monitor/migrations``), the URL comes from ``-x url=`` or
+whose ``script_location`` is ``monitor/db/migrations``), the URL comes from ``-x url=`` or
 ``sqlalchemy.url``. The logging configuration is left alone: the application owns it.
 """
 
