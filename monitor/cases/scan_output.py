@@ -53,8 +53,9 @@ _LEVEL_ZH = {
     "overdue": "超期",
     "escalated": "督办",
     "on_time": "按时",
-    "late": "超期办结",
 }
+#: A closed obligation closed after its deadline, by obligation: 超期受理 / 超期办结.
+_LATE_ZH = {"acceptance": "超期受理", "completion": "超期办结"}
 
 
 def in_department(table: pd.DataFrame, department: str | None) -> pd.DataFrame:
@@ -216,12 +217,12 @@ def _row(r: Any) -> Sequence[object]:
     return (
         r.case_id,
         r.department,
-        r.item_name or "",
+        "" if pd.isna(r.item_name) else r.item_name,
         _OBLIGATION_ZH[r.obligation],
         str(r.start)[:10],
         limit,
         str(r.deadline)[:10],
-        _LEVEL_ZH.get(r.level, r.level),
+        _LATE_ZH[r.obligation] if r.level == "late" else _LEVEL_ZH.get(r.level, r.level),
         remaining,
         r.late_workdays or "",
     )

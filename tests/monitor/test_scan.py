@@ -48,6 +48,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -560,3 +561,51 @@ def test_without_at_the_scan_is_as_of_now_in_shanghai(runner: CliRunner, cases: 
     assert result.exit_code == 0, result.output
     assert keys(json.loads(result.stdout)) == ALERTS
     assert result.stderr == SUMMARY + "\n"
+
+
+# --- labels (issue 10, items 2 and 3) ------------------------------------------------------
+
+# LA-001: submitted Mon 2025-09-01, acceptance limit 5 working days (Sep 2, 3, 4, 5, 8 →
+# D = Sep 8), accepted Sep 10: a late acceptance. Its completion (accepted Sep 10, 20 days)
+# is still open. LA-002 has no item name (事项名称 empty) and is refused (不予受理) on Sep 12,
+# after the same acceptance deadline Sep 8.
+LABEL_CSV = HEADER + (
+    f"LA-001,{SAMR},ITEM-A,食品经营许可,窗口,2025-09-01 09:00:00,,"
+    "2025-09-10 10:00:00,,20个工作日,20个工作日,,办理中\n"
+    f"LA-002,{SAMR},ITEM-B,,窗口,2025-09-01 09:00:00,,"
+    "2025-09-12 10:00:00,2025-09-12 10:00:00,20个工作日,20个工作日,,不予受理\n"
+)
+
+
+def test_a_late_acceptance_is_labelled_late_acceptance(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "labels.csv"
+    path.write_text(LABEL_CSV, encoding="utf-8")
+    result = runner.invoke(cli, ["scan", "--input", str(path), "--at", AT, "--all"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    acceptance = [line for line in lines if line.startswith("LA-001") and " 受理 " in line]
+    assert len(acceptance) == 1
+    assert "超期受理" in acceptance[0]
+    assert "超期办结" not in acceptance[0]
+
+
+def test_a_refused_case_late_at_acceptance_is_labelled_late_acceptance(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = tmp_path / "labels.csv"
+    path.write_text(LABEL_CSV, encoding="utf-8")
+    result = runner.invoke(cli, ["scan", "--input", str(path), "--at", AT, "--all"])
+    refused = [line for line in result.stdout.splitlines() if line.startswith("LA-002")]
+    assert len(refused) == 1  # refused: no completion obligation
+    assert "超期受理" in refused[0]
+
+
+def test_a_case_without_item_name_shows_a_blank_not_nan(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "labels.csv"
+    path.write_text(LABEL_CSV, encoding="utf-8")
+    result = runner.invoke(cli, ["scan", "--input", str(path), "--at", AT, "--all"])
+    assert result.exit_code == 0, result.output
+    assert "nan" not in result.stdout
+    refused = next(line for line in result.stdout.splitlines() if line.startswith("LA-002"))
+    # The item column is blank: the department is followed by spaces, then 受理.
+    assert re.search(rf"LA-002\s+{SAMR}\s+受理\s", refused)
