@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["display_width", "has_breaks", "hide_password", "one_line", "pad"]
+__all__ = ["display_width", "has_breaks", "hide_password", "one_line", "pad", "plural"]
 
 #: Everything str.splitlines() breaks on, plus the other C0 controls: none may reach a header.
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
@@ -19,6 +19,12 @@ def display_width(text: str) -> int:
 def pad(text: str, width: int) -> str:
     """``text`` padded with spaces to ``width`` terminal columns."""
     return text + " " * max(0, width - display_width(text))
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``n`` and the English noun in the number ``n`` asks for: ``1 case``, ``2,000 cases``
+    (``many`` where adding an "s" is wrong). Chinese needs none: 件 is both."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
 
 
 def one_line(value: str) -> str:

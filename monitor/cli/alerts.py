@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 from monitor.cli.app import State, at_option, common_options, input_option, parse_at
+from monitor.text import plural
 
 __all__ = ["COMMANDS"]
 
@@ -50,7 +51,7 @@ def alert_cmd(state: State, input_path: str | None, at: str | None, dry_run: boo
     result = run_alert(state.settings(), parse_at(at), input_path=input_path, dry_run=dry_run)
     for recipients, subject, n in result.messages:
         prefix = "would send" if dry_run else "queued"
-        click.echo(f"{prefix}: {subject}  → {', '.join(recipients)} ({n} cases)")
+        click.echo(f"{prefix}: {subject}  → {', '.join(recipients)} ({plural(n, 'case')})")
     click.echo(("dry run, nothing changed: " if dry_run else "") + result.line())
 
 
@@ -216,7 +217,7 @@ def outbox_retry(state: State, ids: tuple[int, ...]) -> None:
 
     with _database(state) as engine, engine.begin() as conn:
         n = retry(conn, parse_at(None), list(ids) or None)
-    click.echo(f"re-queued {n} message{'s' if n != 1 else ''}")
+    click.echo(f"re-queued {plural(n, 'message')}")
 
 
 @click.command("status")

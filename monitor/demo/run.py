@@ -21,6 +21,7 @@ from monitor.cases.scan_output import render, select, summary_line
 from monitor.clock import naive
 from monitor.config import CalendarSettings, Settings
 from monitor.reports.run import run_report
+from monitor.text import plural
 from rules.calendar import published_years
 from rules.periods import Period
 
@@ -64,7 +65,7 @@ def run_demo(
     demo_settings = _demo_settings(settings, folder)
     alert = run_alert(demo_settings, as_of, input_path=str(path))
     for recipients, subject, n in alert.messages:
-        echo(f"  {subject}  → {', '.join(recipients)} ({n} cases)")
+        echo(f"  {subject}  → {', '.join(recipients)} ({plural(n, 'case')})")
     echo(alert.line())
     mail_dir = demo_settings.resolve(demo_settings.mail.file.dir)
 

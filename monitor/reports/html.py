@@ -57,14 +57,21 @@ def narrative(data: ReportData) -> str:
     """
     words = _words(data.language)
     totals = data.totals
+
+    def cases(key: str) -> str:  # English: "1 case was", "104 cases were"; Chinese: "104"
+        n, shown = totals.get(key), format_count(totals.get(key), data.language)
+        if data.language != "en":
+            return shown
+        return f"{shown} case was" if n == 1 else f"{shown} cases were"
+
     return words["narrative"].format(
         span=words["span"].get(data.kind, words["span"]["month"]),
-        received=format_count(totals.get("received"), data.language),
+        received=cases("received"),
         online=format_count(totals.get("online"), data.language),
         online_rate=format_rate(totals.get("online_rate")),
-        accepted_late=format_count(totals.get("accepted_late"), data.language),
+        accepted_late=cases("accepted_late"),
         accepted_late_rate=format_rate(totals.get("accepted_late_rate")),
-        completed_late=format_count(totals.get("completed_late"), data.language),
+        completed_late=cases("completed_late"),
         completed_late_rate=format_rate(totals.get("completed_late_rate")),
     )
 

@@ -122,10 +122,10 @@ WORDS: dict[str, dict[str, Any]] = {
         },
         "span": {"month": "In the month", "quarter": "In the quarter", "year": "In the year"},
         "narrative": (
-            "{span}, {received} cases were received through all channels, {online} of them "
-            "online, an online rate of {online_rate}; {accepted_late} cases were accepted late, "
-            "a late-acceptance rate of {accepted_late_rate}; {completed_late} cases were "
-            "completed late, a late-completion rate of {completed_late_rate}."
+            "{span}, {received} received through all channels, {online} of them online, an "
+            "online rate of {online_rate}; {accepted_late} accepted late, a late-acceptance "
+            "rate of {accepted_late_rate}; {completed_late} completed late, a late-completion "
+            "rate of {completed_late_rate}."
         ),
         "generated": "Generated {at} (Asia/Shanghai)",
         "compared": "Compared with {previous}",

@@ -841,9 +841,9 @@ def test_dry_run_changes_nothing(
     )
     assert (code, err) == (0, "")
     assert out.splitlines() == [
-        f"would send: {SUBJECT_GAJ}  → {GAJ_TO} (1 cases)",
+        f"would send: {SUBJECT_GAJ}  → {GAJ_TO} (1 case)",
         f"would send: {SUBJECT_SCJG}  → {SCJG_TO} (2 cases)",
-        f"would send: {SUBJECT_BOSS}  → {BOSS} (1 cases)",
+        f"would send: {SUBJECT_BOSS}  → {BOSS} (1 case)",
         "dry run, nothing changed: new 3, raised 0, repeated 0, suppressed 0, deferred 0, "
         "unrouted 0, resolved 0, queued 3, sent 0, failed 0, dead 0, held 0",
     ]
@@ -914,7 +914,7 @@ def test_cli_alert_ack_warnings_and_repeats(
     assert (code, err) == (0, "")
     subject = "【办件预警】县市场监督管理局:已超期 1 件"
     assert out.splitlines() == [
-        f"queued: {subject}  → {SCJG_TO} (1 cases)",
+        f"queued: {subject}  → {SCJG_TO} (1 case)",
         "new 1, raised 0, repeated 0, suppressed 0, deferred 0, unrouted 0, resolved 0, "
         "queued 1, sent 1, failed 0, dead 0, held 0",
     ]
@@ -956,8 +956,8 @@ def test_cli_alert_ack_warnings_and_repeats(
     assert out.splitlines()[-1].startswith("new 0, raised 0, repeated 0, suppressed 1,")
     code, out, err = monitor(capsys, *alert, "2025-03-18T09:00")
     assert out.splitlines() == [
-        f"queued: 【办件预警】县市场监督管理局:督办 1 件  → {SCJG_TO} (1 cases)",
-        f"queued: {SUBJECT_BOSS}  → {BOSS} (1 cases)",
+        f"queued: 【办件预警】县市场监督管理局:督办 1 件  → {SCJG_TO} (1 case)",
+        f"queued: {SUBJECT_BOSS}  → {BOSS} (1 case)",
         "new 0, raised 1, repeated 0, suppressed 0, deferred 0, unrouted 0, resolved 0, "
         "queued 2, sent 2, failed 0, dead 0, held 0",
     ]
@@ -991,7 +991,7 @@ def test_cli_silence_and_warnings(
         capsys, "alert", "--config", config, "--input", cases, "--at", "2025-03-13T09:00"
     )
     assert out.splitlines() == [
-        f"queued: 【办件预警】县市场监督管理局:即将超期 1 件  → {SCJG_TO} (1 cases)",
+        f"queued: 【办件预警】县市场监督管理局:即将超期 1 件  → {SCJG_TO} (1 case)",
         "new 1, raised 0, repeated 0, suppressed 2, deferred 0, unrouted 0, resolved 0, "
         "queued 1, sent 1, failed 0, dead 0, held 0",
     ]

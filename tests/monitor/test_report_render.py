@@ -450,3 +450,13 @@ def test_browser(tmp_path: Path) -> None:
     _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri())
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 20_000
+
+
+def test_narrative_en_says_one_case_in_the_singular() -> None:
+    data = _data("en")
+    data.totals.update(received=1, online=1, accepted_late=1, completed_late=0)
+    text = narrative(data)
+    assert "1 case was received through all channels" in text
+    assert "1 case was accepted late" in text
+    assert "0 cases were completed late" in text
+    assert "1 cases" not in text
