@@ -19,7 +19,9 @@ from monitor.db.frames import frame, typed
 from monitor.db.tables import runs
 
 __all__ = [
+    "ALERT_JOBS",
     "INTERRUPTED",
+    "alert_runs",
     "any_run",
     "failure_streak",
     "finish_run",
@@ -29,6 +31,11 @@ __all__ = [
     "recorded_periods",
     "start_run",
 ]
+
+#: The jobs that fold an evaluation into the warning ledger.
+ALERT_JOBS = ("alert", "scan")
+#: The error recorded for a run whose process ended before it did.
+INTERRUPTED = "interrupted: the process ended during the run (killed, crashed or stopped)"
 
 
 def start_run(conn: sa.Connection, job: str, at: dt.datetime, started_at: dt.datetime) -> int:
@@ -74,10 +81,6 @@ def _json(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     return str(value)
-
-
-#: The error recorded for a run whose process ended before it did.
-INTERRUPTED = "interrupted: the process ended during the run (killed, crashed or stopped)"
 
 
 def job_runs(conn: sa.Connection, name: str, limit: int = 3) -> list[dict[str, Any]]:
@@ -140,6 +143,22 @@ def recorded_periods(conn: sa.Connection, name: str) -> set[str]:
         sa.select(runs.c.counts).where(runs.c.job == name, runs.c.status == "ok")
     ).scalars()
     return {str(p) for p in (_counts(text).get("period") for text in found) if p is not None}
+
+
+def alert_runs(
+    conn: sa.Connection, start: dt.datetime, end: dt.datetime
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """The first and last moment (``at``) of the successful alert runs — ``monitor alert``
+    and the daemon's ``scan`` — with ``start`` ≤ at < ``end``; None when there was none. Only
+    these runs write warnings into the ledger: other jobs (a report) do not make it cover a
+    period."""
+    c = runs.c
+    first, last = conn.execute(
+        sa.select(sa.func.min(c.at), sa.func.max(c.at)).where(
+            c.job.in_(ALERT_JOBS), c.status == "ok", c.at >= naive(start), c.at < naive(end)
+        )
+    ).one()
+    return None if first is None else (first, last)
 
 
 def any_run(conn: sa.Connection) -> bool:

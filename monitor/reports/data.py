@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ from rules.definitions import DEFINITIONS, FRACTIONS
 from rules.figures import Figures, late_obligations, period_figures
 from rules.periods import Period
 
-__all__ = ["ReportData", "ranked_departments", "report_data"]
+__all__ = ["LedgerCounts", "ReportData", "WarningSource", "ranked_departments", "report_data"]
 
 _TREND = ("accepted_late_rate", "completed_late_rate", "online_rate")
 _NO_COUNTS = pd.DataFrame(
@@ -33,6 +33,26 @@ _NO_COUNTS = pd.DataFrame(
         "count": pd.Series(dtype="int64"),
     }
 )
+
+
+@dataclass(frozen=True)
+class WarningSource:
+    """Where a period's 预警/超期/督办 counts come from: the warning ledger (``ledger``), or
+    derived from the cases by the rules of DOMAIN.md §4 when the ledger has no alert run in
+    the period. ``first`` and ``last`` are the ledger's first and last alert run in the
+    period; ``complete`` says they span it (a run on its first day and one on its last, or
+    today for a running period): warnings raised outside that span are not in the counts.
+    """
+
+    ledger: bool = False
+    first: datetime | None = None
+    last: datetime | None = None
+    complete: bool = False
+
+
+#: A period's warnings raised by level per department (``department, level, count``) from the
+#: ledger, or None to derive them, and where they came from.
+LedgerCounts = Callable[[Period], tuple[pd.DataFrame | None, WarningSource]]
 
 
 @dataclass
@@ -49,7 +69,8 @@ class ReportData:
     "completed_late_rate", "online_rate"}``. ``late_cases`` (already sorted most late first
     and capped) have ``case_id, item_name, department, obligation ("acceptance" |
     "completion"), deadline, late_workdays``. ``definitions`` maps a figure
-    key to its (zh, en) definition with numerator and denominator.
+    key to its (zh, en) definition with numerator and denominator. ``warning_source`` says
+    where the period's warning counts come from.
     """
 
     period: str
@@ -70,6 +91,7 @@ class ReportData:
     quality: list[tuple[str, int]]
     quality_total: int
     definitions: dict[str, tuple[str, str]]
+    warning_source: WarningSource = field(default_factory=WarningSource)
 
 
 def _rate_sum(row: dict[str, Any]) -> float:
@@ -101,21 +123,24 @@ def report_data(
     period: Period,
     now: dt.datetime,
     calendar: WorkingCalendar | None = None,
-    ledger_counts: Callable[[Period], pd.DataFrame | None] | None = None,
+    ledger_counts: LedgerCounts | None = None,
 ) -> ReportData:
     """Everything the report of ``period`` shows, computed from one evaluation.
 
     ``calendar`` defaults to the evaluation's; it must span the trend's twelve periods.
     ``ledger_counts(period)`` gives the warnings the ledger raised in a period (department,
-    level, count), or None when there is no ledger: the counts are then derived from the
-    evaluation.
+    level, count) and where they come from, or None to derive them from the evaluation (as
+    without ``ledger_counts``, or a ledger that has no alert run in the period).
     """
     r = settings.reports
     calendar = calendar or evaluated.calendar
+    sources: dict[Period, WarningSource] = {}
 
     def figures(p: Period, rates_only: bool = False) -> Figures:
         # The trend shows rates only: no warning counts to derive for those periods.
-        counts = _NO_COUNTS if rates_only else ledger_counts(p) if ledger_counts else None
+        counts = _NO_COUNTS if rates_only else None
+        if ledger_counts is not None and not rates_only:
+            counts, sources[p] = ledger_counts(_so_far(p, now))
         return period_figures(
             evaluated.loaded.cases,
             evaluated.evaluation,
@@ -153,6 +178,7 @@ def report_data(
         quality=quality,
         quality_total=sum(n for _, n in quality),
         definitions=DEFINITIONS,
+        warning_source=sources.get(period, WarningSource()),
     )
 
 

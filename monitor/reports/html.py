@@ -132,10 +132,20 @@ def _context(data: ReportData) -> dict[str, Any]:
         "quality_total": format_count(data.quality_total, "en"),
         "definitions": _definitions(data),
         "estimated": data.estimated_calendar,
+        "warning_source": _warning_source(data),
         "denominator": words["denominators"].get(
             data.completion_denominator, data.completion_denominator
         ),
     }
+
+
+def _warning_source(data: ReportData) -> str:
+    """Where the warning counts come from, as a sentence."""
+    source, texts = data.warning_source, _words(data.language)["warning_source"]
+    if not source.ledger or source.first is None or source.last is None:
+        return texts["derived"]
+    text = texts["ledger" if source.complete else "partial"]
+    return text.format(first=f"{source.first:%Y-%m-%d %H:%M}", last=f"{source.last:%Y-%m-%d %H:%M}")
 
 
 def _department_rows(data: ReportData) -> list[dict[str, Any]]:

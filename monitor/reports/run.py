@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,14 +25,15 @@ from monitor.cases.evaluate import evaluate_loaded
 from monitor.cases.load import load_cases
 from monitor.config import Settings
 from monitor.db.engine import existing_database, open_database
-from monitor.db.runs import any_run
+from monitor.db.runs import alert_runs, any_run
+from monitor.mask import mask
 from monitor.notify.mail.render import inline_css
 from monitor.notify.mail.transport import transport_for
 from monitor.notify.outbox import message_key, send_now
 from monitor.notify.receiver import Receiver
-from monitor.reports.data import ReportData, report_data
+from monitor.reports.data import LedgerCounts, ReportData, WarningSource, report_data
 from monitor.reports.html import narrative, render_html, render_index
-from rules.definitions import FIGURE_KEYS
+from rules.definitions import FIGURE_KEYS, FRACTIONS
 from rules.periods import Period
 
 __all__ = ["ReportResult", "run_report"]
@@ -97,18 +98,25 @@ def _database(
         yield opened
 
 
-def _counter(engine: Engine | None) -> Callable[[Period], pd.DataFrame] | None:
-    """The ledger's warning counts of a period, or None when the monitor has never run
-    against this database (the figures then derive them from the evaluation)."""
+def _counter(engine: Engine | None) -> LedgerCounts | None:
+    """The ledger's warning counts of a period and where they come from, or None without a
+    database the monitor has run against (the figures then derive them from the cases)."""
     if engine is None:
         return None
     with engine.connect() as conn:
         if not any_run(conn):
             return None
 
-    def counts(period: Period) -> pd.DataFrame:
+    def counts(period: Period) -> tuple[pd.DataFrame | None, WarningSource]:
+        start = dt.datetime.combine(period.start, dt.time())
         with engine.connect() as conn:
-            return raised_in_period(conn, period.start, period.end)
+            span = alert_runs(conn, start, dt.datetime.combine(period.end, dt.time()))
+            if span is None:  # no alert job ran in the period: the ledger knows nothing of it
+                return None, WarningSource()
+            frame = raised_in_period(conn, period.start, period.end)
+        first, last = span
+        complete = first.date() <= period.start and last.date() >= period.last_day
+        return frame, WarningSource(True, first, last, complete)
 
     return counts
 
@@ -126,15 +134,39 @@ def _write(folder: Path, data: ReportData) -> dict[str, Path]:
 
 
 def _json(data: ReportData) -> dict[str, Any]:
+    """The report as data: every figure, every rate's numerator and denominator, where the
+    warning counts come from; department names masked like every output."""
+    source = data.warning_source
     return {
         "period": data.period,
         "generated_at": data.generated_at.isoformat(timespec="seconds"),
         "estimated_calendar": data.estimated_calendar,
+        "completion_denominator": data.completion_denominator,
+        "warning_counts": {
+            "source": "ledger" if source.ledger else "derived",
+            "first_run": source.first.isoformat(timespec="seconds") if source.first else None,
+            "last_run": source.last.isoformat(timespec="seconds") if source.last else None,
+            "complete": source.complete if source.ledger else None,
+        },
         "totals": {k: data.totals[k] for k in FIGURE_KEYS},
+        "fractions": _fractions(data.numerators),
         "departments": [
-            {"department": d["department"], **{k: d[k] for k in FIGURE_KEYS}}
-            for d in data.departments
+            {
+                "department": mask(d["department"]),
+                **{k: d[k] for k in FIGURE_KEYS},
+                "fractions": _fractions(numerators),
+            }
+            for d, numerators in zip(data.departments, data.department_numerators, strict=True)
         ],
+    }
+
+
+def _fractions(numerators: dict[str, tuple[int, int]]) -> dict[str, dict[str, int]]:
+    """Each rate (and the mean) as ``{"numerator": n, "denominator": d}``."""
+    return {
+        key: {"numerator": int(n), "denominator": int(d)}
+        for key, (n, d) in numerators.items()
+        if key in FRACTIONS
     }
 
 

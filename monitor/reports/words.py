@@ -103,6 +103,16 @@ WORDS: dict[str, dict[str, Any]] = {
             "all": "超期办结率的分母为本期办结的全部办件（含即办件）。",
             "exclude_immediate": "超期办结率的分母为本期办结的办件，不含即办件。",
         },
+        "warning_source": {
+            "derived": (
+                "预警、超期、督办数由办件数据按预警规则推算（预警台账中本期没有预警运行记录）。"
+            ),
+            "ledger": "预警、超期、督办数取自预警台账（本期预警运行自 {first} 至 {last}）。",
+            "partial": (
+                "预警、超期、督办数取自预警台账，但台账只覆盖本期的 {first} 至 {last}，"
+                "此外发出的预警未计入。"
+            ),
+        },
         "estimated": (
             "注：本报告涉及的部分年份尚无官方公布的节假日与调休安排，工作日按估算日历计算，"
             "相关期限与超期工作日可能有偏差。"
@@ -162,6 +172,14 @@ WORDS: dict[str, dict[str, Any]] = {
             "(including immediate cases, 即办件).",
             "exclude_immediate": "The late-completion rate is over the cases completed in the "
             "period excluding immediate cases (即办件).",
+        },
+        "warning_source": {
+            "derived": "Warnings, overdue and escalated are derived from the cases by the alert "
+            "rules (the warning ledger has no alert run in this period).",
+            "ledger": "Warnings, overdue and escalated come from the warning ledger (alert runs "
+            "from {first} to {last}).",
+            "partial": "Warnings, overdue and escalated come from the warning ledger, which covers "
+            "only {first} to {last} of the period: alerts outside that span are not counted.",
         },
         "estimated": (
             "Note: some years in this report have no published holiday schedule; working days "

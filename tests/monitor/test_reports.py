@@ -57,7 +57,8 @@ from monitor.cases.calendar import build_calendar
 from monitor.cases.evaluate import evaluate_loaded
 from monitor.cases.load import load_cases
 from monitor.cli import main
-from monitor.config import Settings
+from monitor.config import Settings, SourceSettings
+from monitor.daemon.jobs import run_job
 from monitor.db.tables import notifications
 from monitor.reports.data import report_data
 from monitor.reports.run import run_report
@@ -187,11 +188,27 @@ def read_json(path: Path) -> dict[str, object]:
 
 
 def by_department(data: dict[str, object]) -> dict[str, dict[str, object]]:
-    """The JSON's departments by name, without the name."""
+    """The JSON's departments by name: their figures (the fractions are asserted apart)."""
     departments: list[dict[str, object]] = data["departments"]  # type: ignore[assignment]
     return {
-        str(d["department"]): {k: v for k, v in d.items() if k != "department"} for d in departments
+        str(d["department"]): {k: v for k, v in d.items() if k not in ("department", "fractions")}
+        for d in departments
     }
+
+
+def fraction(numerator: int, denominator: int) -> dict[str, int]:
+    return {"numerator": numerator, "denominator": denominator}
+
+
+#: The numerators and denominators of May's rates (and of the mean: working days, cases).
+MAY_FRACTIONS = {
+    "online_rate": fraction(4, 7),
+    "accepted_late_rate": fraction(1, 5),
+    "completed_late_rate": fraction(2, 4),
+    "on_time_rate": fraction(2, 4),
+    "early_rate": fraction(2, 3),
+    "mean_processing_workdays": fraction(8 + 9 + 2, 3),
+}
 
 
 def url_of(engine: sa.Engine) -> str:
@@ -269,13 +286,30 @@ def test_month_report_through_the_cli(
 
     # P.json: exactly the documented keys, every figure as counted by hand.
     data = read_json(out / "2025-05.json")
-    assert list(data) == ["period", "generated_at", "estimated_calendar", "totals", "departments"]
+    assert list(data) == [
+        "period",
+        "generated_at",
+        "estimated_calendar",
+        "completion_denominator",
+        "warning_counts",
+        "totals",
+        "fractions",
+        "departments",
+    ]
     assert (data["period"], data["generated_at"]) == ("2025-05", "2025-06-10T09:00:00")
     assert data["estimated_calendar"] is False
+    assert data["completion_denominator"] == "all"
+    assert data["warning_counts"] == {
+        "source": "derived",
+        "first_run": None,
+        "last_run": None,
+        "complete": None,
+    }
     assert list(data["totals"]) == list(FIGURE_KEYS)  # type: ignore[arg-type]
     for d in data["departments"]:  # type: ignore[union-attr]
-        assert list(d) == ["department", *FIGURE_KEYS]
+        assert list(d) == ["department", *FIGURE_KEYS, "fractions"]
     assert data["totals"] == MAY_TOTALS
+    assert data["fractions"] == MAY_FRACTIONS
     assert by_department(data) == MAY_DEPARTMENTS
     assert data["totals"]["online_rate"] == 4 / 7  # type: ignore[index]  # exact, not rounded
     assert data["totals"]["early_rate"] == 2 / 3  # type: ignore[index]
@@ -535,14 +569,27 @@ def test_warning_counts_come_from_the_ledger(engine: sa.Engine, tmp_path: Path) 
     data = read_json(out / "2025-05.json")
     ledger = {"warnings": 1, "overdue": 1, "escalated": 3}
     assert data["totals"] == {**MAY_TOTALS, **ledger}
+    # Counted from the ledger, which says it covers only 05-20 .. 05-28 of May.
+    assert data["warning_counts"] == {
+        "source": "ledger",
+        "first_run": "2025-05-20T09:00:00",
+        "last_run": "2025-05-28T09:00:00",
+        "complete": False,
+    }
+    html = (out / "2025-05.html").read_text(encoding="utf-8")
+    assert "台账只覆盖本期的 2025-05-20 09:00 至 2025-05-28 09:00" in html
     assert by_department(data) == {
         SCRIPT: {**MAY_DEPARTMENTS[SCRIPT], "warnings": 0, "overdue": 0, "escalated": 2},
         MKT: {**MAY_DEPARTMENTS[MKT], "warnings": 1, "overdue": 1, "escalated": 1},
     }
-    # April had no run in the ledger: nothing raised then (not the evaluation's count).
+    # No alert ran in April: the ledger knows nothing of it, so April's counts are derived
+    # from the cases (K1's completion warned on 04-30), and the report says so — not the 0 /
+    # 0 / 0 of an empty ledger (issue 10, item 1).
     run_report(settings, "2025-04", NOW, input_path=str(cases), out_dir=out)
-    april = read_json(out / "2025-04.json")["totals"]
-    assert (april["warnings"], april["overdue"], april["escalated"]) == (0, 0, 0)  # type: ignore[index]
+    april = read_json(out / "2025-04.json")
+    totals = april["totals"]
+    assert (totals["warnings"], totals["overdue"], totals["escalated"]) == (1, 0, 0)  # type: ignore[index]
+    assert april["warning_counts"]["source"] == "derived"  # type: ignore[index]
 
     # A corrected export on Thu 05-29 gives K9 5 working days (D 05-27, L = 28 29 = 2): its
     # level falls from escalated to overdue. Lowered is not raised: still 1 / 1 / 3.
@@ -598,3 +645,59 @@ def test_a_running_month_counts_late_at_period_end_as_of_today(tmp_path: Path) -
     )
     totals = read_json(out / "2025-05.json")["totals"]
     assert (totals["pending_late"], totals["open_late"]) == (1, 0)  # type: ignore[index]
+
+
+# --- issue 10: figures that do not depend on the database's history, fractions, masking ---
+
+
+def test_a_report_run_does_not_change_the_next_reports_warning_counts(tmp_path: Path) -> None:
+    """A `monitor run report` records a run but alerts nothing: the same report afterwards
+    gives the same (derived) counts, not the 0 / 0 / 0 of a ledger that never alerted."""
+    cases = write_cases(tmp_path)
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'monitor.db'}", mail_dir=tmp_path / "mail"
+    ).model_copy(update={"source": SourceSettings(path=str(cases))})
+    before = tmp_path / "before"
+    run_report(settings, "2025-05", NOW, out_dir=before)
+    # What `monitor run report --at 2025-06-01T08:00` does: the May report, recorded as a run.
+    assert run_job(settings, "report", dt.datetime(2025, 6, 1, 8, 0))["period"] == "2025-05"
+    after = tmp_path / "after"
+    run_report(settings, "2025-05", NOW, out_dir=after)
+    first, second = read_json(before / "2025-05.json"), read_json(after / "2025-05.json")
+    assert first["totals"] == second["totals"] == MAY_TOTALS
+    assert second["warning_counts"]["source"] == "derived"  # type: ignore[index]
+
+
+def test_json_rates_carry_their_numerators_without_immediate_cases(tmp_path: Path) -> None:
+    """With completion_denominator = exclude_immediate, May's completions are K1 K2 K5 K8;
+    K5 is 即办, so the late-completion rate is K1 / (K1 K2 K8) = 1 / 3, as the HTML shows."""
+    settings = Settings(reports={"completion_denominator": "exclude_immediate"})
+    out = tmp_path / "out"
+    run_report(settings, "2025-05", NOW, input_path=str(write_cases(tmp_path)), out_dir=out)
+    data = read_json(out / "2025-05.json")
+    assert data["completion_denominator"] == "exclude_immediate"
+    totals, fractions = data["totals"], data["fractions"]
+    assert (totals["completed"], totals["completed_late"]) == (4, 1)  # type: ignore[index]
+    assert totals["completed_late_rate"] == 1 / 3  # type: ignore[index]
+    assert fractions["completed_late_rate"] == fraction(1, 3)  # type: ignore[index]
+    assert fractions["on_time_rate"] == fraction(2, 3)  # type: ignore[index]
+    html = (out / "2025-05.html").read_text(encoding="utf-8")
+    assert "1 / 3 = 33.33%" in html
+    departments = {d["department"]: d for d in data["departments"]}  # type: ignore[union-attr]
+    # The <script> department: K5 (即办) is its only completion, so the rate has no base.
+    script = departments[SCRIPT]
+    assert (script["completed"], script["completed_late_rate"]) == (1, None)
+    assert script["fractions"]["completed_late_rate"] == fraction(0, 0)
+    assert departments[MKT]["fractions"]["completed_late_rate"] == fraction(1, 3)
+
+
+def test_json_masks_personal_data_in_department_names(tmp_path: Path) -> None:
+    civil = f"县民政局{ID_NUMBER}"
+    row = ROWS["K8"].replace(MKT, civil)
+    out = tmp_path / "out"
+    run_report(
+        Settings(), "2025-05", NOW, input_path=str(write_cases(tmp_path, K8=row)), out_dir=out
+    )
+    text = (out / "2025-05.json").read_text(encoding="utf-8")
+    assert ID_NUMBER not in text
+    assert f"县民政局{MASKED_ID}" in text
