@@ -141,22 +141,13 @@ def report_data(
         counts = _NO_COUNTS if rates_only else None
         if ledger_counts is not None and not rates_only:
             counts, sources[p] = ledger_counts(_so_far(p, now))
-        return period_figures(
-            evaluated.loaded.cases,
-            evaluated.evaluation,
-            _so_far(p, now),
-            calendar,
-            online_channels=settings.rules.online_channels,
-            completion_denominator=r.completion_denominator,
-            thresholds=rule_settings(settings).thresholds,
-            warning_counts=counts,
-        )
+        return _figures(settings, evaluated, _so_far(p, now), calendar, counts)
 
     current, previous = figures(period), figures(period.previous())
-    found = {p: figures(p, rates_only=True) for p in period.trailing(12) if p != period}
-    found[period] = current
     trend = [
-        {"period": p.label, **{k: found[p].totals[k] for k in _TREND}} for p in period.trailing(12)
+        {"period": p.label, **{k: found.totals[k] for k in _TREND}}
+        for p in period.trailing(12)
+        for found in [current if p == period else figures(p, rates_only=True)]
     ]
     late, late_total = _late_cases(evaluated, _so_far(period, now), calendar, r.late_cases_max)
     quality = _quality(evaluated)
@@ -179,6 +170,26 @@ def report_data(
         quality_total=sum(n for _, n in quality),
         definitions=DEFINITIONS,
         warning_source=sources.get(period, WarningSource()),
+    )
+
+
+def _figures(
+    settings: Settings,
+    evaluated: Evaluated,
+    period: Period,
+    calendar: WorkingCalendar,
+    counts: pd.DataFrame | None,
+) -> Figures:
+    """:func:`rules.figures.period_figures` of one period with the configured rules."""
+    return period_figures(
+        evaluated.loaded.cases,
+        evaluated.evaluation,
+        period,
+        calendar,
+        online_channels=settings.rules.online_channels,
+        completion_denominator=settings.reports.completion_denominator,
+        thresholds=rule_settings(settings).thresholds,
+        warning_counts=counts,
     )
 
 
