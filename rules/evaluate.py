@@ -20,7 +20,14 @@ from rules.levels import LEVELS, Thresholds, levels
 from rules.limits import NATURAL, WORKDAY
 from rules.obligations import REJECTED, WITHDRAWN, deadlines, first_limit, obligations
 
-__all__ = ["EVALUATION_COLUMNS", "Evaluation", "RuleSettings", "evaluate", "most_urgent_first"]
+__all__ = [
+    "EVALUATION_COLUMNS",
+    "Evaluation",
+    "RuleSettings",
+    "case_problems",
+    "evaluate",
+    "most_urgent_first",
+]
 
 EVALUATION_COLUMNS = [
     "case_id",
@@ -88,20 +95,10 @@ def evaluate(
     ``legal_limit`` (each with ``*_unit``) and the threshold columns. ``suspensions`` has
     ``case_id``, ``start``, ``end``: each interval suspends the days d with start < d ≤ end.
     """
-    problems = [_unclosable(cases)]
-    numbered = cases.assign(_origin=np.arange(len(cases)))
-    work = _with_catalogue(_as_seen_at(numbered[~_unclosable_mask(cases)], now), catalogue)
-    work["default_acceptance_limit"] = float(settings.acceptance_limit)
-    work["default_acceptance_limit_unit"] = pd.Categorical.from_codes(
-        np.zeros(len(work), np.int8), categories=[WORKDAY, NATURAL]
-    )
-    rows = obligations(work)
+    work, rows, problems = _prepare(cases, now, settings, catalogue)
     if suspensions is not None and len(suspensions):
         _apply_intervals(rows, suspensions, calendar)
-    missing = rows["limit"].isna().to_numpy()
-    problems.append(_problem(rows[missing], "no time limit (no promised, item or legal limit)"))
-    problems.append(_promised_over_legal(work))
-    rows = rows[~missing].reset_index(drop=True)
+    rows = rows[rows["limit"].notna().to_numpy()].reset_index(drop=True)
     wanted = ["department", "item_code", "item_name"] + [f"cat_{c}" for c in THRESHOLD_COLUMNS]
     src = _take(work[[c for c in wanted if c in work]], rows["row"].to_numpy())
     for col in THRESHOLD_COLUMNS:
@@ -133,6 +130,41 @@ def evaluate(
     problems_frame = pd.concat(problems, ignore_index=True)
     case_rows = work["_origin"].to_numpy()[rows["row"].to_numpy()]
     return Evaluation(table[EVALUATION_COLUMNS], problems_frame, case_rows)
+
+
+def case_problems(
+    cases: pd.DataFrame,
+    now: dt.datetime,
+    settings: RuleSettings = RuleSettings(),
+    catalogue: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The cases :func:`evaluate` cannot serve or flags, found without a calendar: withdrawn
+    or refused with no time, no time limit at all, promised limit over the legal one. The
+    same rows as :attr:`Evaluation.problems` (before suspension-file problems), for outputs
+    that list data problems without evaluating (``monitor inspect``)."""
+    return pd.concat(_prepare(cases, now, settings, catalogue)[2], ignore_index=True)
+
+
+def _prepare(
+    cases: pd.DataFrame,
+    now: dt.datetime,
+    settings: RuleSettings,
+    catalogue: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.DataFrame]]:
+    """The cases as seen at ``now`` with the catalogue joined, their obligation rows (those
+    without a limit included) and the problems found so far."""
+    problems = [_unclosable(cases)]
+    numbered = cases.assign(_origin=np.arange(len(cases)))
+    work = _with_catalogue(_as_seen_at(numbered[~_unclosable_mask(cases)], now), catalogue)
+    work["default_acceptance_limit"] = float(settings.acceptance_limit)
+    work["default_acceptance_limit_unit"] = pd.Categorical.from_codes(
+        np.zeros(len(work), np.int8), categories=[WORKDAY, NATURAL]
+    )
+    rows = obligations(work)
+    missing = rows["limit"].isna().to_numpy()
+    problems.append(_problem(rows[missing], "no time limit (no promised, item or legal limit)"))
+    problems.append(_promised_over_legal(work))
+    return work, rows, problems
 
 
 def most_urgent_first(table: pd.DataFrame) -> pd.DataFrame:

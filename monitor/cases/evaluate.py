@@ -16,14 +16,15 @@ import pandas as pd
 
 from monitor.cases.calendar import build_calendar
 from monitor.cases.load import LoadedCases
-from monitor.cases.reference import load_catalogue, load_suspensions
+from monitor.cases.quality import data_problems
+from monitor.cases.reference import configured_reference
 from monitor.config import Settings
 from rules.calendar import WorkingCalendar
-from rules.evaluate import Evaluation, RuleSettings, evaluate
+from rules.evaluate import Evaluation, RuleSettings, case_problems, evaluate
 from rules.fields import TIMESTAMP_FIELDS
 from rules.levels import Thresholds
 
-__all__ = ["Evaluated", "evaluate_loaded", "rule_settings"]
+__all__ = ["Evaluated", "evaluate_loaded", "problems_before_evaluation", "rule_settings"]
 
 
 @dataclass
@@ -36,9 +37,15 @@ class Evaluated:
     calendar: WorkingCalendar
 
     @property
+    def quality(self) -> pd.DataFrame:
+        """Every data problem (:func:`monitor.cases.quality.data_problems`)."""
+        return data_problems(self.loaded, self.evaluation.problems)
+
+    @property
     def problems(self) -> int:
-        """Data problems: bad or superseded records, cases without a limit, flagged limits."""
-        return len(self.loaded.quality) + len(self.evaluation.problems)
+        """How many data problems: bad or superseded records, cases the rules cannot serve
+        or flag, unusable suspension rows."""
+        return len(self.quality)
 
 
 def rule_settings(settings: Settings) -> RuleSettings:
@@ -76,17 +83,22 @@ def evaluate_loaded(
     if years is not None:
         first, last = min(first, years[0]), max(last, years[1])
     calendar = build_calendar(settings, first, last)
-    catalogue = None
-    if settings.rules.item_catalogue:
-        catalogue = load_catalogue(settings.resolve(settings.rules.item_catalogue))
-    suspensions, extra = None, []
-    if settings.source.suspensions:
-        suspensions, problems = load_suspensions(settings.resolve(settings.source.suspensions))
-        extra.append(problems)
+    catalogue, suspensions, suspension_problems = configured_reference(settings)
     result = evaluate(loaded.cases, calendar, now, rule_settings(settings), catalogue, suspensions)
-    if extra:
-        result.problems = pd.concat([result.problems, *extra], ignore_index=True)
+    if len(suspension_problems):
+        result.problems = pd.concat([result.problems, suspension_problems], ignore_index=True)
     return Evaluated(loaded, result, now, calendar)
+
+
+def problems_before_evaluation(
+    settings: Settings, loaded: LoadedCases, now: dt.datetime
+) -> pd.DataFrame:
+    """The problems an evaluation at ``now`` would list, found without building a calendar
+    (so that ``monitor inspect`` works on data of any year): the rules' case problems with
+    the configured item catalogue, and the unusable rows of the suspension file."""
+    catalogue, _, suspension_problems = configured_reference(settings)
+    found = case_problems(loaded.cases, now, rule_settings(settings), catalogue)
+    return pd.concat([found, suspension_problems], ignore_index=True)
 
 
 def _years(cases: pd.DataFrame, now: dt.datetime) -> tuple[int, int]:

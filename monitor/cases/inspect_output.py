@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from monitor.cases.load import LoadedCases
+from monitor.cases.quality import by_reason
 from monitor.config import Settings
 from monitor.text import display_width
 from rules.fields import TIMESTAMP_FIELDS
@@ -14,9 +15,10 @@ from rules.fields import TIMESTAMP_FIELDS
 __all__ = ["overview", "render_overview"]
 
 
-def overview(loaded: LoadedCases, settings: Settings) -> dict[str, Any]:
-    """A JSON-ready summary of loaded cases."""
-    cases, quality = loaded.cases, loaded.quality
+def overview(loaded: LoadedCases, settings: Settings, problems: pd.DataFrame) -> dict[str, Any]:
+    """A JSON-ready summary of loaded cases; ``problems`` are all their data problems
+    (:func:`monitor.cases.quality.data_problems`, as ``scan`` and the reports count them)."""
+    cases = loaded.cases
     stamps = pd.concat([cases[f] for f in TIMESTAMP_FIELDS], ignore_index=True).dropna()
     first, last = (stamps.min(), stamps.max()) if len(stamps) else (None, None)
     years: list[dict[str, Any]] = []
@@ -28,7 +30,7 @@ def overview(loaded: LoadedCases, settings: Settings) -> dict[str, Any]:
                 {"year": year, "needed_for": need, "schedule": settings.calendar.year_status(year)}
             )
     per_dept = cases["department"].value_counts()
-    reasons = quality["reason"].value_counts()
+
     return {
         "source": loaded.source,
         "encoding": loaded.encoding,
@@ -37,7 +39,8 @@ def overview(loaded: LoadedCases, settings: Settings) -> dict[str, Any]:
         "bad_rows": loaded.bad_rows,
         "duplicates": loaded.duplicates,
         "departments": [{"department": d, "cases": int(n)} for d, n in per_dept.items()],
-        "problems": [{"reason": r, "rows": int(n)} for r, n in reasons.items()],
+        "data_problems": len(problems),
+        "problems": [{"reason": r, "rows": n} for r, n in by_reason(problems)],
         "submitted": _range(cases["submitted_at"]),
         "dates": {"first": _iso(first), "last": _iso(last)},
         "calendar_years": years,
@@ -72,7 +75,7 @@ def render_overview(data: dict[str, Any]) -> str:
         pad = " " * (width - display_width(d["department"]))
         lines.append(f"  {d['department']}{pad}  {d['cases']:>10,}")
     if data["problems"]:
-        lines += ["", "data problems (rows by reason):"]
+        lines += ["", f"data problems ({data['data_problems']:,}, by reason):"]
         lines += [f"  {p['rows']:>8,}  {p['reason']}" for p in data["problems"]]
     return "\n".join(lines)
 

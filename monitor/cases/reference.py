@@ -15,10 +15,17 @@ import pandas as pd
 
 from monitor.cases.normalise import parse_timestamps
 from monitor.cases.sources import read_file
+from monitor.config import Settings
 from monitor.errors import InputError
 from rules.limits import parse_limits
 
-__all__ = ["CATALOGUE_HEADERS", "SUSPENSION_HEADERS", "load_catalogue", "load_suspensions"]
+__all__ = [
+    "CATALOGUE_HEADERS",
+    "SUSPENSION_HEADERS",
+    "configured_reference",
+    "load_catalogue",
+    "load_suspensions",
+]
 
 CATALOGUE_HEADERS: dict[str, tuple[str, ...]] = {
     "item_code": ("事项编码", "实施编码", "事项代码", "item_code"),
@@ -42,6 +49,20 @@ _THRESHOLDS = {
     "warn_ratio": (0, 1, False),
     "escalate_after_days": (1, None, True),
 }
+
+
+def configured_reference(
+    settings: Settings,
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame]:
+    """(catalogue, suspension intervals, unusable suspension rows) as ``[rules]
+    item_catalogue`` and ``[source] suspensions`` configure them (None when not set)."""
+    catalogue = suspensions = None
+    problems = pd.DataFrame(columns=["case_id", "obligation", "reason", "value"])
+    if settings.rules.item_catalogue:
+        catalogue = load_catalogue(settings.resolve(settings.rules.item_catalogue))
+    if settings.source.suspensions:
+        suspensions, problems = load_suspensions(settings.resolve(settings.source.suspensions))
+    return catalogue, suspensions, problems
 
 
 def load_catalogue(path: Path) -> pd.DataFrame:

@@ -53,11 +53,15 @@ def inspect_cmd(state: State, input_path: str | None, fmt: str) -> None:
       monitor inspect
       monitor inspect --input exports/2025-05.xlsx --format json
     """
+    from monitor.cases.evaluate import problems_before_evaluation
     from monitor.cases.inspect_output import overview, render_overview
     from monitor.cases.load import load_cases
+    from monitor.cases.quality import data_problems
 
     settings = state.settings()
-    data = overview(load_cases(settings, input_path), settings)
+    loaded = load_cases(settings, input_path)
+    found = problems_before_evaluation(settings, loaded, parse_at(None))
+    data = overview(loaded, settings, data_problems(loaded, found))
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:

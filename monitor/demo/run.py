@@ -127,10 +127,10 @@ def _inspect_and_scan(
     ``scan.csv``."""
     echo("\nLoading and inspecting (monitor inspect) ...\n")
     loaded = load_cases(settings, path)
-    echo(render_overview(overview(loaded, settings)))
+    evaluated = evaluate_loaded(settings, loaded, as_of)
+    echo(render_overview(overview(loaded, settings, evaluated.quality)))
 
     echo(f"\nScanning at {as_of:%Y-%m-%d %H:%M} (monitor scan) ...\n")
-    evaluated = evaluate_loaded(settings, loaded, as_of)
     table = evaluated.evaluation.table
     urgent = select(table, include_all=False, department=None)
     echo(render(urgent.head(15), "table", None) or "")

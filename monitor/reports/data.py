@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from monitor.cases.evaluate import Evaluated, rule_settings
+from monitor.cases.quality import by_reason
 from monitor.config import Settings
 from rules.calendar import WorkingCalendar
 from rules.definitions import DEFINITIONS, FRACTIONS
@@ -150,7 +151,7 @@ def report_data(
         for found in [current if p == period else figures(p, rates_only=True)]
     ]
     late, late_total = _late_cases(evaluated, _so_far(period, now), calendar, r.late_cases_max)
-    quality = _quality(evaluated)
+    quality = by_reason(evaluated.quality)
     return ReportData(
         period=period.label,
         kind=period.kind,
@@ -234,11 +235,3 @@ def _late_cases(
         }
     ).sort_values(["late_workdays", "deadline", "case_id"], ascending=[False, True, True])
     return frame.head(cap).to_dict(orient="records"), len(frame)
-
-
-def _quality(evaluated: Evaluated) -> list[tuple[str, int]]:
-    reasons = pd.concat(
-        [evaluated.loaded.quality["reason"], evaluated.evaluation.problems["reason"]],
-        ignore_index=True,
-    )
-    return [(str(k), int(v)) for k, v in reasons.value_counts().items()]

@@ -356,3 +356,29 @@ def test_a_bad_catalogue_stops_the_scan(
     assert err.count("\n") == 1
     assert err.startswith("error: [rules] item_catalogue ")
     assert "catalogue.csv: row 2, column 受理时限 (acceptance_limit): '三天'" in err
+
+
+def test_inspect_and_scan_count_the_same_data_problems(e2e: Path, tmp_path: Path) -> None:
+    """One data-quality list (issue 10, item 5): with a case that has no time limit at all
+    (R-6: no 承诺时限 and no catalogue entry) and the two bad suspension rows, ``inspect``
+    lists the same problems ``scan`` counts."""
+    cases = tmp_path / "cases.csv"
+    write(
+        cases,
+        E2E_CASES + f"R-6,{SAMR},ITEM-Z,无时限事项,2025-09-29 09:00:00,,2025-09-29 10:00:00,,\n",
+    )
+    result = CliRunner().invoke(
+        cli, ["inspect", "--config", str(e2e), "--input", str(cases), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["data_problems"] == 3
+    assert {p["reason"]: p["rows"] for p in data["problems"]} == {
+        "no time limit (no promised, item or legal limit)": 1,
+        "unreadable suspension start or end": 1,
+        "suspension ends before it starts": 1,
+    }
+    _, stderr = run_scan(e2e, tmp_path)
+    assert stderr.rstrip().endswith("data problems 3")
+    text = CliRunner().invoke(cli, ["inspect", "--config", str(e2e), "--input", str(cases)])
+    assert "data problems (3, by reason):" in text.stdout
