@@ -19,13 +19,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The top-level helper modules every package may use.
-BASE = {"monitor", "monitor.clock", "monitor.errors", "monitor.text", "monitor.mask"}
+BASE = {
+    "monitor",
+    "monitor.clock",
+    "monitor.errors",
+    "monitor.text",
+    "monitor.mask",
+    "monitor.spreadsheet",
+}
 #: Package → the packages of ``monitor`` its modules may import (besides its own and BASE).
 ALLOWED: dict[str, set[str]] = {
     "monitor.clock": set(),
     "monitor.errors": set(),
     "monitor.text": set(),
     "monitor.mask": set(),
+    "monitor.spreadsheet": set(),
     "monitor.templating": set(),
     "monitor.config": set(),
     "monitor.db": {"monitor.config"},

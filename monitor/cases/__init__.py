@@ -9,6 +9,6 @@ cases (the evaluation carries its calendar); ``quality`` counts the data problem
 ``scan_output`` and ``inspect_output`` format what ``monitor scan`` and ``monitor inspect``
 print.
 
-May import: ``monitor.config``, ``monitor.errors``, ``monitor.clock``, ``monitor.text``,
-``rules``. Nothing here writes to a database or sends anything.
+May import: ``monitor.config``, the top-level helpers (``errors``, ``clock``, ``text``,
+``mask``, ``spreadsheet``), ``rules``. Nothing here writes to a database or sends anything.
 """

@@ -18,19 +18,25 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from monitor.errors import InputError
+from monitor.mask import mask_series
+from monitor.spreadsheet import neutralise_series, write_workbook
 from monitor.text import display_width, pad
 from rules.evaluate import EVALUATION_COLUMNS, most_urgent_first
 
 __all__ = [
     "FAIL_LEVELS",
+    "TEXT_COLUMNS",
     "exceeds",
     "in_department",
+    "masked_text",
     "render",
     "select",
     "summary_line",
     "to_records",
 ]
 
+#: The columns that hold text from the case system (masked and neutralised on the way out).
+TEXT_COLUMNS = ("case_id", "department", "item_code", "item_name")
 #: Open levels from least to most urgent; ``--fail-on L`` trips on L or anything after it.
 FAIL_LEVELS = ("warning", "overdue", "escalated")
 _OPEN_ALERT = ("warning", "overdue", "escalated")
@@ -107,15 +113,25 @@ def to_records(table: pd.DataFrame) -> list[dict[str, Any]]:
     return records
 
 
-def render(table: pd.DataFrame, fmt: str, output: Path | None) -> str | None:
+def render(
+    table: pd.DataFrame, fmt: str, output: Path | None, *, masked: bool = True
+) -> str | None:
     """Write ``table`` in ``fmt`` to ``output``; without ``output``, return the text (CSV is
-    then written to stdout directly, as bytes, since it may be hundreds of megabytes)."""
+    then written to stdout directly, as bytes, since it may be hundreds of megabytes).
+
+    Identity-card and phone numbers in the text columns are masked unless ``masked`` is
+    False (an authorised export); in CSV and Excel, text that a spreadsheet would run as a
+    formula is kept text (:mod:`monitor.spreadsheet`).
+    """
+    if masked:
+        table = masked_text(table)
     if fmt == "xlsx":
         if output is None:
             raise InputError("--format xlsx needs --output PATH (a workbook is not terminal text)")
-        _plain(table).to_excel(output, index=False, sheet_name="scan", engine="openpyxl")
+        write_workbook(_plain(table), output, "scan")
         return None
     if fmt == "csv":
+        table = table.assign(**{c: neutralise_series(table[c]) for c in TEXT_COLUMNS})
         if output is None:
             sys.stdout.flush()
             _write_csv(table, sys.stdout.buffer)
@@ -132,6 +148,11 @@ def render(table: pd.DataFrame, fmt: str, output: Path | None) -> str | None:
         return text
     output.write_text(text, encoding="utf-8")
     return None
+
+
+def masked_text(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with identity-card and phone numbers masked in its text columns."""
+    return table.assign(**{c: mask_series(table[c]) for c in TEXT_COLUMNS})
 
 
 def _plain(table: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import getpass
 import logging
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -25,11 +27,13 @@ from monitor.errors import MonitorError, RulesError
 __all__ = [
     "State",
     "at_option",
+    "audit_unmasked",
     "cli",
     "common_options",
     "input_option",
     "main",
     "parse_at",
+    "unmasked_option",
 ]
 
 
@@ -62,6 +66,29 @@ input_option = click.option(
     default=None,
     help="Case file to read instead of [source] (.csv, .xlsx, .parquet).",
 )
+
+
+unmasked_option = click.option(
+    "--unmasked",
+    is_flag=True,
+    help="Show identity-card and phone numbers in full, for an authorised export; the "
+    "export is logged with who ran it. Without it every output is masked.",
+)
+
+
+def audit_unmasked(settings: Settings, command: str) -> None:
+    """Log an unmasked export of personal data: which command, which system user, which
+    process; on stderr and in ``[logging] file`` when set."""
+    from monitor.daemon.logs import setup_logging
+
+    setup_logging(settings)
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for the uid (a container)
+        user = f"uid {os.getuid()}"
+    logging.getLogger("monitor.audit").warning(
+        "unmasked export of personal data by %s (pid %d): monitor %s", user, os.getpid(), command
+    )
 
 
 def at_option(help: str = "Evaluate as of this local (Asia/Shanghai) time instead of now.") -> Any:

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import click
 
-from monitor.cli.app import State, at_option, common_options, input_option, parse_at
+from monitor.cli.app import (
+    State,
+    at_option,
+    audit_unmasked,
+    common_options,
+    input_option,
+    parse_at,
+    unmasked_option,
+)
 from monitor.errors import InputError
 
 __all__ = ["COMMANDS"]
@@ -102,6 +110,7 @@ def inspect_cmd(state: State, input_path: str | None, fmt: str) -> None:
     default=None,
     help="Exit 3 when an open obligation is at this level or worse.",
 )
+@unmasked_option
 @common_options
 def scan_cmd(
     state: State,
@@ -112,11 +121,13 @@ def scan_cmd(
     fmt: str,
     output: str | None,
     fail_on: str | None,
+    unmasked: bool,
 ) -> None:
     """Show open cases that are due soon (预警), late (超期) or escalated (督办).
 
     Without --all: open obligations at warning or worse, most urgent first. A summary line
-    (counts by level) goes to stderr.
+    (counts by level) goes to stderr. Identity-card and phone numbers are masked in every
+    format unless --unmasked; in CSV and Excel no cell can start a formula.
 
     \b
     Examples:
@@ -133,6 +144,8 @@ def scan_cmd(
     if fmt == "xlsx" and output is None:  # before the (possibly long) evaluation
         raise InputError("--format xlsx needs --output PATH (a workbook is not terminal text)")
     settings = state.settings()
+    if unmasked:
+        audit_unmasked(settings, f"scan --format {fmt}")
     evaluated = evaluate_loaded(settings, load_cases(settings, input_path), now)
     # The summary and --fail-on cover what was asked for: one department, or all of them.
     table = in_department(evaluated.evaluation.table, department)
@@ -140,6 +153,7 @@ def scan_cmd(
         select(table, include_all=include_all, department=None),
         fmt,
         Path(output) if output else None,
+        masked=not unmasked,
     )
     if text is not None:
         click.echo(text, nl=False)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -29,6 +29,7 @@ from monitor.mask import mask
 from monitor.reports.data import ReportData, ranked_departments
 from monitor.reports.format import percent_format
 from monitor.reports.words import LABELS, WORDS, period_title
+from monitor.spreadsheet import text_cell
 from monitor.text import display_width
 from rules.definitions import FIGURE_KEYS, RATE_KEYS
 
@@ -77,7 +78,6 @@ _COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
 
 _BOLD = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="F3F4F6")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _COUNT_FORMAT = "#,##0"
 _DAYS_FORMAT = "0.00"
 
@@ -104,13 +104,7 @@ def write_excel(data: ReportData, path: str | Path) -> Path:
 
 def _text(sheet: Worksheet, row: int, column: int, value: Any) -> Cell:
     """A text cell: masked, XML-safe, never a formula."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", mask("" if value is None else str(value)))
-    cell = sheet.cell(row=row, column=column)
-    cell.value = text
-    cell.data_type = "s"
-    if text.startswith(_FORMULA_START):
-        cell.quotePrefix = True
-    return cell
+    return text_cell(sheet, row, column, mask("" if value is None else str(value)))
 
 
 def _figure(sheet: Worksheet, row: int, column: int, key: str, value: Any) -> Cell:

@@ -16,11 +16,12 @@ from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pytest
 
 from monitor.config import Settings
 from monitor.errors import ConfigError
-from monitor.mask import mask
+from monitor.mask import mask, mask_series
 from monitor.notify.mail import (
     AlertGroup,
     AlertItem,
@@ -80,6 +81,15 @@ pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiri
         ("138-1234 5678", "138-1234 5678"),
         ("2024-03-12", "2024-03-12"),
         ("", ""),
+        # Landlines with their area code (issue 10, item 10).
+        ("0574-65123456", "0574-****3456"),
+        ("值班电话 0574-6512345。", "值班电话 0574-***2345。"),
+        ("010-62345678", "010-****5678"),
+        ("010 62345678", "010 ****5678"),
+        ("(0574)65123456", "(0574)****3456"),
+        ("（0574）65123456", "（0574）****3456"),
+        ("0574-0512345", "0574-0512345"),  # a local number never starts with 0
+        ("2025-0574-65", "2025-0574-65"),
     ],
 )
 def test_mask(text: str, expected: str) -> None:
@@ -618,3 +628,27 @@ def test_every_transport_round_trips_the_alert(
     # Text parts travel with CRLF line ends (RFC 2046 §4.1.1); readers turn them back.
     assert plain.get_content().replace("\r\n", "\n") == mail.text
     assert html.get_content().replace("\r\n", "\n") == mail.html
+
+
+def test_mask_series_masks_what_mask_masks_and_nothing_else() -> None:
+    """The column form (scan and warnings exports, millions of case ids) gives exactly what
+    :func:`mask` gives, for text, categoricals and missing values."""
+    texts = [
+        "330225199001011234",
+        "申请人身份证33022519900101123X,请核对",
+        "电话:13812345678。",
+        "+86 138 1234 5678",
+        "330225900101123",
+        "值班电话 0574-65123456",
+        "（0574）6512345",
+        "SX3307260008224152",
+        "SX330225199001011234",
+        "2024-03-12",
+        "县公安局",
+    ]
+    column = pd.Series([*texts, None], dtype="str")
+    masked = mask_series(column)
+    assert masked.iloc[:-1].tolist() == [mask(t) for t in texts]
+    assert pd.isna(masked.iloc[-1])
+    categories = mask_series(pd.Series(texts * 2, dtype="category"))
+    assert categories.astype(str).tolist() == [mask(t) for t in texts] * 2

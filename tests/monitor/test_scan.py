@@ -609,3 +609,80 @@ def test_a_case_without_item_name_shows_a_blank_not_nan(runner: CliRunner, tmp_p
     refused = next(line for line in result.stdout.splitlines() if line.startswith("LA-002"))
     # The item column is blank: the department is followed by spaces, then 受理.
     assert re.search(rf"LA-002\s+{SAMR}\s+受理\s", refused)
+
+
+# --- personal data and spreadsheet formulas in every format (issue 10, items 10 and 25) ----
+
+ID_NUMBER, MASKED_ID = "330225199001011234", "330225********1234"
+PHONE, MASKED_PHONE = "0574-65123456", "0574-****3456"
+# PD-1: the case id is an identity number; its item name carries a landline. FX-1 .. FX-4:
+# text that a spreadsheet would run as a formula. All are open and late at AT.
+PII_CSV = HEADER + "".join(
+    f"{case},{SAMR},ITEM-A,{item},窗口,2025-09-01 09:00:00,,2025-09-01 10:00:00,,"
+    "5个工作日,20个工作日,,办理中\n"
+    for case, item in [
+        (ID_NUMBER, f"食品经营许可(联系电话{PHONE})"),
+        ("FX-1", '"=HYPERLINK(""http://x"")"'),
+        ("FX-2", "+1+1"),
+        ("FX-3", "-1+1"),
+        ("FX-4", "@SUM(1)"),
+    ]
+)
+FORMULAS = ['=HYPERLINK("http://x")', "+1+1", "-1+1", "@SUM(1)"]
+
+
+@pytest.fixture
+def pii(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "pii.csv"
+    path.write_text(PII_CSV, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_every_scan_format_masks_personal_data(runner: CliRunner, pii: Path, fmt: str) -> None:
+    result = scan(runner, pii, "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert ID_NUMBER not in result.stdout and PHONE not in result.stdout
+    assert MASKED_ID in result.stdout and MASKED_PHONE in result.stdout
+
+
+def test_xlsx_masks_personal_data_and_holds_no_formula(
+    runner: CliRunner, pii: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "scan.xlsx"
+    result = scan(runner, pii, "--format", "xlsx", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(out).active
+    cells = [c for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert all(c.data_type != "f" for c in cells)
+    values = {str(c.value) for c in cells}
+    assert MASKED_ID in values and ID_NUMBER not in values
+    for formula in FORMULAS:
+        cell = next(c for c in cells if c.value == formula)
+        assert cell.data_type == "s" and cell.quotePrefix
+
+
+def test_csv_neutralises_formulas(runner: CliRunner, pii: Path) -> None:
+    result = scan(runner, pii, "--format", "csv")
+    rows = pd.read_csv(io.StringIO(result.stdout), dtype=str)
+    items = set(rows["item_name"])
+    assert {"'" + f for f in FORMULAS} <= items
+    assert not items & set(FORMULAS)
+
+
+def test_unmasked_export_shows_numbers_and_is_logged(
+    runner: CliRunner, pii: Path, tmp_path: Path
+) -> None:
+    import getpass
+
+    log = tmp_path / "monitor.log"
+    config = tmp_path / "config.toml"
+    config.write_text(f'[logging]\nfile = "{log.name}"\n', encoding="utf-8")
+    result = scan(runner, pii, "--format", "json", "--unmasked", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    assert ID_NUMBER in result.stdout and PHONE in result.stdout
+    line = f"unmasked export of personal data by {getpass.getuser()}"
+    assert line in result.stderr
+    assert line in log.read_text(encoding="utf-8")
+    assert "monitor scan --format json" in log.read_text(encoding="utf-8")
