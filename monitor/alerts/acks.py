@@ -20,7 +20,15 @@ from monitor.db.frames import frame, typed
 from monitor.db.tables import LEVEL_RANK, acks, silences, warnings
 from monitor.errors import InputError
 
-__all__ = ["acks_in_force", "active_silences", "add_ack", "add_silence"]
+__all__ = [
+    "acks_in_force",
+    "acks_of",
+    "active_silences",
+    "add_ack",
+    "add_silence",
+    "lift_silence",
+    "silences_of",
+]
 
 _W = warnings.c
 
@@ -51,12 +59,15 @@ def add_ack(
     return int(result.inserted_primary_key[0])
 
 
-def acks_in_force(conn: sa.Connection) -> pd.DataFrame:
-    """The latest ack of each open warning: case_id, obligation, level, by, note, at.
+def acks_in_force(conn: sa.Connection, now: dt.datetime | None = None) -> pd.DataFrame:
+    """The acknowledgement in force of each open warning: case_id, obligation, level, by,
+    note, at.
 
     An ack without an obligation counts for every open warning of its case; among the acks
-    that cover a warning the latest (by time, then id) wins. Acks of warnings that are no
-    longer open are left out.
+    that cover a warning (made by ``now``, when given) the latest (by time, then id) wins.
+    It is in force while the warning's level has not risen above the level it acknowledged:
+    once it has, the ack has lapsed and the warning goes out again. Acks of warnings that
+    are no longer open are left out.
     """
     a = acks.c
     covers = sa.and_(
@@ -64,13 +75,18 @@ def acks_in_force(conn: sa.Connection) -> pd.DataFrame:
         _W.resolved_at.is_(None),
         sa.or_(a.obligation.is_(None), a.obligation == _W.obligation),
     )
-    stmt = sa.select(a.id, a.case_id, _W.obligation, a.level, a.by, a.note, a.at).join(
-        warnings, covers
-    )
+    stmt = sa.select(
+        a.id, a.case_id, _W.obligation, a.level, a.by, a.note, a.at, _W.level.label("current")
+    ).join(warnings, covers)
+    if now is not None:
+        stmt = stmt.where(a.at <= naive(now))
     rows = typed(frame(conn, stmt))
     rows = rows.sort_values(["at", "id"], kind="stable")
     rows = rows.drop_duplicates(["case_id", "obligation"], keep="last")
-    return rows.drop(columns="id").sort_values(["case_id", "obligation"]).reset_index(drop=True)
+    rank = {None: 0, **LEVEL_RANK}
+    lapsed = rows["current"].map(rank).fillna(0) > rows["level"].map(rank).fillna(0)
+    rows = rows[~lapsed.to_numpy(dtype=bool)].drop(columns=["id", "current"])
+    return rows.sort_values(["case_id", "obligation"]).reset_index(drop=True)
 
 
 def add_silence(
@@ -103,6 +119,35 @@ def add_silence(
         )
     )
     return int(result.inserted_primary_key[0])
+
+
+def lift_silence(conn: sa.Connection, silence_id: int, by: str | None, now: dt.datetime) -> str:
+    """End silence ``silence_id`` at ``now`` (its reason records who lifted it and when);
+    returns what it muted. :class:`InputError` when there is no such silence in force."""
+    now = naive(now)
+    row = conn.execute(sa.select(silences).where(silences.c.id == silence_id)).mappings().first()
+    if row is None:
+        raise InputError(f"there is no silence #{silence_id} (monitor warnings lists them)")
+    if row["until"] <= now:
+        raise InputError(f"silence #{silence_id} already ended at {row['until']:%Y-%m-%d %H:%M}")
+    note = f"{row['reason']} [lifted at {now:%Y-%m-%d %H:%M} by {by or 'unknown'}]"
+    conn.execute(
+        silences.update().where(silences.c.id == silence_id).values(until=now, reason=note)
+    )
+    return f"{row['department']}{' / ' + row['item_code'] if row['item_code'] else ''}"
+
+
+def acks_of(conn: sa.Connection, case_id: str) -> pd.DataFrame:
+    """Every acknowledgement of ``case_id``, oldest first: id, case_id, obligation, level,
+    by, note, at."""
+    stmt = sa.select(acks).where(acks.c.case_id == case_id).order_by(acks.c.at, acks.c.id)
+    return typed(frame(conn, stmt))
+
+
+def silences_of(conn: sa.Connection, departments: list[str]) -> pd.DataFrame:
+    """Every silence (past, in force or to come) of ``departments``, by id."""
+    stmt = sa.select(silences).where(silences.c.department.in_(departments))
+    return typed(frame(conn, stmt.order_by(silences.c.id)))
 
 
 def active_silences(conn: sa.Connection, now: dt.datetime) -> pd.DataFrame:

@@ -16,6 +16,7 @@ converted).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,8 @@ __all__ = [
     "ALERT_LEVELS",
     "OPEN_COLUMNS",
     "LedgerUpdate",
+    "find_case",
+    "known_departments",
     "mark_notified",
     "notified",
     "open_levels",
@@ -62,6 +65,8 @@ _KEY = ["case_id", "obligation"]
 _VALUES = ["department", "item_code", "item_name", "deadline", "late_workdays"]
 _REQUIRED = ["case_id", "obligation", "department", "deadline", "state", "level"]
 _W = warnings.c
+#: A warning's reference: W and its number (:func:`monitor.alerts.listing.reference`).
+_REFERENCE = re.compile(r"[Ww](\d{1,12})")
 
 
 @dataclass
@@ -155,13 +160,17 @@ def mark_notified(conn: sa.Connection, ids: list[int], levels: list[str], now: d
             )
 
 
-def open_warnings(conn: sa.Connection, include_resolved: bool = False) -> pd.DataFrame:
+def open_warnings(
+    conn: sa.Connection, include_resolved: bool = False, case_id: str | None = None
+) -> pd.DataFrame:
     """Open warnings (every column of ``warnings``) ordered by id; all of them with
-    ``include_resolved``. ``deadline`` is a datetime64 column (midnight), like the
-    evaluation's."""
+    ``include_resolved``; only those of ``case_id`` when given. ``deadline`` is a
+    datetime64 column (midnight), like the evaluation's."""
     stmt = sa.select(warnings).order_by(_W.id)
     if not include_resolved:
         stmt = stmt.where(_W.resolved_at.is_(None))
+    if case_id is not None:
+        stmt = stmt.where(_W.case_id == case_id)
     return typed(frame(conn, stmt))
 
 
@@ -189,6 +198,26 @@ def open_levels(conn: sa.Connection, case_id: str, obligation: str | None) -> li
     if obligation is not None:
         stmt = stmt.where(_W.obligation == obligation)
     return [str(v) for v in conn.execute(stmt).scalars()]
+
+
+def find_case(conn: sa.Connection, key: str) -> tuple[str, str | None]:
+    """(case id, obligation or None) that ``key`` names: a case id the ledger knows, or a
+    warning reference (``W12``: the case and obligation of warning 12); anything else is
+    taken as a case id."""
+    known = conn.execute(sa.select(_W.id).where(_W.case_id == key).limit(1)).first()
+    match = _REFERENCE.fullmatch(key.strip())
+    if known is None and match:
+        row = conn.execute(
+            sa.select(_W.case_id, _W.obligation).where(_W.id == int(match[1]))
+        ).first()
+        if row is not None:
+            return str(row.case_id), str(row.obligation)
+    return key, None
+
+
+def known_departments(conn: sa.Connection) -> list[str]:
+    """Every department the ledger has warned about."""
+    return [str(d) for d in conn.execute(sa.select(_W.department).distinct()).scalars()]
 
 
 def notified(conn: sa.Connection, ids: list[int]) -> pd.DataFrame:

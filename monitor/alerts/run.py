@@ -22,6 +22,7 @@ from monitor import clock
 from monitor.alerts.acks import acks_in_force, active_silences
 from monitor.alerts.choose import choose
 from monitor.alerts.ledger import mark_notified, notified, update_ledger
+from monitor.alerts.listing import reference
 from monitor.alerts.routing import route
 from monitor.cases.evaluate import Evaluated, evaluate_loaded
 from monitor.cases.load import load_cases
@@ -218,6 +219,7 @@ def _queue_mail(
         html=mail.html,
         case_count=len(lines),
         now=now,
+        cases=lines,
     ):
         result.counts["queued"] += 1
         result.messages.append((recipients, mail.subject, len(lines)))
@@ -274,6 +276,7 @@ def _item(r: Any) -> AlertItem:  # a row of itertuples()
         late_workdays=int(r.late_workdays),
         remaining_workdays=None if remaining is None or pd.isna(remaining) else int(remaining),
         first_seen=pd.Timestamp(r.first_seen_at).to_pydatetime(),
+        ref=reference(r.id),
     )
 
 

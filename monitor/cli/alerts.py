@@ -1,30 +1,33 @@
-"""Commands of the warning ledger and the outbox: ``alert``, ``ack``, ``silence``,
-``warnings``, ``outbox``, ``status``, ``db``. Registered on the group by :mod:`monitor.cli`."""
+"""Commands of the warning ledger: ``alert``, ``ack``, ``silence``, ``warnings``. Registered
+on the group by :mod:`monitor.cli`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    import pandas as pd
-    from sqlalchemy import Engine
-
-from monitor.cli.app import State, at_option, common_options, input_option, parse_at
+from monitor.cli.app import (
+    State,
+    at_option,
+    audit_unmasked,
+    common_options,
+    input_option,
+    parse_at,
+    unmasked_option,
+)
+from monitor.errors import InputError
+from monitor.mask import mask
 from monitor.text import plural
 
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from monitor.config import Settings
+
 __all__ = ["COMMANDS"]
-
-
-def _database(state: State) -> AbstractContextManager[Engine]:
-    """The monitor's database for the ``with`` block, schema up to date (created if new)."""
-    from monitor.db.engine import open_database
-
-    return open_database(state.settings())
 
 
 @click.command("alert")
@@ -61,7 +64,7 @@ def alert_cmd(state: State, input_path: str | None, at: str | None, dry_run: boo
     "--obligation",
     type=click.Choice(["acceptance", "completion"]),
     default=None,
-    help="Only this obligation (default: both).",
+    help="Only this obligation (default: both, or the one a warning reference names).",
 )
 @click.option("--by", "by", required=True, help="Who responds (name or department).")
 @click.option("--note", required=True, help="The response (预警处理).")
@@ -70,61 +73,124 @@ def alert_cmd(state: State, input_path: str | None, at: str | None, dry_run: boo
 def ack_cmd(
     state: State, case_id: str, obligation: str | None, by: str, note: str, at: str | None
 ) -> None:
-    """Record a department's response to the warning of case CASE_ID (预警处理反馈); it stops
+    """Record a department's response to the warning of CASE_ID (预警处理反馈); it stops
     repeats until the level rises.
 
+    CASE_ID is a case id (办件编号) or the warning's reference printed in the alert mail
+    (W12), which names one obligation of one case without repeating personal data.
+
     \b
-    Example:
+    Examples:
       monitor ack SX3307260004538066 --by 县市场监督管理局 --note "材料已补齐，今日办结"
+      monitor ack W12 --by 县公安局 --note "已办结"
     """
     from monitor.alerts.acks import add_ack
+    from monitor.alerts.ledger import find_case
 
-    with _database(state) as engine, engine.begin() as conn:
-        ack_id = add_ack(conn, case_id, obligation, by, note, parse_at(at))
-    click.echo(f"acknowledged {case_id} ({obligation or 'all obligations'}) as #{ack_id}")
+    with state.database() as engine, engine.begin() as conn:
+        case, named = find_case(conn, case_id)
+        ack_id = add_ack(conn, case, obligation or named, by, note, parse_at(at))
+    shown = case_id if case == case_id else f"{case_id} ({mask(case)})"
+    click.echo(f"acknowledged {shown} ({obligation or named or 'all obligations'}) as #{ack_id}")
 
 
 @click.command("silence")
-@click.option("--department", required=True, help="Department to mute (exact name).")
+@click.option("--department", default=None, help="Department to mute (exact name).")
 @click.option("--item", "item_code", default=None, help="Only this item code.")
 @click.option(
     "--until",
     "until",
-    required=True,
+    default=None,
     metavar="DATE",
-    help="Mute until this date or datetime (Asia/Shanghai).",
+    help="Mute until this date (to the end of that day) or datetime, Asia/Shanghai.",
 )
-@click.option("--reason", required=True, help="Why (kept in the ledger).")
-@click.option("--by", "by", default=None, help="Who mutes.")
-@at_option("When the silence is set (default now).")
+@click.option("--reason", default=None, help="Why (kept in the ledger).")
+@click.option("--by", "by", default=None, help="Who mutes (or lifts).")
+@click.option(
+    "--lift", "lift", type=int, default=None, metavar="ID", help="End silence ID now instead."
+)
+@click.option("--force", is_flag=True, help="Mute a department no case and no route names (yet).")
+@at_option("When the silence is set or lifted (default now).")
 @common_options
 def silence_cmd(
     state: State,
-    department: str,
+    department: str | None,
     item_code: str | None,
-    until: str,
-    reason: str,
+    until: str | None,
+    reason: str | None,
     by: str | None,
+    lift: int | None,
+    force: bool,
     at: str | None,
 ) -> None:
-    """Mute alerts for a department (or one of its items) until a date.
+    """Mute alerts for a department (or one of its items) until a date; or lift a silence.
+
+    A date alone mutes to the end of that day. A department that appears in no warning, no
+    route and no [rules.departments] is refused as a likely typo, unless --force.
 
     \b
-    Example:
+    Examples:
       monitor silence --department 县气象局 --until 2025-10-20 --reason "系统迁移，线下办理"
+      monitor silence --lift 3 --by 值班员
     """
-    from monitor.alerts.acks import add_silence
+    from monitor.alerts.acks import add_silence, lift_silence
 
-    end = parse_at(until, "--until")
-    with _database(state) as engine, engine.begin() as conn:
-        sid = add_silence(conn, department, item_code, end, reason, by, parse_at(at))
-    click.echo(
-        f"silenced {department}{' / ' + item_code if item_code else ''} until {end} as #{sid}"
-    )
+    now = parse_at(at)
+    if lift is not None:
+        with state.database() as engine, engine.begin() as conn:
+            lifted = lift_silence(conn, lift, by, now)
+        click.echo(f"lifted silence #{lift} of {lifted} at {now:%Y-%m-%d %H:%M}")
+        return
+    missing = [o for o, v in (("--department", department), ("--until", until)) if not v]
+    missing += ["--reason"] if not reason else []
+    if missing:
+        raise click.UsageError(f"silence needs {', '.join(missing)} (or --lift ID)")
+    assert department and until and reason
+    end = _until(until)
+    settings = state.settings()
+    with state.database() as engine, engine.begin() as conn:
+        _check_department(conn, settings, department, force)
+        sid = add_silence(conn, department, item_code, end, reason, by, now)
+    what = f"{department}{' / ' + item_code if item_code else ''}"
+    click.echo(f"silenced {what} until {end:%Y-%m-%d %H:%M} as #{sid}")
+
+
+def _until(text: str) -> dt.datetime:
+    """``--until``: a date alone is the end of that day."""
+    moment = parse_at(text, "--until")
+    if len(text.strip()) == 10:  # YYYY-MM-DD
+        return dt.datetime.combine(moment.date(), dt.time.max)
+    return moment
+
+
+def _check_department(conn: Connection, settings: Settings, name: str, force: bool) -> None:
+    """Refuse (or, with ``force``, warn about) a department the monitor has never seen."""
+    import difflib
+    from fnmatch import fnmatchcase
+
+    from monitor.alerts.ledger import known_departments
+
+    known = set(known_departments(conn)) | set(settings.rules.departments)
+    routes = [r.department for r in settings.alerts.routes if r.department]
+    if name in known or any(fnmatchcase(name, p) for p in routes):
+        return
+    close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    message = f"department {name!r} appears in no warning, no route and no [rules.departments]"
+    if not force:
+        raise InputError(f"{message}{hint} (give --force to mute it anyway)")
+    click.echo(f"warning: {message}; muted anyway (--force)", err=True)
 
 
 @click.command("warnings")
 @click.option("--all", "include_resolved", is_flag=True, help="Include resolved warnings.")
+@click.option(
+    "--case",
+    "case_key",
+    default=None,
+    metavar="CASE_ID",
+    help="One case's whole history (a case id or a warning reference such as W12).",
+)
 @click.option(
     "--format",
     "fmt",
@@ -133,192 +199,55 @@ def silence_cmd(
     show_default=True,
     help="Output format.",
 )
+@at_option("Acknowledgements and silences in force at this local time (default now).")
+@unmasked_option
 @common_options
-def warnings_cmd(state: State, include_resolved: bool, fmt: str) -> None:
-    """List open warnings with their level history, acknowledgements and silences.
+def warnings_cmd(
+    state: State,
+    include_resolved: bool,
+    case_key: str | None,
+    fmt: str,
+    at: str | None,
+    unmasked: bool,
+) -> None:
+    """List open warnings: reference, level, deadline day, last send, the acknowledgement
+    and the silence in force; then the silences in force.
+
+    Identity-card and phone numbers are masked unless --unmasked; CSV never holds a
+    spreadsheet formula.
 
     \b
     Examples:
       monitor warnings
       monitor warnings --all --format json
+      monitor warnings --case W12
     """
-    from monitor.alerts.acks import acks_in_force, active_silences
-    from monitor.alerts.ledger import open_warnings, warning_history
+    from monitor.alerts import history as case_history
+    from monitor.alerts import listing
 
-    with _database(state) as engine, engine.connect() as conn:
-        table = open_warnings(conn, include_resolved=include_resolved)
-        history = warning_history(conn, table["id"].tolist()) if len(table) else None
-        acks = acks_in_force(conn)
-        silences = active_silences(conn, parse_at(None))
-    if fmt == "csv":
-        click.echo(table.to_csv(index=False), nl=False)
-        return
-    if fmt == "json":
-        records = _with_history(table, history, acks)
-        click.echo(json.dumps(records, ensure_ascii=False, indent=1, default=str))
-        return
-    click.echo(_warnings_text(table, acks, silences))
-
-
-@click.group("outbox", invoke_without_command=True)
-@click.option("--all", "show_all", is_flag=True, help="Include sent messages.")
-@common_options
-def outbox_group(state: State, show_all: bool) -> None:
-    """Messages waiting to be sent and dead letters.
-
-    \b
-    Examples:
-      monitor outbox
-      monitor outbox retry            # re-queue every dead message
-      monitor outbox retry --id 12
-    """
-    ctx = click.get_current_context()
-    if ctx.invoked_subcommand is None:
-        ctx.invoke(outbox_list, show_all=show_all)
-
-
-@outbox_group.command("list")
-@click.option("--all", "show_all", is_flag=True, help="Include sent messages.")
-@common_options
-def outbox_list(state: State, show_all: bool) -> None:
-    """List queued and dead messages (with --all, sent ones too).
-
-    \b
-    Example:
-      monitor outbox list --all
-    """
-    from monitor.notify.outbox import outbox_rows
-
-    statuses = ("queued", "dead", "sent") if show_all else ("queued", "dead")
-    with _database(state) as engine, engine.connect() as conn:
-        rows = outbox_rows(conn, statuses)
-    if rows.empty:
-        click.echo("outbox is empty")
-        return
-    for r in rows.itertuples(index=False):
-        err = f"  last error: {r.last_error}" if isinstance(r.last_error, str) else ""
-        click.echo(
-            f"#{r.id} {r.status:<6} attempts {r.attempts}  next {r.next_attempt_at}  "
-            f"→ {r.recipients}  {r.subject}{err}"
-        )
-
-
-@outbox_group.command("retry")
-@click.option("--id", "ids", type=int, multiple=True, help="Only these message ids.")
-@common_options
-def outbox_retry(state: State, ids: tuple[int, ...]) -> None:
-    """Put dead messages back in the queue; the next alert run sends them.
-
-    \b
-    Example:
-      monitor outbox retry --id 12 --id 13
-    """
-    from monitor.notify.outbox import retry
-
-    with _database(state) as engine, engine.begin() as conn:
-        n = retry(conn, parse_at(None), list(ids) or None)
-    click.echo(f"re-queued {plural(n, 'message')}")
-
-
-@click.command("status")
-@at_option("Next fire times and calendar coverage as of this local time instead of now.")
-@common_options
-def status_cmd(state: State, at: str | None) -> None:
-    """Database, outbox backlog and dead letters, last runs; for each job (scan, report,
-    annual) its schedule, next run and last runs; the working-day calendar's coverage.
-
-    \b
-    Examples:
-      monitor status
-      monitor status --config /etc/banjian/config.toml
-    """
-    from monitor.cases.calendar import coverage_line
-    from monitor.daemon.jobs import job_lines
-    from monitor.db.runs import recent_runs
-    from monitor.notify.outbox import outbox_rows
-
-    settings = state.settings()
     now = parse_at(at)
-    with _database(state) as engine, engine.connect() as conn:
-        rows = outbox_rows(conn, ("queued", "dead"))
-        runs = recent_runs(conn, 5)
-        jobs = job_lines(settings, conn, now)
-    click.echo(f"database   {settings.database_url(hide_password=True)}")
-    queued = int((rows["status"] == "queued").sum()) if len(rows) else 0
-    dead = int((rows["status"] == "dead").sum()) if len(rows) else 0
-    click.echo(
-        f"outbox     {queued} queued, {dead} dead"
-        + ("  (monitor outbox retry re-queues dead letters)" if dead else "")
-    )
-    for r in runs.itertuples(index=False):
-        click.echo(f"run #{r.id} {r.job:<7} at {r.at}  {r.status:<8} {r.counts or ''}")
-    for line in jobs:
-        click.echo(line)
-    click.echo(coverage_line(settings, now.date()))
-
-
-@click.group("db")
-def db_group() -> None:
-    """The monitor's own database (schema migrations).
-
-    \b
-    Example:
-      monitor db upgrade
-    """
-
-
-@db_group.command("upgrade")
-@common_options
-def db_upgrade(state: State) -> None:
-    """Apply schema migrations (also done automatically at every start).
-
-    \b
-    Example:
-      monitor db upgrade --config /etc/banjian/config.toml
-    """
-    from monitor.db.engine import current_revision
-
-    with _database(state) as engine:
-        click.echo(f"database at revision {current_revision(engine)}")
-
-
-def _with_history(
-    table: pd.DataFrame, history: pd.DataFrame | None, acks: pd.DataFrame
-) -> list[dict]:
-    """The warnings as records, each with its ``history`` and the ``ack`` in force (or None)."""
-    records = table.to_dict(orient="records")
-    in_force = {(a["case_id"], a["obligation"]): a for a in acks.to_dict(orient="records")}
-    for rec in records:
-        rec["ack"] = in_force.get((rec["case_id"], rec["obligation"]))
-    if history is None:
-        return records
-    by_id = {
-        k: g.drop(columns="warning_id").to_dict(orient="records")
-        for k, g in history.groupby("warning_id")
-    }
-    for rec in records:
-        rec["history"] = by_id.get(rec["id"], [])
-    return records
-
-
-def _warnings_text(table: pd.DataFrame, acks: pd.DataFrame, silences: pd.DataFrame) -> str:
-    if table.empty:
-        return "no open warnings"
-    lines = [f"{len(table):,} warnings"]
-    for r in table.itertuples(index=False):
-        state = (
-            "resolved " + str(r.resolution) if isinstance(r.resolved_at, dt.datetime) else r.level
-        )
-        lines.append(
-            f"  {r.case_id} {r.obligation:<10} {r.department}  deadline {r.deadline}  "
-            f"{state}  since {r.level_since}  notified {r.last_notified_at or '-'}"
-        )
-    if len(acks):
-        lines.append(f"{len(acks)} acknowledgements in force")
-    for s in silences.itertuples(index=False):
-        lines.append(f"silenced: {s.department} {s.item_code or ''} until {s.until} ({s.reason})")
-    return "\n".join(lines)
+    settings = state.settings()
+    if unmasked:
+        audit_unmasked(settings, f"warnings --format {fmt}")
+    with state.database() as engine, engine.connect() as conn:
+        if case_key is not None:
+            found = case_history.case_history(conn, case_key, now)
+        else:
+            view = listing.ledger_view(conn, now, include_resolved=include_resolved)
+    if case_key is not None:
+        if fmt == "json":
+            data = case_history.to_json(found, masked=not unmasked)
+            click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        else:
+            click.echo(case_history.to_text(found, masked=not unmasked))
+    elif fmt == "json":
+        data = listing.to_json(view, masked=not unmasked)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+    elif fmt == "csv":
+        click.echo(listing.to_csv(view, masked=not unmasked), nl=False)
+    else:
+        click.echo(listing.to_table(view, masked=not unmasked))
 
 
 #: The commands of this module, registered on the group by :mod:`monitor.cli`.
-COMMANDS = (alert_cmd, ack_cmd, silence_cmd, warnings_cmd, outbox_group, status_cmd, db_group)
+COMMANDS = (alert_cmd, ack_cmd, silence_cmd, warnings_cmd)

@@ -16,13 +16,17 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from monitor import __version__, clock
 from monitor.config import Settings, load_settings
 from monitor.errors import MonitorError, RulesError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 __all__ = [
     "State",
@@ -47,6 +51,12 @@ class State:
     def settings(self) -> Settings:
         """The validated settings of ``--config`` (or ./config.toml, or the defaults)."""
         return load_settings(self.config)
+
+    def database(self) -> AbstractContextManager[Engine]:
+        """The monitor's database for a ``with`` block, schema up to date (created if new)."""
+        from monitor.db.engine import open_database
+
+        return open_database(self.settings())
 
 
 _config_option = click.option(

@@ -134,6 +134,8 @@ notifications = Table(
     Column("last_error", Text),
     Column("sent_at", Timestamp),
     Column("attachment", Text),  # path of a file attached when sending (revision 0002)
+    # one "case_id|obligation|level" line per case the message is about (revision 0004)
+    Column("cases", LongText),
     **_MYSQL,
 )
 Index("ix_notifications_status", notifications.c.status, notifications.c.next_attempt_at)

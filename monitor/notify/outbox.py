@@ -36,6 +36,7 @@ __all__ = [
     "deliver",
     "in_window",
     "message_key",
+    "messages_about",
     "outbox_rows",
     "queue",
     "retry",
@@ -45,6 +46,7 @@ __all__ = [
 
 log = logging.getLogger(__package__)
 _MAX_DELAY = dt.timedelta(hours=6)
+_MESSAGE = ["id", "kind", "status", "created_at", "sent_at", "recipients", "subject"]
 
 
 @dataclass
@@ -79,9 +81,11 @@ def queue(
     case_count: int,
     now: dt.datetime,
     attachment: Path | None = None,
+    cases: Sequence[str] = (),
 ) -> bool:
     """Store a message for sending; ``False`` when a message with this key already exists.
-    ``attachment`` is a file attached when the message is sent (it must still exist then)."""
+    ``attachment`` is a file attached when the message is sent (it must still exist then);
+    ``cases`` are the ``case_id|obligation|level`` lines of the cases it is about."""
     found = conn.execute(select(notifications.c.id).where(notifications.c.key == key)).first()
     if found:
         return False
@@ -100,6 +104,7 @@ def queue(
             attempts=0,
             next_attempt_at=now,
             attachment=str(attachment) if attachment else None,
+            cases="\n".join(cases) or None,
         )
     )
     return True
@@ -226,6 +231,28 @@ def waiting_recipients(conn: Connection, kind: str) -> set[str]:
     c = notifications.c
     rows = conn.execute(select(c.recipients).where(c.status == "queued", c.kind == kind))
     return {r[0] for r in rows}
+
+
+def messages_about(conn: Connection, case_id: str) -> pd.DataFrame:
+    """The messages that carried ``case_id`` (from their ``cases`` lines), oldest first: id,
+    kind, status, created_at, sent_at, recipients, subject, obligation, level (the level, or
+    the resolution of a resolved notice, it carried)."""
+    c = notifications.c
+    escaped = case_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = conn.execute(
+        select(c.id, c.kind, c.status, c.created_at, c.sent_at, c.recipients, c.subject, c.cases)
+        .where(c.cases.like(f"%{escaped}|%", escape="\\"))
+        .order_by(c.id)
+    ).mappings()
+    found = []
+    for row in rows:
+        for line in (row["cases"] or "").splitlines():
+            case, obligation, level = [*line.split("|"), "", ""][:3]
+            if case == case_id:
+                found.append(
+                    {**{k: row[k] for k in _MESSAGE}, "obligation": obligation, "level": level}
+                )
+    return pd.DataFrame(found, columns=[*_MESSAGE, "obligation", "level"])
 
 
 def retry(conn: Connection, now: dt.datetime, ids: Sequence[int] | None = None) -> int:

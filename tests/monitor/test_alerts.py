@@ -925,31 +925,47 @@ def test_cli_alert_ack_warnings_and_repeats(
     )  # fmt: skip
     assert (code, out, err) == (0, "acknowledged B001 (all obligations) as #1\n", "")
 
-    code, out, err = monitor(capsys, "warnings", "--config", config, "--format", "json")
+    code, out, err = monitor(
+        capsys, "warnings", "--config", config, "--format", "json", "--at", "2025-03-14T11:00"
+    )
     assert (code, err) == (0, "")
-    (record,) = json.loads(out)
-    assert {k: record[k] for k in ("case_id", "obligation", "department", "level", "deadline")} == {
+    data = json.loads(out)
+    assert (data["at"], data["silences"]) == ("2025-03-14T11:00:00", [])
+    (record,) = data["warnings"]
+    keys = ("ref", "case_id", "obligation", "department", "level", "deadline", "resolved_at")
+    assert {k: record[k] for k in keys} == {
+        "ref": "W1",
         "case_id": "B001",
         "obligation": "completion",
         "department": SCJG,
         "level": "overdue",
-        "deadline": "2025-03-13 00:00:00",
+        "deadline": "2025-03-13",  # the deadline is the end of that day: a day
+        "resolved_at": None,
     }
     assert record["last_notified_level"] == "overdue"
     assert [(h["from_level"], h["to_level"], h["at"]) for h in record["history"]] == [
-        (None, "overdue", "2025-03-14 09:00:00")
+        (None, "overdue", "2025-03-14T09:00:00")
     ]
-    assert {k: record["ack"][k] for k in ("level", "by", "note", "at")} == {
+    assert record["ack"] == {
         "level": "overdue",
         "by": SCJG,
         "note": "材料已补齐，今日办结",
-        "at": "2025-03-14 10:00:00",
+        "at": "2025-03-14T10:00:00",
     }
+    assert record["silence"] is None
 
-    code, out, err = monitor(capsys, "warnings", "--config", config)
+    code, out, err = monitor(capsys, "warnings", "--config", config, "--at", "2025-03-14T11:00")
     assert code == 0
-    assert out.splitlines()[0] == "1 warnings"
-    assert "1 acknowledgements in force" in out
+    lines = out.splitlines()
+    assert lines[0] == "1 warning at 2025-03-14 11:00"
+    assert lines[1].split() == [
+        "ref", "case", "obligation", "department", "level", "deadline", "since", "sent"
+    ]  # fmt: skip
+    assert lines[2].split() == [
+        "W1", "B001", "completion", SCJG, "overdue", "2025-03-13", "2025-03-14", "09:00",
+        "overdue", "2025-03-14", "09:00",
+    ]  # fmt: skip
+    assert "1 acknowledgement in force" in lines
 
     # Monday: the overdue repeat is suppressed by the ack; Tuesday it escalates: sent again.
     code, out, err = monitor(capsys, *alert, "2025-03-17T09:00")
@@ -980,12 +996,13 @@ def test_cli_silence_and_warnings(
         capsys, "silence", "--config", config, "--department", GAJ, "--until", "2099-01-01",
         "--reason", "系统迁移，线下办理",
     )  # fmt: skip
-    assert (code, out, err) == (0, f"silenced {GAJ} until 2099-01-01 00:00:00 as #1\n", "")
+    # A date alone mutes to the end of that day.
+    assert (code, out, err) == (0, f"silenced {GAJ} until 2099-01-01 23:59 as #1\n", "")
     code, out, err = monitor(
         capsys, "silence", "--config", config, "--department", SCJG, "--item", "330100-002",
         "--until", "2099-01-01T12:00", "--reason", "线下办理",
     )  # fmt: skip
-    assert (code, out) == (0, f"silenced {SCJG} / 330100-002 until 2099-01-01 12:00:00 as #2\n")
+    assert (code, out) == (0, f"silenced {SCJG} / 330100-002 until 2099-01-01 12:00 as #2\n")
 
     code, out, err = monitor(
         capsys, "alert", "--config", config, "--input", cases, "--at", "2025-03-13T09:00"
@@ -998,9 +1015,16 @@ def test_cli_silence_and_warnings(
     code, out, err = monitor(capsys, "warnings", "--config", config)
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == "3 warnings"
-    assert f"silenced: {GAJ}  until 2099-01-01 00:00:00 (系统迁移，线下办理)" in lines
-    assert f"silenced: {SCJG} 330100-002 until 2099-01-01 12:00:00 (线下办理)" in lines
+    assert lines[0].startswith("3 warnings at ")
+    assert any(
+        line.startswith(f"silence #1: {GAJ} (all items) until 2099-01-01 23:59, set by - at ")
+        and line.endswith("(系统迁移，线下办理)")
+        for line in lines
+    )
+    assert any(
+        line.startswith(f"silence #2: {SCJG} / 330100-002 until 2099-01-01 12:00, set by - ")
+        for line in lines
+    )
 
 
 def test_cli_errors_are_one_line_exit_2(
@@ -1042,7 +1066,7 @@ def test_cli_errors_are_one_line_exit_2(
     assert (code, out) == (2, "")
     assert len(err.splitlines()) == 1
     assert err.startswith(f"error: a silence of {GAJ} must end after now (")
-    assert err.endswith("found until 2025-01-01 00:00\n")
+    assert err.endswith("found until 2025-01-01 23:59\n")
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM silences")).scalar() == 0
         assert conn.execute(sa.text("SELECT COUNT(*) FROM acks")).scalar() == 0

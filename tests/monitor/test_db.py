@@ -34,7 +34,7 @@ def test_upgrade_creates_the_tables_and_is_idempotent(engine: sa.Engine) -> None
 
 
 def test_head_revision_is_the_newest_migration() -> None:
-    assert head_revision() == "0003"
+    assert head_revision() == "0004"
 
 
 def test_upgrading_an_older_database_keeps_its_data(engine: sa.Engine) -> None:
@@ -80,11 +80,17 @@ def test_upgrading_an_older_database_keeps_its_data(engine: sa.Engine) -> None:
             )
         )
     upgrade(engine)
-    assert current_revision(engine) == "0003"
-    new = sa.table("notifications", sa.column("key"), sa.column("status"), sa.column("attachment"))
+    assert current_revision(engine) == "0004"
+    new = sa.table(
+        "notifications",
+        sa.column("key"),
+        sa.column("status"),
+        sa.column("attachment"),
+        sa.column("cases"),
+    )
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(new.c.key, new.c.status, new.c.attachment)).all()
-    assert [tuple(r) for r in rows] == [("k1", "queued", None)]
+        rows = conn.execute(sa.select(new.c.key, new.c.status, new.c.attachment, new.c.cases))
+        assert [tuple(r) for r in rows] == [("k1", "queued", None, None)]
 
 
 def test_migrated_schema_matches_the_models(migrated_engine: sa.Engine) -> None:

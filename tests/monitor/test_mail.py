@@ -119,6 +119,7 @@ def _group(**kw: object) -> AlertGroup:
         _item(
             "SX3307260008224152",
             "escalated",
+            ref="W1",
             item_name="食品经营许可(联系人 13812345678)",
             deadline=date(2024, 3, 5),
             late_workdays=5,
@@ -126,6 +127,7 @@ def _group(**kw: object) -> AlertGroup:
         _item(
             "SX3307260008224153",
             "overdue",
+            ref="W2",
             item_name="个体工商户登记 <script>alert(1)</script>",
             obligation="acceptance",
             deadline=date(2024, 3, 11),
@@ -134,12 +136,14 @@ def _group(**kw: object) -> AlertGroup:
         _item(
             "SX3307260008224154",
             "warning",
+            ref="W3",
             item_name="药品经营许可 申请人330225199001011234",
             remaining_workdays=0,
         ),
         _item(
             "SX3307260008224155",
             "warning",
+            ref="W4",
             item_name="特种设备使用登记",
             deadline=date(2024, 3, 13),
             remaining_workdays=1,
@@ -147,6 +151,7 @@ def _group(**kw: object) -> AlertGroup:
         _item(
             "SX3307260008224156",
             "warning",
+            ref="W5",
             item_name="食品生产许可",
             deadline=date(2024, 3, 14),
             remaining_workdays=2,
@@ -246,14 +251,23 @@ def test_rows_beyond_max_items_are_counted() -> None:
 def test_columns_and_workday_cells() -> None:
     mail = render_alert(_group(max_items=200), "zh")
     lines = mail.text.splitlines()
-    header = next(line for line in lines if line.startswith("办件编号"))
-    assert header.split() == ["办件编号", "部门", "事项", "环节", "截止日", "超期/剩余工作日"]
-    row = {line.split()[0]: line for line in lines if line.startswith("SX")}
+    header = next(line for line in lines if line.startswith("预警编号"))
+    assert header.split() == [
+        "预警编号",
+        "办件编号",
+        "部门",
+        "事项",
+        "环节",
+        "截止日",
+        "超期/剩余工作日",
+    ]
+    row = {line.split()[1]: line for line in lines if line.startswith("W")}
+    assert row["SX3307260008224152"].startswith("W1        SX3307260008224152  ")
     assert row["SX3307260008224152"].endswith("办结  2024-03-05  超期 5")
     assert row["SX3307260008224153"].endswith("受理  2024-03-11  超期 1")
     assert row["SX3307260008224154"].endswith("2024-03-12  今日到期")
     assert row["SX3307260008224155"].endswith("2024-03-13  剩余 1")
-    assert "monitor ack CASE_ID --by NAME --note TEXT" in mail.text
+    assert "monitor ack 预警编号 --by 姓名 --note 处理情况" in mail.text
     assert "Asia/Shanghai" in mail.text and "Asia/Shanghai" in mail.html
 
 
@@ -652,3 +666,18 @@ def test_mask_series_masks_what_mask_masks_and_nothing_else() -> None:
     assert pd.isna(masked.iloc[-1])
     categories = mask_series(pd.Series(texts * 2, dtype="category"))
     assert categories.astype(str).tolist() == [mask(t) for t in texts] * 2
+
+
+def test_an_identity_number_as_case_id_is_masked_and_the_mail_names_the_reference() -> None:
+    """When the case system numbers cases by the applicant's identity number, the mail shows
+    it masked and tells how to answer by the warning's reference instead (issue 10, item 10)."""
+    identity = "330225199001011234"
+    group = _group(items=[_item(identity, "overdue", ref="W7", late_workdays=1)], max_items=200)
+    for language in ("zh", "en"):
+        mail = render_alert(group, language)
+        for body in (mail.text, mail.html):
+            assert identity not in body
+            assert "330225********1234" in body
+            assert "W7" in body
+    assert "monitor ack 预警编号" in render_alert(group, "zh").text
+    assert "monitor ack REF" in render_alert(group, "en").text

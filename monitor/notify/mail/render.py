@@ -43,7 +43,9 @@ class AlertItem:
 
     ``late_workdays`` counts working days past the deadline (0 when not late);
     ``remaining_workdays`` counts working days left (None when not known or already late).
-    ``first_seen`` is when the monitor first warned about this obligation.
+    ``first_seen`` is when the monitor first warned about this obligation. ``ref`` is the
+    warning's reference (``W12``): what to acknowledge it by, without repeating a case id
+    that may be personal data.
     """
 
     case_id: str
@@ -55,6 +57,7 @@ class AlertItem:
     late_workdays: int
     remaining_workdays: int | None
     first_seen: datetime
+    ref: str = ""
 
 
 @dataclass
@@ -105,7 +108,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "nothing": "无待处理办件",
         "departments": "{n}个部门",
         "section": {"escalated": "督办 {n} 件", "overdue": "超期 {n} 件", "warning": "预警 {n} 件"},
-        "columns": ("办件编号", "部门", "事项", "环节", "截止日", "超期/剩余工作日"),
+        "columns": ("预警编号", "办件编号", "部门", "事项", "环节", "截止日", "超期/剩余工作日"),
         "obligation": {"acceptance": "受理", "completion": "办结"},
         "late": "超期 {n}",
         "left": "剩余 {n}",
@@ -115,7 +118,9 @@ _WORDS: dict[str, dict[str, Any]] = {
         "intro_escalation": "{who}有以下办件超期已达督办条件，请督促尽快办理。",
         "generated": "统计时间：{at}",
         "more": "另有 {n} 件未列出。",
-        "ack": "处理后请确认：monitor ack CASE_ID --by NAME --note TEXT（CASE_ID 为办件编号）。",
+        "ack": (
+            "处理后请反馈：monitor ack 预警编号 --by 姓名 --note 处理情况（如 monitor ack W12 …）。"
+        ),
         "timezone": "时间均为北京时间（Asia/Shanghai）。本邮件由办件监测系统自动发送。",
         "html_lang": "zh-CN",
     },
@@ -136,7 +141,7 @@ _WORDS: dict[str, dict[str, Any]] = {
             "overdue": "Overdue ({n})",
             "warning": "Due soon ({n})",
         },
-        "columns": ("Case", "Department", "Item", "Stage", "Deadline", "Workdays late/left"),
+        "columns": ("Ref", "Case", "Department", "Item", "Stage", "Deadline", "Workdays late/left"),
         "obligation": {"acceptance": "acceptance", "completion": "completion"},
         "late": "{n} late",
         "left": "{n} left",
@@ -146,7 +151,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "intro_escalation": "{who}: the cases below are overdue past escalation; please follow up.",
         "generated": "As of {at}",
         "more": "{n} more not listed.",
-        "ack": "To acknowledge a case: monitor ack CASE_ID --by NAME --note TEXT",
+        "ack": "To acknowledge a warning: monitor ack REF --by NAME --note TEXT (e.g. W12)",
         "timezone": "Times are Asia/Shanghai. This message was sent by the case monitor.",
         "html_lang": "en",
     },
@@ -239,6 +244,7 @@ def _workdays(item: AlertItem, words: dict[str, Any]) -> str:
 def _widths(items: list[AlertItem], words: dict[str, Any]) -> dict[str, int]:
     """Terminal widths of the plain-text columns (masking keeps the width of a value)."""
     cells: dict[str, list[str]] = {
+        "ref": [item.ref for item in items],
         "case_id": [item.case_id for item in items],
         "department": [item.department for item in items],
         "item_name": [item.item_name for item in items],

@@ -1,0 +1,138 @@
+"""Commands on the monitor's own state: ``outbox`` (messages waiting, dead letters),
+``status`` (database, runs, schedule, calendar coverage) and ``db`` (migrations). Registered
+on the group by :mod:`monitor.cli`."""
+
+from __future__ import annotations
+
+import click
+
+from monitor.cli.app import State, at_option, common_options, parse_at
+from monitor.text import plural
+
+__all__ = ["COMMANDS"]
+
+
+@click.group("outbox", invoke_without_command=True)
+@click.option("--all", "show_all", is_flag=True, help="Include sent messages.")
+@common_options
+def outbox_group(state: State, show_all: bool) -> None:
+    """Messages waiting to be sent and dead letters.
+
+    \b
+    Examples:
+      monitor outbox
+      monitor outbox retry            # re-queue every dead message
+      monitor outbox retry --id 12
+    """
+    ctx = click.get_current_context()
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(outbox_list, show_all=show_all)
+
+
+@outbox_group.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include sent messages.")
+@common_options
+def outbox_list(state: State, show_all: bool) -> None:
+    """List queued and dead messages (with --all, sent ones too).
+
+    \b
+    Example:
+      monitor outbox list --all
+    """
+    from monitor.notify.outbox import outbox_rows
+
+    statuses = ("queued", "dead", "sent") if show_all else ("queued", "dead")
+    with state.database() as engine, engine.connect() as conn:
+        rows = outbox_rows(conn, statuses)
+    if rows.empty:
+        click.echo("outbox is empty")
+        return
+    for r in rows.itertuples(index=False):
+        err = f"  last error: {r.last_error}" if isinstance(r.last_error, str) else ""
+        click.echo(
+            f"#{r.id} {r.status:<6} attempts {r.attempts}  next {r.next_attempt_at}  "
+            f"→ {r.recipients}  {r.subject}{err}"
+        )
+
+
+@outbox_group.command("retry")
+@click.option("--id", "ids", type=int, multiple=True, help="Only these message ids.")
+@common_options
+def outbox_retry(state: State, ids: tuple[int, ...]) -> None:
+    """Put dead messages back in the queue; the next alert run sends them.
+
+    \b
+    Example:
+      monitor outbox retry --id 12 --id 13
+    """
+    from monitor.notify.outbox import retry
+
+    with state.database() as engine, engine.begin() as conn:
+        n = retry(conn, parse_at(None), list(ids) or None)
+    click.echo(f"re-queued {plural(n, 'message')}")
+
+
+@click.command("status")
+@at_option("Next fire times and calendar coverage as of this local time instead of now.")
+@common_options
+def status_cmd(state: State, at: str | None) -> None:
+    """Database, outbox backlog and dead letters, last runs; for each job (scan, report,
+    annual) its schedule, next run and last runs; the working-day calendar's coverage.
+
+    \b
+    Examples:
+      monitor status
+      monitor status --config /etc/banjian/config.toml
+    """
+    from monitor.cases.calendar import coverage_line
+    from monitor.daemon.jobs import job_lines
+    from monitor.db.runs import recent_runs
+    from monitor.notify.outbox import outbox_rows
+
+    settings = state.settings()
+    now = parse_at(at)
+    with state.database() as engine, engine.connect() as conn:
+        rows = outbox_rows(conn, ("queued", "dead"))
+        runs = recent_runs(conn, 5)
+        jobs = job_lines(settings, conn, now)
+    click.echo(f"database   {settings.database_url(hide_password=True)}")
+    queued = int((rows["status"] == "queued").sum()) if len(rows) else 0
+    dead = int((rows["status"] == "dead").sum()) if len(rows) else 0
+    click.echo(
+        f"outbox     {queued} queued, {dead} dead"
+        + ("  (monitor outbox retry re-queues dead letters)" if dead else "")
+    )
+    for r in runs.itertuples(index=False):
+        click.echo(f"run #{r.id} {r.job:<7} at {r.at}  {r.status:<8} {r.counts or ''}")
+    for line in jobs:
+        click.echo(line)
+    click.echo(coverage_line(settings, now.date()))
+
+
+@click.group("db")
+def db_group() -> None:
+    """The monitor's own database (schema migrations).
+
+    \b
+    Example:
+      monitor db upgrade
+    """
+
+
+@db_group.command("upgrade")
+@common_options
+def db_upgrade(state: State) -> None:
+    """Apply schema migrations (also done automatically at every start).
+
+    \b
+    Example:
+      monitor db upgrade --config /etc/banjian/config.toml
+    """
+    from monitor.db.engine import current_revision
+
+    with state.database() as engine:
+        click.echo(f"database at revision {current_revision(engine)}")
+
+
+#: The commands of this module, registered on the group by :mod:`monitor.cli`.
+COMMANDS = (outbox_group, status_cmd, db_group)
