@@ -9,15 +9,20 @@ import pandas as pd
 from monitor.cases.load import LoadedCases
 from monitor.cases.quality import by_reason
 from monitor.config import Settings
+from monitor.mask import mask
 from monitor.text import display_width
 from rules.fields import TIMESTAMP_FIELDS
 
 __all__ = ["overview", "render_overview"]
 
 
-def overview(loaded: LoadedCases, settings: Settings, problems: pd.DataFrame) -> dict[str, Any]:
+def overview(
+    loaded: LoadedCases, settings: Settings, problems: pd.DataFrame, *, masked: bool = True
+) -> dict[str, Any]:
     """A JSON-ready summary of loaded cases; ``problems`` are all their data problems
-    (:func:`monitor.cases.quality.data_problems`, as ``scan`` and the reports count them)."""
+    (:func:`monitor.cases.quality.data_problems`, as ``scan`` and the reports count them).
+    Department names are masked unless ``masked`` is False."""
+    show = mask if masked else str
     cases = loaded.cases
     stamps = pd.concat([cases[f] for f in TIMESTAMP_FIELDS], ignore_index=True).dropna()
     first, last = (stamps.min(), stamps.max()) if len(stamps) else (None, None)
@@ -38,7 +43,7 @@ def overview(loaded: LoadedCases, settings: Settings, problems: pd.DataFrame) ->
         "cases": len(cases),
         "bad_rows": loaded.bad_rows,
         "duplicates": loaded.duplicates,
-        "departments": [{"department": d, "cases": int(n)} for d, n in per_dept.items()],
+        "departments": [{"department": show(d), "cases": int(n)} for d, n in per_dept.items()],
         "data_problems": len(problems),
         "problems": [{"reason": r, "rows": n} for r, n in by_reason(problems)],
         "submitted": _range(cases["submitted_at"]),

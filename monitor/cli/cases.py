@@ -52,8 +52,9 @@ def check_config(state: State) -> None:
     show_default=True,
     help="Output format.",
 )
+@unmasked_option
 @common_options
-def inspect_cmd(state: State, input_path: str | None, fmt: str) -> None:
+def inspect_cmd(state: State, input_path: str | None, fmt: str, unmasked: bool) -> None:
     """Show what a source of cases holds: rows, departments, bad rows, dates, calendar years.
 
     \b
@@ -67,9 +68,11 @@ def inspect_cmd(state: State, input_path: str | None, fmt: str) -> None:
     from monitor.cases.quality import data_problems
 
     settings = state.settings()
+    if unmasked:
+        audit_unmasked(settings, f"inspect --format {fmt}")
     loaded = load_cases(settings, input_path)
     found = problems_before_evaluation(settings, loaded, parse_at(None))
-    data = overview(loaded, settings, data_problems(loaded, found))
+    data = overview(loaded, settings, data_problems(loaded, found), masked=not unmasked)
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:

@@ -393,3 +393,23 @@ def test_unknown_command_is_a_usage_error(runner: CliRunner) -> None:
     assert result.exit_code == 2
     assert isinstance(result.exception, SystemExit)
     assert "No such command" in result.output
+
+
+def test_inspect_masks_personal_data_in_department_names(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10, item 26: a department name carrying an identity number (a data-entry slip
+    seen in real exports) is masked in inspect's output, unless --unmasked."""
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "cases.csv"
+    path.write_text(
+        "办件编号,实施部门,申请时间,承诺时限\n"
+        "A1,县民政局330225199001011234,2025-03-03 09:00:00,5\n",
+        encoding="utf-8",
+    )
+    for fmt in ("table", "json"):
+        out = runner.invoke(cli, ["inspect", "--input", str(path), "--format", fmt]).stdout
+        assert "330225199001011234" not in out
+        assert "县民政局330225********1234" in out
+    out = runner.invoke(cli, ["inspect", "--input", str(path), "--unmasked"]).stdout
+    assert "县民政局330225199001011234" in out
