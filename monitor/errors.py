@@ -14,6 +14,7 @@ __all__ = [
     "CalendarRangeError",
     "ConfigError",
     "InputError",
+    "LedgerConflict",
     "LockHeld",
     "MonitorError",
     "RulesError",
@@ -46,6 +47,13 @@ class ConfigError(MonitorError, ValueError):
 
 class InputError(MonitorError, ValueError):
     """A source of cases (file, table, query) cannot be read or has the wrong shape."""
+
+
+class LedgerConflict(MonitorError):
+    """Another process wrote the warning ledger during a run, again and again; the CLI
+    exits 4, as for a held lock."""
+
+    exit_code = 4
 
 
 class LockHeld(MonitorError):

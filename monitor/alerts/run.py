@@ -11,11 +11,13 @@ acknowledged warnings (until their level rises) are suppressed.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
 from monitor import clock
@@ -28,8 +30,9 @@ from monitor.cases.evaluate import Evaluated, evaluate_loaded
 from monitor.cases.load import load_cases
 from monitor.config import Settings
 from monitor.db.engine import open_database
-from monitor.db.runs import finish_run, start_run
+from monitor.db.runs import finish_run, mark_interrupted, start_run
 from monitor.db.tables import LEVEL_RANK
+from monitor.errors import LedgerConflict
 from monitor.notify.mail.render import AlertGroup, AlertItem, render_alert
 from monitor.notify.mail.resolved import ResolvedItem, render_resolved
 from monitor.notify.mail.transport import transport_for
@@ -37,6 +40,10 @@ from monitor.notify.outbox import Delivered, deliver, message_key, queue, waitin
 from monitor.notify.receiver import Receiver
 
 __all__ = ["COUNTS", "AlertRun", "run_alert"]
+
+log = logging.getLogger(__package__)
+#: Transactions a run tries before it gives up on a ledger another process keeps changing.
+_ATTEMPTS = 3
 
 COUNTS = (
     "new",
@@ -75,11 +82,16 @@ def run_alert(
     dry_run: bool = False,
     transport: Receiver | None = None,
     engine: Engine | None = None,
+    run_id: int | None = None,
 ) -> AlertRun:
     """One alert run at ``now`` (naive Asia/Shanghai); ``dry_run`` changes nothing.
 
     ``engine`` is the monitor's database (the daemon's job passes its own); without one the
-    run opens it, bringing the schema up to date.
+    run opens it, bringing the schema up to date. ``run_id`` is the run of the job that
+    calls this (the daemon's ``scan``): the ledger's events are recorded under it and the
+    job finishes it. Without one the run records itself as an ``alert`` run, first marking
+    one that a killed process left ``running`` as interrupted: call it under the scan job's
+    lock (:func:`monitor.daemon.lock.job_lock`), as ``monitor alert`` does.
     """
     if engine is None:
         with open_database(settings) as opened:
@@ -90,34 +102,60 @@ def run_alert(
                 dry_run=dry_run,
                 transport=transport,
                 engine=opened,
+                run_id=run_id,
             )
     result = AlertRun(dry_run=dry_run)
     # The calendar also spans last year: repeat intervals count from the last notice.
     evaluated = evaluate_loaded(
         settings, load_cases(settings, input_path), now, years=(now.year - 1, now.year)
     )
-    run_id = None
-    if not dry_run:
+    own = run_id is None and not dry_run
+    if own:
         with engine.begin() as conn:
+            mark_interrupted(conn, "alert")
             run_id = start_run(conn, "alert", now, clock.now())
     try:
-        with engine.connect() as conn:
-            trans = conn.begin()
-            _fold(conn, evaluated, settings, run_id, result)
-            (trans.rollback if dry_run else trans.commit)()
+        _fold_once(engine, evaluated, settings, run_id, result)
+        if not dry_run:
+            sent = deliver(
+                engine, transport or transport_for(settings), settings, now, evaluated.calendar
+            )
+            _count(result, sent)
     except BaseException:
-        if run_id is not None:
+        if own:
             with engine.begin() as c:
                 finish_run(c, run_id, "failed", result.counts, "see log", clock.now())
         raise
-    if not dry_run:
-        sent = deliver(
-            engine, transport or transport_for(settings), settings, now, evaluated.calendar
-        )
-        _count(result, sent)
+    if own:
         with engine.begin() as c:
             finish_run(c, run_id, "ok", result.counts, None, clock.now())
     return result
+
+
+def _fold_once(
+    engine: Engine, evaluated: Evaluated, settings: Settings, run_id: int | None, result: AlertRun
+) -> None:
+    """:func:`_fold` in one transaction (rolled back in a dry run). Should another writer
+    meet this one in the ledger (a unique constraint, a locked SQLite file), the
+    transaction is rolled back and done again on what the other committed; every time
+    is a :class:`LedgerConflict`."""
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            with engine.connect() as conn:
+                trans = conn.begin()
+                _fold(conn, evaluated, settings, run_id, result)
+                (trans.rollback if result.dry_run else trans.commit)()
+            return
+        except (sa.exc.IntegrityError, sa.exc.OperationalError) as exc:
+            if isinstance(exc, sa.exc.OperationalError) and "locked" not in str(exc):
+                raise
+            log.warning("the ledger changed under this run (attempt %d): %s", attempt, exc.orig)
+            result.counts = dict.fromkeys(COUNTS, 0)
+            result.messages.clear()
+    raise LedgerConflict(
+        "another process kept writing the warning ledger during this run; nothing of this "
+        "run was kept: run it again (and let one process at a time alert: monitor run scan)"
+    )
 
 
 def _fold(

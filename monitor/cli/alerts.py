@@ -41,7 +41,8 @@ def alert_cmd(state: State, input_path: str | None, at: str | None, dry_run: boo
     One email per recipient list, listing its cases most urgent first. Prints the counts:
     new, raised, repeated, suppressed, deferred (a repeat waiting for a held message),
     unrouted (no recipient), resolved, queued, sent, failed, dead, held
-    (outside the send window). --at stands for "now" in everything the run does.
+    (outside the send window). --at stands for "now" in everything the run does. It holds
+    the scan job's lock, as the daemon's scan does: while either runs, the other exits 4.
 
     \b
     Examples:
@@ -50,8 +51,12 @@ def alert_cmd(state: State, input_path: str | None, at: str | None, dry_run: boo
       monitor alert --at 2025-10-09T09:00
     """
     from monitor.alerts.run import run_alert
+    from monitor.daemon.lock import job_lock
 
-    result = run_alert(state.settings(), parse_at(at), input_path=input_path, dry_run=dry_run)
+    settings = state.settings()
+    now = parse_at(at)
+    with job_lock(settings, "scan"):
+        result = run_alert(settings, now, input_path=input_path, dry_run=dry_run)
     for recipients, subject, n in result.messages:
         prefix = "would send" if dry_run else "queued"
         click.echo(f"{prefix}: {subject}  → {', '.join(recipients)} ({plural(n, 'case')})")

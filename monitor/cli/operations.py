@@ -65,9 +65,10 @@ def outbox_retry(state: State, ids: tuple[int, ...]) -> None:
     Example:
       monitor outbox retry --id 12 --id 13
     """
+    from monitor.daemon.lock import job_lock
     from monitor.notify.outbox import retry
 
-    with state.database() as engine, engine.begin() as conn:
+    with job_lock(state.settings(), "scan"), state.database() as engine, engine.begin() as conn:
         n = retry(conn, parse_at(None), list(ids) or None)
     click.echo(f"re-queued {plural(n, 'message')}")
 
@@ -76,8 +77,9 @@ def outbox_retry(state: State, ids: tuple[int, ...]) -> None:
 @at_option("Next fire times and calendar coverage as of this local time instead of now.")
 @common_options
 def status_cmd(state: State, at: str | None) -> None:
-    """Database, outbox backlog and dead letters, last runs; for each job (scan, report,
-    annual) its schedule, next run and last runs; the working-day calendar's coverage.
+    """Database, outbox backlog and dead letters; for each job (scan, report, annual) its
+    schedule, next run and last runs, then the last `monitor alert` runs; the working-day
+    calendar's coverage.
 
     \b
     Examples:
@@ -86,14 +88,12 @@ def status_cmd(state: State, at: str | None) -> None:
     """
     from monitor.cases.calendar import coverage_line
     from monitor.daemon.jobs import job_lines
-    from monitor.db.runs import recent_runs
     from monitor.notify.outbox import outbox_rows
 
     settings = state.settings()
     now = parse_at(at)
     with state.database() as engine, engine.connect() as conn:
         rows = outbox_rows(conn, ("queued", "dead"))
-        runs = recent_runs(conn, 5)
         jobs = job_lines(settings, conn, now)
     click.echo(f"database   {settings.database_url(hide_password=True)}")
     queued = int((rows["status"] == "queued").sum()) if len(rows) else 0
@@ -102,8 +102,6 @@ def status_cmd(state: State, at: str | None) -> None:
         f"outbox     {queued} queued, {dead} dead"
         + ("  (monitor outbox retry re-queues dead letters)" if dead else "")
     )
-    for r in runs.itertuples(index=False):
-        click.echo(f"run #{r.id} {r.job:<7} at {r.at}  {r.status:<8} {r.counts or ''}")
     for line in jobs:
         click.echo(line)
     click.echo(coverage_line(settings, now.date()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -63,15 +64,18 @@ def report_cmd(
         Period.parse(period)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--period") from None
+    from monitor.daemon.lock import job_lock
+
     settings = state.settings()
-    result = run_report(
-        settings,
-        period,
-        parse_at(at),
-        input_path=input_path,
-        out_dir=Path(out_dir) if out_dir else None,
-        send=send,
-    )
+    with job_lock(settings, "report") if send else nullcontext():
+        result = run_report(
+            settings,
+            period,
+            parse_at(at),
+            input_path=input_path,
+            out_dir=Path(out_dir) if out_dir else None,
+            send=send,
+        )
     for kind, path in result.paths.items():
         click.echo(f"{kind:<6} {path}")
     if send and not settings.reports.recipients:

@@ -70,7 +70,7 @@ def run_job(
         log.info("%s: run #%d started (at %s)", name, run_id, now.isoformat(timespec="seconds"))
         started = time.monotonic()
         try:
-            counts = _RUNNERS[name](settings, engine, now, transport)
+            counts = _RUNNERS[name](settings, engine, now, transport, run_id)
         except BaseException:
             _record_failure(settings, engine, name, run_id, now, transport)
             raise
@@ -150,12 +150,16 @@ def job_lines(
     settings: Settings, conn: sa.Connection, now: dt.datetime, limit: int = 3
 ) -> list[str]:
     """``monitor status``'s lines for each job: its schedule and next fire time after
-    ``now``, then its last ``limit`` runs (start, end, result, counts or error)."""
+    ``now``, then its last ``limit`` runs (start, end, result, counts or error); last the
+    runs of ``monitor alert`` (by hand, not scheduled). Each run is listed once."""
     lines = []
-    for name in JOBS:
-        spec = getattr(settings.schedule, name)
-        fire = next_fire(spec, now)
-        head = "off" if fire is None else f'"{spec}", next at {fire:%Y-%m-%d %H:%M}'
+    for name in (*JOBS, "alert"):
+        if name == "alert":
+            head = "by hand (monitor alert)"
+        else:
+            spec = getattr(settings.schedule, name)
+            fire = next_fire(spec, now)
+            head = "off" if fire is None else f'"{spec}", next at {fire:%Y-%m-%d %H:%M}'
         lines.append(f"{name:<10} {head}")
         found = job_runs(conn, name, limit)
         if not found:
@@ -178,7 +182,11 @@ def job_lines(
 
 
 def _scan(
-    settings: Settings, engine: sa.Engine, now: dt.datetime, transport: Receiver | None
+    settings: Settings,
+    engine: sa.Engine,
+    now: dt.datetime,
+    transport: Receiver | None,
+    run_id: int,
 ) -> dict[str, Any]:
     from monitor.alerts.run import run_alert
 
@@ -187,12 +195,19 @@ def _scan(
     if warning and year:
         log.warning("calendar: %s", warning)
         calendar_alert(settings, engine, year, warning, now, transport)
-    return dict(run_alert(settings, now, transport=transport, engine=engine).counts)
+    # The alert is this run: its ledger events are recorded under the scan's run id, and
+    # no second ("alert") run is recorded beside it.
+    alerted = run_alert(settings, now, transport=transport, engine=engine, run_id=run_id)
+    return dict(alerted.counts)
 
 
 def _report_of(kind: str) -> Callable[..., dict[str, Any]]:
     def job(
-        settings: Settings, engine: sa.Engine, now: dt.datetime, transport: Receiver | None
+        settings: Settings,
+        engine: sa.Engine,
+        now: dt.datetime,
+        transport: Receiver | None,
+        run_id: int,
     ) -> dict[str, Any]:
         from monitor.reports.run import run_report
 

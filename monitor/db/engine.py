@@ -9,6 +9,7 @@ the Alembic configuration is built here. A database that cannot be reached or us
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +37,9 @@ __all__ = [
     "upgrade",
 ]
 
+#: Tries before a migration that keeps failing is reported (another process may be migrating
+#: the same new database at the same moment).
+_MIGRATION_ATTEMPTS = 3
 #: The Alembic script folder, shipped inside the package.
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -118,7 +122,29 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     Runs in one transaction (on PostgreSQL and SQLite a failed migration leaves nothing
     behind; MySQL / MariaDB commit each DDL statement). A database migrated by a newer
     version of the monitor (a revision this one does not know) is refused, not touched.
+    Two processes that start on a new database at once (cron and the daemon) both migrate
+    it: the one that loses finds the schema already there and goes on.
     """
+    for attempt in range(_MIGRATION_ATTEMPTS):
+        try:
+            _upgrade_once(engine, revision)
+            return
+        except ConfigError:
+            raced = current_revision(engine) == _target(revision)
+            if raced:
+                return
+            if attempt == _MIGRATION_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
+def _target(revision: str) -> str | None:
+    """``revision`` with "head" as the newest revision this version knows."""
+    return head_revision() if revision == "head" else revision
+
+
+def _upgrade_once(engine: sa.Engine, revision: str) -> None:
+    """One attempt of :func:`upgrade`."""
     config = _config()
     script = ScriptDirectory.from_config(config)
     head = script.get_current_head()

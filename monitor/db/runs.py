@@ -94,19 +94,16 @@ def job_runs(conn: sa.Connection, name: str, limit: int = 3) -> list[dict[str, A
 
 def mark_interrupted(conn: sa.Connection, name: str) -> list[int]:
     """Record ``running`` rows of job ``name`` as failed: the caller holds the job's lock,
-    so whatever process was running them is gone. For ``scan``, the alert run it had begun
-    (same ``at``) too. Returns the ids marked."""
+    so whatever process was running them is gone. ``scan`` and ``alert`` share one lock
+    (``monitor alert`` takes the scan job's): each marks the other's too. Returns the ids
+    marked."""
     c = runs.c
-    stale = list(conn.execute(sa.select(c.id, c.at).where(c.job == name, c.status == "running")))
-    if not stale:
-        return []
-    ids = [r.id for r in stale]
-    if name == "scan":
-        inner = sa.select(c.id).where(
-            c.job == "alert", c.status == "running", c.at.in_([r.at for r in stale])
-        )
-        ids += list(conn.execute(inner).scalars())
-    conn.execute(runs.update().where(c.id.in_(ids)).values(status="failed", error=INTERRUPTED))
+    jobs = ALERT_JOBS if name in ALERT_JOBS else (name,)
+    ids = list(
+        conn.execute(sa.select(c.id).where(c.job.in_(jobs), c.status == "running")).scalars()
+    )
+    if ids:
+        conn.execute(runs.update().where(c.id.in_(ids)).values(status="failed", error=INTERRUPTED))
     return ids
 
 

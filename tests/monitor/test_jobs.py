@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from monitor.cases.calendar import coverage_line, coverage_warning
 from monitor.config import Settings
@@ -120,12 +121,16 @@ def test_scan_runs_the_alert_job_and_records_an_ok_run(
     assert run_job(settings, "scan", THU) == counts(new=3, queued=3, sent=3)
     assert smtp_server.envelope_recipients == [[GAJ_TO], [SCJG_TO], [BOSS]]
     runs = all_runs(settings)
-    assert [(r["id"], r["job"], r["at"], r["status"]) for r in runs] == [
-        (1, "scan", THU, "ok"),
-        (2, "alert", THU, "ok"),  # the alert job's own record, inside the scan
-    ]
+    # One record of the run (issue 10, item 13: not a scan row and an alert row beside it);
+    # the ledger's events are recorded under it.
+    assert [(r["id"], r["job"], r["at"], r["status"]) for r in runs] == [(1, "scan", THU, "ok")]
     assert runs[0]["counts"] == counts(new=3, queued=3, sent=3)
     assert runs[0]["error"] is None
+    engine = engine_for(settings)
+    with engine.connect() as conn:
+        run_ids = conn.execute(sa.text("SELECT DISTINCT run_id FROM warning_events")).scalars()
+        assert list(run_ids) == [1]
+    engine.dispose()
 
 
 def test_a_failing_job_is_recorded_with_its_traceback_and_raised(
@@ -176,16 +181,17 @@ def test_a_run_left_running_by_a_dead_process_is_recorded_as_interrupted(
     with engine.begin() as conn:  # what kill -9 mid-run leaves behind
         start_run(conn, "scan", THU, THU)
         start_run(conn, "alert", THU, THU)  # the scan's alert run
-        start_run(conn, "alert", FRI, FRI)  # someone's `monitor alert`: not the scan's
+        start_run(conn, "alert", FRI, FRI)  # someone's `monitor alert`, killed as well
     engine.dispose()
     run_job(settings, "scan", THU + dt.timedelta(hours=1))
     runs = [(r["id"], r["job"], r["status"]) for r in all_runs(settings)]
+    # `monitor alert` holds the scan job's lock (issue 10, item 14): with that lock held,
+    # a `running` alert run is as dead as a `running` scan run.
     assert runs == [
         (1, "scan", "failed"),
         (2, "alert", "failed"),
-        (3, "alert", "running"),
+        (3, "alert", "failed"),
         (4, "scan", "ok"),
-        (5, "alert", "ok"),
     ]
     assert all_runs(settings)[0]["error"] == (
         "interrupted: the process ended during the run (killed, crashed or stopped)"
@@ -460,22 +466,24 @@ def test_cli_run_and_status(
     lines = out.splitlines()
     assert lines[0] == f"database   sqlite:///{tmp_path / 'var' / 'monitor.db'}"
     assert lines[1] == "outbox     0 queued, 0 dead"
-    assert lines[2].startswith("run #2 alert   at 2025-03-13 09:00:00  ok ")
-    assert lines[3].startswith("run #1 scan    at 2025-03-13 09:00:00  ok ")
-    assert lines[4] == 'scan       "*/30 8-18 * * *", next at 2026-12-01 09:30'
-    assert lines[5].startswith("  run #1 20")  # started and finished on the wall clock
-    assert " → 20" in lines[5]
-    assert lines[5].endswith(
+    # Each run once, under its job (issue 10, item 13).
+    assert lines[2] == 'scan       "*/30 8-18 * * *", next at 2026-12-01 09:30'
+    assert lines[3].startswith("  run #1 20")  # started and finished on the wall clock
+    assert " → 20" in lines[3]
+    assert lines[3].endswith(
         'ok      {"dead": 0, "deferred": 0, "failed": 0, "held": 0, "new": 3, "queued": 3, '
         '"raised": 0, "repeated": 0, "resolved": 0, "sent": 3, "suppressed": 0, "unrouted": 0}'
     )
-    assert lines[6:10] == [
+    assert lines[4:10] == [
         'report     "0 8 1 * *", next at 2027-01-01 08:00',
         "  no runs yet",
         'annual     "0 8 2 1 *", next at 2027-01-02 08:00',
         "  no runs yet",
+        "alert      by hand (monitor alert)",
+        "  no runs yet",
     ]
     assert lines[10:] == [f"calendar: {WARNING_2027}"]
+    assert sum("run #1 " in line for line in lines) == 1
 
 
 def test_cli_status_shows_the_last_line_of_a_failure_and_off_jobs(
@@ -491,16 +499,18 @@ def test_cli_status_shows_the_last_line_of_a_failure_and_off_jobs(
     assert err.splitlines()[-1] == f"error: {tmp_path / 'missing.csv'}: no such file"
     code, out, err = monitor(capsys, "status", "--config", str(config), "--at", "2026-06-01")
     lines = out.splitlines()
-    assert lines[-7:] == [
+    assert lines[-9:] == [
         'scan       "*/30 8-18 * * *", next at 2026-06-01 08:00',
         "  no runs yet",
         "report     off",
-        lines[-4],
+        lines[-6],
         "annual     off",
+        "  no runs yet",
+        "alert      by hand (monitor alert)",
         "  no runs yet",
         "calendar: 2026 published",
     ]
-    assert lines[-4].startswith("  run #1 20") and lines[-4].endswith(
+    assert lines[-6].startswith("  run #1 20") and lines[-6].endswith(
         f"failed  monitor.errors.InputError: {tmp_path / 'missing.csv'}: no such file"
     )
 

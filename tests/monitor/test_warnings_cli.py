@@ -80,8 +80,9 @@ def test_a_reference_is_accepted_wherever_a_case_id_is(
     out = run(capsys, "ack", "W1", "--config", config, "--by", SCJG, "--note", "已办结",
               "--at", "2025-03-14T10:00")  # fmt: skip
     assert out == "acknowledged W1 (B001) (completion) as #1\n"
-    by_ref = run(capsys, "warnings", "--config", config, "--case", "W1", "--format", "json")
-    by_id = run(capsys, "warnings", "--config", config, "--case", "B001", "--format", "json")
+    at = ("--format", "json", "--at", "2025-03-14T11:00")
+    by_ref = run(capsys, "warnings", "--config", config, "--case", "W1", *at)
+    by_id = run(capsys, "warnings", "--config", config, "--case", "B001", *at)
     assert json.loads(by_ref) == json.loads(by_id)
 
 
