@@ -338,6 +338,30 @@ def test_message_bad_recipient(bad: str) -> None:
     assert repr(bad) in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "bad", ["a..b@example.cn", ".a@example.cn", "a@-example.cn", "a@example..cn", "张三@example.cn"]
+)
+def test_message_refuses_what_the_configuration_refuses(bad: str) -> None:
+    with pytest.raises(ValueError, match="not a valid email address") as info:
+        _message(recipients=[bad])
+    assert repr(bad) in str(info.value)
+    with pytest.raises(ValueError):
+        Settings.model_validate({"alerts": {"default_recipients": [bad]}})
+
+
+def test_message_carries_every_address_the_configuration_accepts() -> None:
+    """An internationalised domain passes the configuration; the message carries it in
+    Punycode (before: accepted by the configuration, then a ValueError at every send)."""
+    good = ["scjg@example.gov.cn", "a@例子.中国", "First.Last+alerts@Example.CN"]
+    Settings.model_validate({"alerts": {"default_recipients": good}})
+    msg = _reparse(_message(recipients=good))
+    assert [a.addr_spec for a in msg["To"].addresses] == [
+        "scjg@example.gov.cn",
+        "a@xn--fsqu00a.xn--fiqs8s",
+        "First.Last+alerts@example.cn",
+    ]
+
+
 def test_message_bad_sender_key_and_no_recipients() -> None:
     with pytest.raises(ValueError, match=r"'monitor@\\nexample'"):
         _message(sender="monitor@\nexample")
