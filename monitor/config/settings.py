@@ -343,7 +343,11 @@ class Settings(_Section):
 
         url = make_url(self.database.url)
         if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
-            url = url.set(database=str(self.resolve(url.database)))
+            # A URI filename (file:…?mode=ro&uri=true) keeps its "file:" scheme: only the
+            # path inside it is resolved.
+            path = url.database
+            scheme = "file:" if path.startswith("file:") else ""
+            url = url.set(database=scheme + str(self.resolve(path.removeprefix(scheme))))
         if hide_password:
             return url.render_as_string(hide_password=True)
         if self.database.password_env:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -186,3 +189,103 @@ def test_missing_or_unknown_driver_is_a_config_error() -> None:
         engine_for(Settings(database={"url": "oracle+cx_oracle://u:pw@h/x"}))
     with pytest.raises(ConfigError, match=r"^mssql\+nosuchdriver://u:\*\*\*@h/x: names a data"):
         engine_for(Settings(database={"url": "mssql+nosuchdriver://u:pw@h/x"}))
+
+
+# --- an SQLite file the monitor cannot write (issue 10, item 24) -----------------------------
+
+
+def _monitor_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``monitor ARGS`` in-process: exit code, out, err."""
+    from monitor.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out = capsys.readouterr()
+    return int(exc.value.code or 0), out.out, out.err
+
+
+def _silence_args(config: Path) -> list[str]:
+    """A command that writes one row (a silence) into the database of ``config``."""
+    return ["silence", "--department", "县气象局", "--until", "2030-01-01", "--reason", "迁移",
+            "--config", str(config)]  # fmt: skip
+
+
+def _existing_database(tmp_path: Path) -> Path:
+    """An SQLite file at the newest schema (made as the monitor makes it), engine closed."""
+    path = tmp_path / "var" / "monitor.db"
+    engine = engine_for(Settings(database={"url": f"sqlite:///{path}"}))
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+def test_read_only_sqlite_uri_is_one_line_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A real file opened read-only by SQLite itself (``?mode=ro``): the same
+    SQLITE_READONLY a file without write permission gives, also when the tests run as root
+    (whom chmod does not stop)."""
+    path = _existing_database(tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///file:{path}?mode=ro&uri=true"\n')
+    code, out, err = _monitor_cli(capsys, *_silence_args(config))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {path}: the SQLite database cannot be written (attempt to write a readonly "
+        "database); remove mode=ro from [database] url\n"
+    )
+    assert not (tmp_path / "file:").exists()  # the URI names the file, not a folder "file:"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes files whatever their permissions")
+def test_read_only_sqlite_file_names_the_permissions_to_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _existing_database(tmp_path)
+    path.chmod(0o444)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{path}"\n')
+    try:
+        code, out, err = _monitor_cli(capsys, *_silence_args(config))
+    finally:
+        path.chmod(0o644)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {path}: the SQLite database cannot be written (")
+    assert err.endswith(
+        f"give the user the monitor runs as write permission on the file and on its folder "
+        f"{path.parent} (SQLite writes monitor.db-wal and monitor.db-shm there)\n"
+    )
+    assert err.count("\n") == 1
+
+
+def test_locked_sqlite_database_is_one_line_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Another process's connection holds the write lock (BEGIN IMMEDIATE and an
+    uncommitted insert) for longer than the monitor waits."""
+    path = _existing_database(tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{path}"\n')
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        holder.execute(
+            "INSERT INTO runs (job, started_at, at, status) "
+            "VALUES ('report', '2025-03-13 09:00:00', '2025-03-13 09:00:00', 'running')"
+        )
+        started = time.monotonic()
+        code, out, err = _monitor_cli(capsys, *_silence_args(config))
+        waited = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {path}: the SQLite database is locked by another process (database is "
+        "locked, after waiting 5 s for it); let that process finish (another monitor command, "
+        f"a backup, an open sqlite3 shell: `fuser {path}` names it) and run this again\n"
+    )
+    assert 5 <= waited < 15
+    # Once the lock is gone the same command works.
+    code, out, err = _monitor_cli(capsys, *_silence_args(config))
+    assert (code, err) == (0, "")
