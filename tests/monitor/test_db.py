@@ -37,7 +37,7 @@ def test_upgrade_creates_the_tables_and_is_idempotent(engine: sa.Engine) -> None
 
 
 def test_head_revision_is_the_newest_migration() -> None:
-    assert head_revision() == "0003"
+    assert head_revision() == "0004"
 
 
 def test_upgrading_an_older_database_keeps_its_data(engine: sa.Engine) -> None:
@@ -83,11 +83,15 @@ def test_upgrading_an_older_database_keeps_its_data(engine: sa.Engine) -> None:
             )
         )
     upgrade(engine)
-    assert current_revision(engine) == "0003"
-    new = sa.table("notifications", sa.column("key"), sa.column("status"), sa.column("attachment"))
+    assert current_revision(engine) == "0004"
+    new = sa.table(
+        "notifications",
+        *(sa.column(c) for c in ("key", "status", "attachment", "delivered_to", "sending_since")),
+    )
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(new.c.key, new.c.status, new.c.attachment)).all()
-    assert [tuple(r) for r in rows] == [("k1", "queued", None)]
+        rows = conn.execute(sa.select(*new.c)).all()
+    # Revision 0004: nobody has it yet, and it is not half sent.
+    assert [tuple(r) for r in rows] == [("k1", "queued", None, None, None)]
 
 
 def test_migrated_schema_matches_the_models(migrated_engine: sa.Engine) -> None:
