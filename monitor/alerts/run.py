@@ -31,7 +31,7 @@ from monitor.db.runs import finish_run, start_run
 from monitor.db.tables import LEVEL_RANK
 from monitor.notify.mail.render import AlertGroup, AlertItem, render_alert
 from monitor.notify.mail.resolved import ResolvedItem, render_resolved
-from monitor.notify.mail.transport import transport_for
+from monitor.notify.mail.transport import check_transport, transport_for
 from monitor.notify.outbox import Delivered, deliver, message_key, queue, waiting_recipients
 from monitor.notify.receiver import Receiver
 
@@ -60,6 +60,8 @@ class AlertRun:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
     messages: list[tuple[tuple[str, ...], str, int]] = field(default_factory=list)
     dry_run: bool = False
+    #: The delivery pass (None in a dry run): ``nothing_sent`` when the receiver was down.
+    delivered: Delivered | None = None
 
     def line(self) -> str:
         """The counts as one line."""
@@ -78,8 +80,11 @@ def run_alert(
     """One alert run at ``now`` (naive Asia/Shanghai); ``dry_run`` changes nothing.
 
     ``engine`` is the monitor's database (the daemon's job passes its own); without one the
-    run opens it, bringing the schema up to date.
+    run opens it, bringing the schema up to date. A transport the configuration cannot make
+    (an SMTP password variable that is not set) is a ConfigError before anything is recorded.
     """
+    if transport is None and not dry_run:
+        check_transport(settings)
     if engine is None:
         with open_database(settings) as opened:
             return run_alert(
@@ -114,6 +119,7 @@ def run_alert(
             engine, transport or transport_for(settings), settings, now, evaluated.calendar
         )
         _count(result, sent)
+        result.delivered = sent
         with engine.begin() as c:
             finish_run(c, run_id, "ok", result.counts, None, clock.now())
     return result

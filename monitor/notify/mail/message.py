@@ -17,14 +17,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, getaddresses
 from pathlib import Path
 
 from monitor.clock import aware
 from monitor.config.addresses import ascii_address
 from monitor.text import has_breaks, one_line
 
-__all__ = ["MESSAGE_ID_DOMAIN", "build_message", "message_id"]
+__all__ = ["MESSAGE_ID_DOMAIN", "build_message", "message_id", "message_recipients"]
 
 #: The right-hand side of every Message-ID the monitor makes.
 MESSAGE_ID_DOMAIN = "banjian-monitor"
@@ -83,6 +83,12 @@ def message_id(key: str) -> str:
             "(such as a hex digest)"
         )
     return f"<{part}@{MESSAGE_ID_DOMAIN}>"
+
+
+def message_recipients(msg: EmailMessage) -> list[str]:
+    """Every address ``msg`` is for (To, Cc, Bcc), as smtplib's ``send_message`` finds them."""
+    fields = [str(v) for name in ("To", "Cc", "Bcc") for v in msg.get_all(name, [])]
+    return [addr for _, addr in getaddresses(fields) if addr]
 
 
 def _address(value: str) -> Address:
