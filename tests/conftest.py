@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import shutil
@@ -138,7 +139,10 @@ class SmtpTestServer:
     ``EmailMessage`` objects) and ``envelope_recipients`` in arrival order; ``logins``
     (user names that logged in). ``fail_next(n, code=451)`` answers the next ``n`` messages
     with ``code`` at DATA; ``fail_next(n, code=550, stage="rcpt")`` the next ``n`` RCPT TO
-    commands.
+    commands. ``delay_next(seconds)`` takes the next message and answers its end only
+    ``seconds`` later (as a server that scans mail before it answers: the message is
+    received, and counted, before the wait); ``delay_next(seconds, stage="rcpt")`` waits
+    before answering the next RCPT TO.
     """
 
     def __init__(self) -> None:
@@ -147,6 +151,9 @@ class SmtpTestServer:
         self.logins: list[str] = []
         self.users: dict[str, str] = {}
         self._failures: dict[str, list[int]] = {"data": [], "rcpt": []}
+        self._delays: dict[str, list[float]] = {"data": [], "rcpt": []}
+        #: The stages at which a delay began ("data", "rcpt"), in order.
+        self.delayed: list[str] = []
         self._lock = threading.Lock()
 
     @property
@@ -163,6 +170,19 @@ class SmtpTestServer:
         with self._lock:
             self._failures[stage].extend([code] * n)
 
+    def delay_next(self, seconds: float, stage: str = "data") -> None:
+        """Wait ``seconds`` before answering the next message's end (``"data"``) or the
+        next recipient (``"rcpt"``)."""
+        with self._lock:
+            self._delays[stage].append(seconds)
+
+    async def _delay(self, stage: str) -> None:
+        with self._lock:
+            seconds = self._delays[stage].pop(0) if self._delays[stage] else 0.0
+        if seconds:
+            self.delayed.append(stage)
+            await asyncio.sleep(seconds)
+
     def _failure(self, stage: str) -> str | None:
         with self._lock:
             if not self._failures[stage]:
@@ -176,6 +196,7 @@ class SmtpTestServer:
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
+        await self._delay("rcpt")
         failure = self._failure("rcpt")
         if failure:
             return failure
@@ -188,6 +209,7 @@ class SmtpTestServer:
             return failure
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.received.append(ReceivedMail(message, envelope.mail_from, list(envelope.rcpt_tos)))
+        await self._delay("data")  # the message is taken: only the answer waits
         return "250 Message accepted"
 
     def authenticate(

@@ -35,7 +35,7 @@ from monitor.db.tables import LEVEL_RANK
 from monitor.errors import LedgerConflict
 from monitor.notify.mail.render import AlertGroup, AlertItem, render_alert
 from monitor.notify.mail.resolved import ResolvedItem, render_resolved
-from monitor.notify.mail.transport import transport_for
+from monitor.notify.mail.transport import check_transport, transport_for
 from monitor.notify.outbox import Delivered, deliver, message_key, queue, waiting_recipients
 from monitor.notify.receiver import Receiver
 
@@ -68,6 +68,8 @@ class AlertRun:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
     messages: list[tuple[tuple[str, ...], str, int]] = field(default_factory=list)
     dry_run: bool = False
+    #: The delivery pass (None in a dry run): ``nothing_sent`` when the receiver was down.
+    delivered: Delivered | None = None
 
     def line(self) -> str:
         """The counts as one line."""
@@ -87,12 +89,16 @@ def run_alert(
     """One alert run at ``now`` (naive Asia/Shanghai); ``dry_run`` changes nothing.
 
     ``engine`` is the monitor's database (the daemon's job passes its own); without one the
-    run opens it, bringing the schema up to date. ``run_id`` is the run of the job that
-    calls this (the daemon's ``scan``): the ledger's events are recorded under it and the
-    job finishes it. Without one the run records itself as an ``alert`` run, first marking
-    one that a killed process left ``running`` as interrupted: call it under the scan job's
-    lock (:func:`monitor.daemon.lock.job_lock`), as ``monitor alert`` does.
+    run opens it, bringing the schema up to date. A transport the configuration cannot make
+    (an SMTP password variable that is not set) is a ConfigError before anything is recorded.
+    ``run_id`` is the run of the job that calls this (the daemon's ``scan``): the ledger's
+    events are recorded under it and the job finishes it. Without one the run records itself
+    as an ``alert`` run, first marking one that a killed process left ``running`` as
+    interrupted: call it under the scan job's lock (:func:`monitor.daemon.lock.job_lock`), as
+    ``monitor alert`` does.
     """
+    if transport is None and not dry_run:
+        check_transport(settings)
     if engine is None:
         with open_database(settings) as opened:
             return run_alert(
@@ -117,10 +123,9 @@ def run_alert(
     try:
         _fold_once(engine, evaluated, settings, run_id, result)
         if not dry_run:
-            sent = deliver(
-                engine, transport or transport_for(settings), settings, now, evaluated.calendar
-            )
-            _count(result, sent)
+            receiver = transport or transport_for(settings)
+            result.delivered = deliver(engine, receiver, settings, now, evaluated.calendar)
+            _count(result, result.delivered)
     except BaseException:
         if own:
             with engine.begin() as c:

@@ -1,9 +1,10 @@
 """Configuration: the TOML file validated into :class:`Settings`, its problems as one line
 each, and the effective settings as text (``monitor check-config``).
 
-``settings`` holds the model and :func:`load_settings`; ``problems`` turns validation errors
-into lines; ``describe`` prints the effective settings; ``crontab`` reads the ``[schedule]``
-strings. The package's public names are re-exported here.
+``settings`` holds the model and :func:`load_settings`; ``toml`` reads the file (bounded in
+depth); ``problems`` turns validation errors into lines; ``addresses`` checks email addresses
+(for the configuration and for every message); ``describe`` prints the effective settings;
+``crontab`` reads the ``[schedule]`` strings. The package's public names are re-exported here.
 
 May import: ``monitor.errors``, ``monitor.text``, ``rules`` (field names, the calendar's
 published years). Configuration is plain data: the runtime objects (engine, transport,

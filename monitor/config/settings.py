@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -27,18 +26,26 @@ from pydantic import (
     model_validator,
 )
 
+from monitor.config.addresses import address_problem
 from monitor.config.problems import describe
+from monitor.config.toml import read_toml
 from monitor.errors import ConfigError
+from monitor.text import has_breaks
 from rules.fields import CANONICAL_FIELDS
 
 __all__ = ["DEFAULT_CONFIG", "Settings", "load_settings"]
 
 DEFAULT_CONFIG = "config.toml"
 
-_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 CanonicalField = Literal[*CANONICAL_FIELDS]  # type: ignore[valid-type]
 #: A date written as a TOML date (2026-10-01) or as ISO text ("2026-10-01").
 Day = Annotated[date, Field(strict=False)]
+
+#: No limit or threshold counted in working days is longer than a year: the longest time
+#: limits in law are counted in tens of working days (行政许可法 Art. 42: 20, extended by 10).
+MAX_WORKDAYS = 366
+#: Numbers in the file must be finite: TOML has inf and nan, and neither means anything here.
+_FINITE = {"allow_inf_nan": False}
 
 
 class _Section(BaseModel):
@@ -66,8 +73,11 @@ DatabaseUrl = Annotated[str, AfterValidator(_check_url)]
 
 
 def _check_email(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise ValueError(f"expected an email address like name@example.gov.cn, found {value!r}")
+    problem = address_problem(value)
+    if problem:
+        raise ValueError(
+            f"expected an email address like name@example.gov.cn, found {value!r} ({problem})"
+        )
     return value
 
 
@@ -146,21 +156,21 @@ class CalendarSettings(_Section):
 
 class AcceptanceSettings(_Section):
     # 行政许可法 Art. 32: incomplete applications must be answered within 5 (working) days.
-    limit: int = Field(5, ge=0)
+    limit: int = Field(5, ge=0, le=MAX_WORKDAYS)
 
 
 class ThresholdOverride(_Section):
     """Thresholds for one department or item; a key left out keeps the wider setting."""
 
-    warn_before_days: int | None = Field(None, ge=0)
-    escalate_after_days: int | None = Field(None, ge=1)
-    warn_ratio: float | None = Field(None, gt=0, le=1)
+    warn_before_days: int | None = Field(None, ge=0, le=MAX_WORKDAYS)
+    escalate_after_days: int | None = Field(None, ge=1, le=MAX_WORKDAYS)
+    warn_ratio: float | None = Field(None, gt=0, le=1, **_FINITE)
 
 
 class RulesSettings(_Section):
-    warn_before_days: int = Field(1, ge=0)
-    escalate_after_days: int = Field(3, ge=1)
-    warn_ratio: float | None = Field(None, gt=0, le=1)
+    warn_before_days: int = Field(1, ge=0, le=MAX_WORKDAYS)
+    escalate_after_days: int = Field(3, ge=1, le=MAX_WORKDAYS)
+    warn_ratio: float | None = Field(None, gt=0, le=1, **_FINITE)
     item_catalogue: str | None = None
     #: Per-department and per-item thresholds: [rules.departments."县公安局"], [rules.items."…"].
     departments: dict[str, ThresholdOverride] = {}
@@ -218,15 +228,15 @@ class AlertsSettings(_Section):
     routes: list[Route] = []
     #: Repeat a case at the same level after this many working days (Alertmanager's
     #: repeat_interval); a rise in level is sent at once.
-    repeat_every: int = Field(1, ge=1)
+    repeat_every: int = Field(1, ge=1, le=MAX_WORKDAYS)
     resolved_notices: bool = False
     language: Literal["zh", "en"] = "zh"
     #: Cases listed in one email at the most; the rest are counted.
-    max_cases_per_email: int = Field(200, ge=1)
+    max_cases_per_email: int = Field(200, ge=1, le=10_000)
     #: Attempts before a message is dead; retries back off from retry_after_minutes,
-    #: doubling up to six hours.
-    max_attempts: int = Field(8, ge=1)
-    retry_after_minutes: int = Field(5, ge=1)
+    #: doubling up to six hours (so a first delay above six hours would mean nothing).
+    max_attempts: int = Field(8, ge=1, le=100)
+    retry_after_minutes: int = Field(5, ge=1, le=360)
     window: SendWindow = SendWindow()
 
 
@@ -236,7 +246,10 @@ class SmtpSettings(_Section):
     security: Literal["none", "starttls", "ssl"] = "none"
     username: str | None = None
     password_env: str | None = None
-    timeout: float = Field(30.0, gt=0)
+    #: Seconds to wait for the connection (TCP, TLS) and for the answer to each command
+    #: RFC 5321 §4.5.3.2 gives no time for (EHLO, STARTTLS, AUTH, QUIT). The greeting,
+    #: MAIL, RCPT and DATA wait as that section says (5, 5, 5, 2 + 3 and 10 minutes).
+    timeout: float = Field(30.0, gt=0, le=600, **_FINITE)
 
 
 class FileMailSettings(_Section):
@@ -257,9 +270,9 @@ class ScheduleSettings(_Section):
     report: str = "0 8 1 * *"
     annual: str = "0 8 2 1 *"
     #: After this many consecutive failures of a job, [alerts] admin_recipients get one email.
-    admin_alert_after: int = Field(3, ge=1)
+    admin_alert_after: int = Field(3, ge=1, le=100)
     #: A run missed by at most this long (the server was busy or asleep) still runs.
-    misfire_grace_seconds: int = Field(600, ge=1)
+    misfire_grace_seconds: int = Field(600, ge=1, le=86_400)
     #: The lock that keeps a second daemon (or a concurrent `monitor run`) out.
     lock_file: str = "var/monitor.lock"
 
@@ -268,6 +281,11 @@ class ScheduleSettings(_Section):
     def _crontab(cls, v: str) -> str:
         if v == "off":
             return v
+        if has_breaks(v):  # a line break would end the crontab line it is written into
+            raise ValueError(
+                'expected a 5-field crontab string (minute hour day month weekday) or "off", '
+                f"found {v!r} (a line break or control character)"
+            )
         from monitor.config.crontab import cron_trigger
 
         try:
@@ -288,7 +306,7 @@ class ReportsSettings(_Section):
     #: 超期办结率's denominator: every completed case, or all but 即办件 (immediate cases).
     completion_denominator: Literal["all", "exclude_immediate"] = "all"
     #: Late cases listed in a report at the most; the rest are counted.
-    late_cases_max: int = Field(200, ge=1)
+    late_cases_max: int = Field(200, ge=1, le=100_000)
 
 
 class LoggingSettings(_Section):
@@ -325,7 +343,11 @@ class Settings(_Section):
 
         url = make_url(self.database.url)
         if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
-            url = url.set(database=str(self.resolve(url.database)))
+            # A URI filename (file:…?mode=ro&uri=true) keeps its "file:" scheme: only the
+            # path inside it is resolved.
+            path = url.database
+            scheme = "file:" if path.startswith("file:") else ""
+            url = url.set(database=scheme + str(self.resolve(path.removeprefix(scheme))))
         if hide_password:
             return url.render_as_string(hide_password=True)
         if self.database.password_env:
@@ -351,16 +373,7 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
             return Settings()
         path = DEFAULT_CONFIG
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(str(file), ["no such configuration file"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(str(file), [f"cannot be read: {exc}"]) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(file), [f"not valid TOML: {exc}"]) from None
+    data = read_toml(file)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:

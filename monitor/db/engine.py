@@ -4,7 +4,9 @@
 migrations in ``monitor/db/migrations`` up to the newest (head). It is idempotent and cheap when
 the schema is already current, so every job calls it at start. No ``alembic.ini`` is needed:
 the Alembic configuration is built here. A database that cannot be reached or used becomes a
-:class:`~monitor.errors.ConfigError` naming the URL with its password hidden.
+:class:`~monitor.errors.ConfigError` naming the URL with its password hidden; an SQLite file
+that cannot be written (read-only, or locked by another process past the busy timeout) one
+naming the file and the fix, whichever statement met it.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ __all__ = [
 _MIGRATION_ATTEMPTS = 3
 #: The Alembic script folder, shipped inside the package.
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: How long an SQLite statement waits for another process's write lock (Python's sqlite3
+#: default): long enough for the daemon's ledger update, short enough to tell someone.
+_BUSY_SECONDS = 5.0
 
 
 def engine_for(settings: Settings) -> sa.Engine:
@@ -58,6 +63,7 @@ def engine_for(settings: Settings) -> sa.Engine:
     sqlite = url.get_backend_name() == "sqlite"
     if sqlite:
         _make_folder(url, hidden)
+        kwargs["connect_args"] = {"timeout": _BUSY_SECONDS}
     else:
         kwargs["pool_pre_ping"] = True
         if url.get_driver_name() == "psycopg2":
@@ -79,6 +85,7 @@ def engine_for(settings: Settings) -> sa.Engine:
         ) from exc
     if sqlite:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "handle_error", _sqlite_write_refused)
     return engine
 
 
@@ -215,7 +222,7 @@ def _connect(engine: sa.Engine) -> Iterator[sa.Connection]:
         conn = engine.connect()
     except (sa.exc.DBAPIError, dbapi_error) as exc:
         hint = (
-            "check [database] url and that the file is an SQLite database the monitor may write"
+            _sqlite_hint(engine.url)
             if engine.dialect.name == "sqlite"
             else "check [database] url, that the server is running, and the user name and password"
         )
@@ -224,6 +231,15 @@ def _connect(engine: sa.Engine) -> Iterator[sa.Connection]:
         ) from exc
     with conn:
         yield conn
+
+
+def _sqlite_hint(url: sa.URL) -> str:
+    """What to check when an SQLite file cannot be opened."""
+    folder = Path((url.database or "").removeprefix("file:")).parent
+    return (
+        "check [database] url, that the file is an SQLite database, and that the monitor may "
+        f"write the file and its folder {folder} (SQLite keeps -wal and -shm files there)"
+    )
 
 
 def _shown(engine: sa.Engine) -> str:
@@ -252,6 +268,35 @@ def _make_folder(url: sa.URL, hidden: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(hidden, [f"cannot create the folder {folder}: {exc.strerror}"]) from exc
+
+
+def _sqlite_write_refused(context: sa.engine.ExceptionContext) -> None:
+    """An SQLite file the monitor cannot write — read-only, or locked by another process for
+    longer than the busy timeout — as a :class:`ConfigError` naming the file and the fix,
+    wherever the statement was (migration, run record, ledger, outbox)."""
+    name = str(getattr(context.original_exception, "sqlite_errorname", ""))
+    if not name.startswith(("SQLITE_READONLY", "SQLITE_BUSY", "SQLITE_LOCKED")):
+        return
+    url = context.engine.url if context.engine is not None else None
+    database = (url.database or "") if url is not None else ""
+    file = Path(database.removeprefix("file:"))
+    reason = str(context.original_exception)
+    if name.startswith("SQLITE_READONLY"):
+        read_only_url = url is not None and url.query.get("mode") == "ro"
+        fix = (
+            "remove mode=ro from [database] url"
+            if read_only_url
+            else f"give the user the monitor runs as write permission on the file and on its "
+            f"folder {file.parent} (SQLite writes {file.name}-wal and {file.name}-shm there)"
+        )
+        problem = f"the SQLite database cannot be written ({reason}); {fix}"
+    else:
+        problem = (
+            f"the SQLite database is locked by another process ({reason}, after waiting "
+            f"{_BUSY_SECONDS:g} s for it); let that process finish (another monitor command, "
+            f"a backup, an open sqlite3 shell: `fuser {file}` names it) and run this again"
+        )
+    raise ConfigError(str(file), [problem]) from context.original_exception
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

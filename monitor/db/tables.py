@@ -136,6 +136,10 @@ notifications = Table(
     Column("attachment", Text),  # path of a file attached when sending (revision 0002)
     # one "case_id|obligation|level" line per case the message is about (revision 0004)
     Column("cases", LongText),
+    # Revision 0005: the recipients that have it (comma-separated; a retry goes to the
+    # others), and when the end of the message went out with its answer not yet recorded.
+    Column("delivered_to", Text),
+    Column("sending_since", Timestamp),
     **_MYSQL,
 )
 Index("ix_notifications_status", notifications.c.status, notifications.c.next_attempt_at)

@@ -1,15 +1,19 @@
 """The notification outbox: every message is stored before it is sent, sent at most once.
 
 A message is queued under a deterministic key (what it says, to whom, on which day), so
-re-running the same evaluation cannot queue it twice. Delivery takes queued messages whose
-time has come, inside the send window only, and marks each one sent in its own transaction
-right after the server accepts it. A transient failure (refused connection, timeout, 4xx)
-keeps it queued with a growing delay; after ``max_attempts`` it is dead, with its last
-error, until ``monitor outbox retry``. A permanent failure (5xx) makes it dead at once. The
-receiver says which is which (:mod:`monitor.notify.receiver`).
+re-running the same evaluation cannot queue it twice. A delivery pass takes queued messages
+whose time has come, inside the send window only, oldest first, and sends each one
+(:mod:`monitor.notify.sending`: every step recorded in its own transaction, per recipient).
+A transient failure (refused connection, timeout, 4xx) keeps a message queued with a growing
+delay; after ``max_attempts`` it is dead, with its last error, until ``monitor outbox
+retry``. A permanent failure (5xx) makes it dead at once. The receiver says which is which
+(:mod:`monitor.notify.receiver`), and whether the receiver itself is down: then the pass
+stops at that first message — one timeout, one log line — and the others stay queued,
+untouched, for the next run.
 
-Exactly once, with one exception: if the process dies between the server's acceptance and
-the "sent" mark, that one message is sent again on the next run.
+Exactly once, with one exception the protocol leaves open: a process that dies after the
+end of a message went to the server and before its answer came cannot know whether the
+server took it. That message is not sent again by itself; it becomes a dead letter saying so.
 """
 
 from __future__ import annotations
@@ -27,8 +31,8 @@ from sqlalchemy import Connection, Engine, case, insert, select, update
 
 from monitor.config import Settings
 from monitor.db.tables import notifications
-from monitor.notify.mail.message import build_message
-from monitor.notify.receiver import DeliveryError, Receiver
+from monitor.notify.receiver import Receiver
+from monitor.notify.sending import send_stored, settle_interrupted
 from rules.calendar import WorkingCalendar
 
 __all__ = [
@@ -45,18 +49,29 @@ __all__ = [
 ]
 
 log = logging.getLogger(__package__)
-_MAX_DELAY = dt.timedelta(hours=6)
 _MESSAGE = ["id", "kind", "status", "created_at", "sent_at", "recipients", "subject"]
 
 
 @dataclass
 class Delivered:
-    """What one delivery pass did."""
+    """What one delivery pass did.
+
+    ``failed`` counts the due messages still queued for a later run: those that failed and
+    will be retried, and those not tried because the receiver was down. ``stopped_by`` is
+    that receiver's error (None when every due message was tried); ``nothing_sent`` says the
+    pass could send nothing because of it — what a command turns into its own exit code.
+    """
 
     sent: int = 0
-    failed: int = 0  # transient failure: still queued, retried later
+    failed: int = 0  # still queued, retried later
     dead: int = 0
     held: int = 0  # due, but outside the send window
+    stopped_by: str | None = None
+
+    @property
+    def nothing_sent(self) -> bool:
+        """The receiver was down and not one message went."""
+        return self.stopped_by is not None and self.sent == 0
 
 
 def message_key(kind: str, recipients: Sequence[str], day: dt.date, lines: Iterable[str]) -> str:
@@ -130,66 +145,57 @@ def deliver(
     window: bool = True,
 ) -> Delivered:
     """Send every due message of ``kinds``, each in its own transaction; with ``window``
-    only inside ``[alerts.window]`` (reports are not held)."""
-    done = Delivered()
+    only inside ``[alerts.window]`` (reports are not held). The first failure that says the
+    receiver is down ends the pass: the rest stay queued as they were."""
+    done = Delivered(dead=settle_interrupted(engine, now, kinds))
     due = _due(engine, now, kinds)
     if due and window and (calendar is None or not in_window(settings, now, calendar)):
         done.held = len(due)
         return done
-    for row in due:
-        outcome = _deliver_one(engine, transport, settings, row, now)
-        setattr(done, outcome, getattr(done, outcome) + 1)
+    for position, row in enumerate(due):
+        attempt = send_stored(engine, transport, settings, row, now)
+        setattr(done, attempt.outcome, getattr(done, attempt.outcome) + 1)
+        if attempt.error is not None and attempt.error.receiver_down:
+            untried = len(due) - position - 1
+            done.failed += untried
+            done.stopped_by = str(attempt.error)
+            _log_stop(row, attempt.outcome, attempt.error, untried)
+            break
     return done
 
 
+def _log_stop(row: Any, outcome: str, error: Exception, untried: int) -> None:
+    """The one line of a pass that met a receiver that is down."""
+    fate = "is dead" if outcome == "dead" else "will be retried"
+    log.warning(
+        "%s; message %s %s, %d more due message%s not tried in this pass (still queued)",
+        error,
+        row["id"],
+        fate,
+        untried,
+        "" if untried == 1 else "s",
+    )
+
+
 def _due(engine: Engine, now: dt.datetime, kinds: Sequence[str]) -> list[Any]:
-    """Queued messages of ``kinds`` whose next attempt is due at ``now``, oldest first."""
+    """Queued messages of ``kinds`` whose next attempt is due at ``now``, oldest first; not
+    those in flight (another process may be waiting for the server's answer)."""
     c = notifications.c
     with engine.connect() as conn:
         return list(
             conn.execute(
                 select(notifications)
-                .where(c.status == "queued", c.next_attempt_at <= now, c.kind.in_(kinds))
+                .where(
+                    c.status == "queued",
+                    c.next_attempt_at <= now,
+                    c.kind.in_(kinds),
+                    c.sending_since.is_(None),
+                )
                 .order_by(c.id)
             )
             .mappings()
             .all()
         )
-
-
-def _deliver_one(
-    engine: Engine, transport: Receiver, settings: Settings, row: Any, now: dt.datetime
-) -> str:
-    """Send one stored message and record what happened: "sent", "failed" (still queued,
-    retried later) or "dead"."""
-    files = [Path(row["attachment"])] if row["attachment"] else []
-    try:
-        msg = build_message(
-            settings.mail.from_,
-            row["recipients"].split(","),
-            row["subject"],
-            row["body_text"],
-            row["body_html"],
-            row["key"],
-            row["created_at"],
-            files,
-        )
-    except OSError as exc:  # the attached file is gone: retrying cannot bring it back
-        _failed(engine, row, f"attachment {row['attachment']}: {exc}", now, settings, dead=True)
-        return "dead"
-    try:
-        transport.send(msg)
-    except DeliveryError as exc:
-        dead = not exc.retry or row["attempts"] + 1 >= settings.alerts.max_attempts
-        _failed(engine, row, str(exc), now, settings, dead=dead)
-        return "dead" if dead else "failed"
-    with engine.begin() as conn:
-        conn.execute(
-            update(notifications)
-            .where(notifications.c.id == row["id"])
-            .values(status="sent", sent_at=now, attempts=row["attempts"] + 1, last_error=None)
-        )
-    return "sent"
 
 
 def send_now(
@@ -259,20 +265,23 @@ def retry(conn: Connection, now: dt.datetime, ids: Sequence[int] | None = None) 
     """Put dead messages (all, or those ``ids``) back in the queue; returns how many.
 
     They are due at once: from ``now``, or from when they were made if that is earlier, so
-    the next run sends them even when it replays an earlier time with ``--at``.
+    the next run sends them even when it replays an earlier time with ``--at``. They go to
+    the recipients that do not have them yet (``delivered_to`` is kept).
     """
     c = notifications.c
     stmt = update(notifications).where(c.status == "dead")
     if ids is not None:
         stmt = stmt.where(c.id.in_(list(ids)))
     due = case((c.created_at < now, c.created_at), else_=now)
-    result = conn.execute(stmt.values(status="queued", attempts=0, next_attempt_at=due))
+    result = conn.execute(
+        stmt.values(status="queued", attempts=0, next_attempt_at=due, sending_since=None)
+    )
     return int(result.rowcount or 0)
 
 
 def outbox_rows(conn: Connection, statuses: Sequence[str] = ("queued", "dead")) -> pd.DataFrame:
-    """Messages in ``statuses``: id, kind, status, attempts, next attempt, recipients, subject,
-    last error."""
+    """Messages in ``statuses``: id, kind, status, attempts, next attempt, recipients (and
+    those that have it), subject, last error."""
     c = notifications.c
     rows = (
         conn.execute(
@@ -285,6 +294,7 @@ def outbox_rows(conn: Connection, statuses: Sequence[str] = ("queued", "dead")) 
                 c.next_attempt_at,
                 c.sent_at,
                 c.recipients,
+                c.delivered_to,
                 c.subject,
                 c.case_count,
                 c.last_error,
@@ -306,29 +316,9 @@ def outbox_rows(conn: Connection, statuses: Sequence[str] = ("queued", "dead")) 
             "next_attempt_at",
             "sent_at",
             "recipients",
+            "delivered_to",
             "subject",
             "case_count",
             "last_error",
         ],
     )
-
-
-def _failed(
-    engine: Engine, row: dict, error: str, now: dt.datetime, settings: Settings, *, dead: bool
-) -> None:
-    attempts = row["attempts"] + 1
-    delay = dt.timedelta(minutes=settings.alerts.retry_after_minutes * 2 ** (attempts - 1))
-    log.warning(
-        "message %s to %s failed (attempt %d): %s", row["id"], row["recipients"], attempts, error
-    )
-    with engine.begin() as conn:
-        conn.execute(
-            update(notifications)
-            .where(notifications.c.id == row["id"])
-            .values(
-                status="dead" if dead else "queued",
-                attempts=attempts,
-                last_error=error[:2000],
-                next_attempt_at=now + min(delay, _MAX_DELAY),
-            )
-        )

@@ -159,10 +159,11 @@ BAD: dict[str, list[str]] = {
     ],
     "bad-recipient-email.toml": [
         "alerts.default_recipients[1]: expected an email address like name@example.gov.cn, "
-        "found 'zwfw-office'",
+        "found 'zwfw-office' (an email address must have an @-sign)",
     ],
     "bad-from.toml": [
-        "mail.from: expected an email address like name@example.gov.cn, found 'banjian-monitor'",
+        "mail.from: expected an email address like name@example.gov.cn, found 'banjian-monitor' "
+        "(an email address must have an @-sign)",
     ],
     "bad-crontab.toml": [
         "schedule.scan: expected a 5-field crontab string (minute hour day month weekday) or "
@@ -202,6 +203,56 @@ BAD: dict[str, list[str]] = {
     "bad-database-url.toml": [
         "database.url: expected an SQLAlchemy URL like sqlite:///var/monitor.db or "
         "postgresql+psycopg2://user@host/dbname, found 'monitor.db'",
+    ],
+    # Issue 10, item 23: what check-config accepted and a later run crashed on.
+    "bad-recipient-two-dots.toml": [
+        "alerts.default_recipients[0]: expected an email address like name@example.gov.cn, "
+        "found 'a..b@example.cn' (an email address cannot have two periods in a row)",
+    ],
+    "bad-route-recipient-leading-dot.toml": [
+        "alerts.routes[0].recipients[0]: expected an email address like name@example.gov.cn, "
+        "found '.a@example.cn' (an email address cannot start with a period)",
+    ],
+    "bad-report-recipient-domain-hyphen.toml": [
+        "reports.recipients[0]: expected an email address like name@example.gov.cn, "
+        "found 'a@-example.cn' (an email address cannot have a hyphen immediately after the "
+        "@-sign)",
+    ],
+    "bad-from-domain-two-dots.toml": [
+        "mail.from: expected an email address like name@example.gov.cn, "
+        "found 'monitor@example..cn' (an email address cannot have two periods in a row)",
+    ],
+    "bad-admin-recipient-no-domain-dot.toml": [
+        "alerts.admin_recipients[0]: expected an email address like name@example.gov.cn, "
+        "found 'admin@mailhost' (the part after the @-sign is not valid; it should have a "
+        "period)",
+    ],
+    "bad-smtp-timeout-inf.toml": [
+        "mail.smtp.timeout: expected a finite number, found inf (a number)",
+    ],
+    "bad-smtp-timeout-too-long.toml": [
+        "mail.smtp.timeout: expected a number less than or equal to 600, found 3600.0 (a number)",
+    ],
+    "bad-warn-ratio-nan.toml": [
+        "rules.warn_ratio: expected a finite number, found nan (a number)",
+    ],
+    "bad-retry-after-too-long.toml": [
+        "alerts.retry_after_minutes: expected a number less than or equal to 360, "
+        "found 10080 (an integer)",
+    ],
+    "bad-escalate-after-huge.toml": [
+        "rules.escalate_after_days: expected a number less than or equal to 366, "
+        "found 9223372036854775807 (an integer)",
+    ],
+    "bad-crontab-newline.toml": [
+        "schedule.report: expected a 5-field crontab string (minute hour day month weekday) or "
+        "\"off\", found '0 8 1 * *\\n' (a line break or control character)",
+    ],
+    "bad-nested-too-deep.toml": [
+        "tables or arrays nested more than 16 levels deep",
+    ],
+    "bad-nested-arrays-too-deep.toml": [
+        "tables or arrays nested more than 16 levels deep",
     ],
 }
 
@@ -260,9 +311,21 @@ def test_several_problems_are_one_line_each(tmp_path: Path) -> None:
         (
             "[[alerts.routes]]\ndepartment = 'x'\nrecipients = ['bad']\n",
             "alerts.routes[0].recipients[0]: expected an email address like "
-            "name@example.gov.cn, found 'bad'",
+            "name@example.gov.cn, found 'bad' (an email address must have an @-sign)",
         ),
         ("[[alerts.routes]]\nitem = 'x'\n", "alerts.routes[0].recipients: required key is missing"),
+        (  # SMTPUTF8 cannot be assumed of a county's mail server: ASCII before the @-sign
+            "[alerts]\ndefault_recipients = ['张三@example.cn']\n",
+            "alerts.default_recipients[0]: expected an email address like name@example.gov.cn, "
+            "found '张三@example.cn' (internationalized characters before the @-sign are not "
+            "supported: '三', '张')",
+        ),
+        (
+            "[alerts]\nescalation_recipients = ['boss@example.gov.cn ']\n",
+            "alerts.escalation_recipients[0]: expected an email address like "
+            "name@example.gov.cn, found 'boss@example.gov.cn ' (the part after the @-sign "
+            "contains invalid characters: SPACE)",
+        ),
         (
             "[calendar.years.27]\nholidays = [2027-01-01]\n",
             "calendar.years: expected a four-digit year as table name, found '27'",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -34,7 +37,7 @@ def test_upgrade_creates_the_tables_and_is_idempotent(engine: sa.Engine) -> None
 
 
 def test_head_revision_is_the_newest_migration() -> None:
-    assert head_revision() == "0004"
+    assert head_revision() == "0005"
 
 
 def test_upgrading_an_older_database_keeps_its_data(engine: sa.Engine) -> None:
@@ -80,17 +83,19 @@ def test_upgrading_an_older_database_keeps_its_data(engine: sa.Engine) -> None:
             )
         )
     upgrade(engine)
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
     new = sa.table(
         "notifications",
-        sa.column("key"),
-        sa.column("status"),
-        sa.column("attachment"),
-        sa.column("cases"),
+        *(
+            sa.column(c)
+            for c in ("key", "status", "attachment", "cases", "delivered_to", "sending_since")
+        ),
     )
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(new.c.key, new.c.status, new.c.attachment, new.c.cases))
-        assert [tuple(r) for r in rows] == [("k1", "queued", None, None)]
+        rows = conn.execute(sa.select(*new.c)).all()
+    # Revision 0004: no case lines for an old message; 0005: nobody has it yet, and it is not
+    # half sent.
+    assert [tuple(r) for r in rows] == [("k1", "queued", None, None, None, None)]
 
 
 def test_migrated_schema_matches_the_models(migrated_engine: sa.Engine) -> None:
@@ -192,3 +197,110 @@ def test_missing_or_unknown_driver_is_a_config_error() -> None:
         engine_for(Settings(database={"url": "oracle+cx_oracle://u:pw@h/x"}))
     with pytest.raises(ConfigError, match=r"^mssql\+nosuchdriver://u:\*\*\*@h/x: names a data"):
         engine_for(Settings(database={"url": "mssql+nosuchdriver://u:pw@h/x"}))
+
+
+# --- an SQLite file the monitor cannot write (issue 10, item 24) -----------------------------
+
+
+def _monitor_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``monitor ARGS`` in-process: exit code, out, err."""
+    from monitor.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out = capsys.readouterr()
+    return int(exc.value.code or 0), out.out, out.err
+
+
+#: Names the department the silence mutes, so that it is not refused as a likely typo.
+KNOWN_DEPARTMENT = '[rules.departments."县气象局"]\nwarn_before_days = 1\n'
+
+
+def _silence_args(config: Path) -> list[str]:
+    """A command that writes one row (a silence) into the database of ``config``. The
+    department is in ``[rules.departments]`` of that config, so the name is known."""
+    return ["silence", "--department", "县气象局", "--until", "2030-01-01", "--reason", "迁移",
+            "--config", str(config)]  # fmt: skip
+
+
+def _existing_database(tmp_path: Path) -> Path:
+    """An SQLite file at the newest schema (made as the monitor makes it), engine closed."""
+    path = tmp_path / "var" / "monitor.db"
+    engine = engine_for(Settings(database={"url": f"sqlite:///{path}"}))
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+def test_read_only_sqlite_uri_is_one_line_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A real file opened read-only by SQLite itself (``?mode=ro``): the same
+    SQLITE_READONLY a file without write permission gives, also when the tests run as root
+    (whom chmod does not stop)."""
+    path = _existing_database(tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite:///file:{path}?mode=ro&uri=true"\n{KNOWN_DEPARTMENT}'
+    )
+    code, out, err = _monitor_cli(capsys, *_silence_args(config))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {path}: the SQLite database cannot be written (attempt to write a readonly "
+        "database); remove mode=ro from [database] url\n"
+    )
+    assert not (tmp_path / "file:").exists()  # the URI names the file, not a folder "file:"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes files whatever their permissions")
+def test_read_only_sqlite_file_names_the_permissions_to_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _existing_database(tmp_path)
+    path.chmod(0o444)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{path}"\n{KNOWN_DEPARTMENT}')
+    try:
+        code, out, err = _monitor_cli(capsys, *_silence_args(config))
+    finally:
+        path.chmod(0o644)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {path}: the SQLite database cannot be written (")
+    assert err.endswith(
+        f"give the user the monitor runs as write permission on the file and on its folder "
+        f"{path.parent} (SQLite writes monitor.db-wal and monitor.db-shm there)\n"
+    )
+    assert err.count("\n") == 1
+
+
+def test_locked_sqlite_database_is_one_line_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Another process's connection holds the write lock (BEGIN IMMEDIATE and an
+    uncommitted insert) for longer than the monitor waits."""
+    path = _existing_database(tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{path}"\n{KNOWN_DEPARTMENT}')
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        holder.execute(
+            "INSERT INTO runs (job, started_at, at, status) "
+            "VALUES ('report', '2025-03-13 09:00:00', '2025-03-13 09:00:00', 'running')"
+        )
+        started = time.monotonic()
+        code, out, err = _monitor_cli(capsys, *_silence_args(config))
+        waited = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {path}: the SQLite database is locked by another process (database is "
+        "locked, after waiting 5 s for it); let that process finish (another monitor command, "
+        f"a backup, an open sqlite3 shell: `fuser {path}` names it) and run this again\n"
+    )
+    assert 5 <= waited < 15
+    # Once the lock is gone the same command works.
+    code, out, err = _monitor_cli(capsys, *_silence_args(config))
+    assert (code, err) == (0, "")

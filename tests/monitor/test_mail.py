@@ -6,11 +6,12 @@ STARTTLS and implicit TLS with a self-signed certificate, with and without a log
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -26,14 +27,17 @@ from monitor.notify.mail import (
     AlertGroup,
     AlertItem,
     FileTransport,
+    InDoubtMailError,
     PermanentMailError,
     SmtpTransport,
+    StageTimeouts,
     TransientMailError,
     build_message,
+    check_transport,
     render_alert,
     transport_for,
 )
-from tests.conftest import SmtpTestServer, TlsCert
+from tests.conftest import SmtpTestServer, TlsCert, _free_port
 
 KEY = "3f2a9c0d5e6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f1e2d3c4b5a6f7e8d9c0b1a2f"
 SENDER = "monitor@example.gov.cn"
@@ -362,6 +366,30 @@ def test_message_bad_recipient(bad: str) -> None:
     assert repr(bad) in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "bad", ["a..b@example.cn", ".a@example.cn", "a@-example.cn", "a@example..cn", "张三@example.cn"]
+)
+def test_message_refuses_what_the_configuration_refuses(bad: str) -> None:
+    with pytest.raises(ValueError, match="not a valid email address") as info:
+        _message(recipients=[bad])
+    assert repr(bad) in str(info.value)
+    with pytest.raises(ValueError):
+        Settings.model_validate({"alerts": {"default_recipients": [bad]}})
+
+
+def test_message_carries_every_address_the_configuration_accepts() -> None:
+    """An internationalised domain passes the configuration; the message carries it in
+    Punycode (before: accepted by the configuration, then a ValueError at every send)."""
+    good = ["scjg@example.gov.cn", "a@例子.中国", "First.Last+alerts@Example.CN"]
+    Settings.model_validate({"alerts": {"default_recipients": good}})
+    msg = _reparse(_message(recipients=good))
+    assert [a.addr_spec for a in msg["To"].addresses] == [
+        "scjg@example.gov.cn",
+        "a@xn--fsqu00a.xn--fiqs8s",
+        "First.Last+alerts@example.cn",
+    ]
+
+
 def test_message_bad_sender_key_and_no_recipients() -> None:
     with pytest.raises(ValueError, match=r"'monitor@\\nexample'"):
         _message(sender="monitor@\nexample")
@@ -385,6 +413,11 @@ def test_message_default_sender_and_aware_date() -> None:
 
 def _smtp(server: SmtpTestServer, **kw: object) -> SmtpTransport:
     return SmtpTransport("127.0.0.1", server.port, timeout=5, **kw)  # type: ignore[arg-type]
+
+
+def _short(**stages: float) -> StageTimeouts:
+    """RFC 5321's stage timeouts with ``stages`` replaced (tests cannot wait 5 minutes)."""
+    return dataclasses.replace(StageTimeouts(command=0.3), **stages)
 
 
 def test_smtp_delivers(smtp_server: SmtpTestServer) -> None:
@@ -417,7 +450,8 @@ def test_smtp_silent_server_times_out_as_transient() -> None:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
         port = listener.getsockname()[1]
-        transport = SmtpTransport("127.0.0.1", port, timeout=0.3)
+        # The greeting waits RFC 5321's 5 minutes unless told otherwise.
+        transport = SmtpTransport("127.0.0.1", port, timeout=0.3, stages=_short(greeting=0.3))
         with pytest.raises(TransientMailError, match=f"127.0.0.1:{port} did not answer within"):
             transport.send(_message())
 
@@ -559,6 +593,165 @@ def test_smtp_untrusted_certificate_is_permanent(
     with pytest.raises(PermanentMailError, match=f"{server.port}: TLS certificate not trusted"):
         transport.send(_message())
     assert server.messages == []
+
+
+# --- SMTP timing, the journal and the envelope (issue 10, items 19-21) -----------------------
+
+
+class Events:
+    """A journal that remembers what it was told, and what the server had by then."""
+
+    def __init__(self, server: SmtpTestServer | None = None) -> None:
+        self.server = server
+        self.events: list[object] = []
+
+    def committing(self) -> None:
+        received = len(self.server.received) if self.server else None
+        self.events.append(("committing", received))
+
+    def accepted(self, recipients: Sequence[str]) -> None:
+        self.events.append(("accepted", list(recipients)))
+
+
+def test_smtp_stage_timeouts_are_rfc_5321s_and_timeout_the_command_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    transport = transport_for(
+        Settings.model_validate({"mail": {"transport": "smtp", "smtp": {"timeout": 20.0}}})
+    )
+    assert isinstance(transport, SmtpTransport)
+    assert transport.stages == StageTimeouts(
+        command=20.0,
+        greeting=300.0,
+        mail=300.0,
+        rcpt=300.0,
+        data_initiation=120.0,
+        data_block=180.0,
+        data_termination=600.0,
+    )
+
+
+def test_smtp_waits_for_the_answer_to_the_end_of_the_message_past_timeout(
+    smtp_server: SmtpTestServer,
+) -> None:
+    """A server that takes 1 s to answer the final "." (a virus scan) is not cut off by a
+    0.3 s ``timeout``: before, that was a timeout, a retry, and the message twice."""
+    smtp_server.delay_next(1.0)
+    SmtpTransport("127.0.0.1", smtp_server.port, timeout=0.3).send(_message())
+    assert len(smtp_server.messages) == 1
+
+
+def test_smtp_waits_for_rcpt_past_timeout(smtp_server: SmtpTestServer) -> None:
+    smtp_server.delay_next(1.0, stage="rcpt")
+    SmtpTransport("127.0.0.1", smtp_server.port, timeout=0.3).send(_message())
+    assert smtp_server.envelope_recipients == [["scjg@example.gov.cn", "bgs@example.gov.cn"]]
+
+
+def test_smtp_journal_hears_the_commit_before_the_end_and_the_acceptance_after(
+    smtp_server: SmtpTestServer,
+) -> None:
+    journal = Events(smtp_server)
+    _smtp(smtp_server).send(_message(), None, journal)
+    # The mark comes while the server does not have the message yet.
+    assert journal.events == [
+        ("committing", 0),
+        ("accepted", ["scjg@example.gov.cn", "bgs@example.gov.cn"]),
+    ]
+
+
+def test_smtp_lost_answer_to_the_end_is_in_doubt_not_transient(
+    smtp_server: SmtpTestServer,
+) -> None:
+    smtp_server.delay_next(2.0)
+    journal = Events()
+    transport = SmtpTransport(
+        "127.0.0.1", smtp_server.port, timeout=5, stages=_short(data_termination=0.3)
+    )
+    with pytest.raises(InDoubtMailError) as info:
+        transport.send(_message(), None, journal)
+    assert str(info.value) == (
+        f"SMTP 127.0.0.1:{smtp_server.port} did not answer the end of the message within "
+        "0.3 s: it may have taken the message"
+    )
+    assert (info.value.retry, info.value.receiver_down) == (False, True)
+    assert journal.events == [("committing", None)]  # never "accepted"
+    assert len(smtp_server.messages) == 1  # it did take it
+
+
+def test_smtp_failure_before_the_end_is_not_in_doubt() -> None:
+    with socket.socket() as listener:  # accepts the connection, never says hello
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        journal = Events()
+        transport = SmtpTransport("127.0.0.1", port, stages=_short(greeting=0.3))
+        with pytest.raises(TransientMailError) as info:
+            transport.send(_message(), None, journal)
+    assert str(info.value) == (
+        f"SMTP 127.0.0.1:{port} did not answer within 0.3 s (waiting for the greeting)"
+    )
+    assert info.value.receiver_down and journal.events == []
+
+
+def test_smtp_envelope_goes_to_the_given_recipients_only(smtp_server: SmtpTestServer) -> None:
+    journal = Events()
+    _smtp(smtp_server).send(_message(), ["bgs@example.gov.cn"], journal)
+    assert smtp_server.envelope_recipients == [["bgs@example.gov.cn"]]
+    (msg,) = smtp_server.messages
+    assert [a.addr_spec for a in msg["To"].addresses] == [  # the headers still name both
+        "scjg@example.gov.cn",
+        "bgs@example.gov.cn",
+    ]
+    assert journal.events[-1] == ("accepted", ["bgs@example.gov.cn"])
+
+
+def test_smtp_some_recipients_refused_4xx_is_transient_for_them(
+    smtp_server: SmtpTestServer,
+) -> None:
+    smtp_server.fail_next(1, code=450, stage="rcpt")
+    journal = Events()
+    with pytest.raises(TransientMailError, match=r"refused scjg@example\.gov\.cn") as info:
+        _smtp(smtp_server).send(_message(), None, journal)
+    assert info.value.delivered == ("bgs@example.gov.cn",)
+    assert not info.value.receiver_down
+    assert journal.events[-1] == ("accepted", ["bgs@example.gov.cn"])
+
+
+def test_smtp_unreachable_and_closing_servers_are_down_a_refused_message_is_not(
+    smtp_server: SmtpTestServer,
+) -> None:
+    with pytest.raises(TransientMailError) as info:
+        SmtpTransport("127.0.0.1", _free_port(), timeout=5).send(_message())
+    assert info.value.receiver_down
+    smtp_server.fail_next(1, code=421)
+    with pytest.raises(TransientMailError) as info:
+        _smtp(smtp_server).send(_message())
+    assert info.value.receiver_down
+    smtp_server.fail_next(1, code=451)
+    with pytest.raises(TransientMailError) as info:
+        _smtp(smtp_server).send(_message())
+    assert not info.value.receiver_down
+
+
+def test_check_transport_names_the_missing_password_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    settings = Settings.model_validate(
+        {
+            "mail": {
+                "transport": "smtp",
+                "smtp": {"username": "monitor", "password_env": PASSWORD_ENV},
+            }
+        }
+    )
+    with pytest.raises(ConfigError) as info:
+        check_transport(settings)
+    assert str(info.value) == (
+        f"[mail.smtp] password_env: names environment variable {PASSWORD_ENV}, which is not set"
+    )
+    monkeypatch.setenv(PASSWORD_ENV, "s3cret")
+    check_transport(settings)  # nothing is connected to
 
 
 # --- file transport and the transport from settings -------------------------------------------

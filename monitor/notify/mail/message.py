@@ -17,23 +17,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, getaddresses
 from pathlib import Path
 
 from monitor.clock import aware
+from monitor.config.addresses import ascii_address
 from monitor.text import has_breaks, one_line
 
-__all__ = ["MESSAGE_ID_DOMAIN", "build_message", "message_id"]
+__all__ = ["MESSAGE_ID_DOMAIN", "build_message", "message_id", "message_recipients"]
 
 #: The right-hand side of every Message-ID the monitor makes.
 MESSAGE_ID_DOMAIN = "banjian-monitor"
 
-#: A plain ASCII address: dot-atom local part (RFC 5322 §3.2.3) @ host name. A host without a
-#: dot (``monitor@localhost``, the default sender) is allowed.
-_ADDRESS = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
-)
 #: ``Display Name <name@host>``; the name is optional text without quotes or brackets.
 _NAMED = re.compile(r"(?P<name>[^<>]*)<(?P<addr>[^<>]*)>")
 #: Characters allowed in the id part of a Message-ID (dot-atom text, RFC 5322 §3.6.4).
@@ -90,6 +85,12 @@ def message_id(key: str) -> str:
     return f"<{part}@{MESSAGE_ID_DOMAIN}>"
 
 
+def message_recipients(msg: EmailMessage) -> list[str]:
+    """Every address ``msg`` is for (To, Cc, Bcc), as smtplib's ``send_message`` finds them."""
+    fields = [str(v) for name in ("To", "Cc", "Bcc") for v in msg.get_all(name, [])]
+    return [addr for _, addr in getaddresses(fields) if addr]
+
+
 def _address(value: str) -> Address:
     """One address, ``name@host`` or ``Display Name <name@host>``, checked."""
     if has_breaks(value):
@@ -98,7 +99,13 @@ def _address(value: str) -> Address:
         )
     named = _NAMED.fullmatch(value.strip())
     name, addr = (named["name"].strip(), named["addr"]) if named else ("", value.strip())
-    if not _ADDRESS.fullmatch(addr) or any(c in name for c in '"\\<>'):
+    if any(c in name for c in '"\\<>'):
         raise ValueError(f"not a valid email address: {value!r}")
+    try:
+        # The configuration's own check (email-validator), plus a host without a dot
+        # (``monitor@localhost``, the default sender); an IDN domain goes out as Punycode.
+        addr = ascii_address(addr, local=True)
+    except ValueError as exc:
+        raise ValueError(f"not a valid email address: {value!r} ({exc})") from None
     username, domain = addr.rsplit("@", 1)
     return Address(display_name=name, username=username, domain=domain)

@@ -1,81 +1,67 @@
 """Sending a message: over SMTP, or into a folder of ``.eml`` files (demo, tests, air gaps).
 
 A transport is a receiver (:class:`~monitor.notify.receiver.Receiver`): one method,
-``send(msg)``. It returns when the message is handed over and raises one of two errors
-otherwise, so the outbox knows whether to try again:
-
-- :class:`TransientMailError`: try again later. The server could not be reached (connection
-  refused, timeout, network down), it dropped the connection, or it answered 4xx.
-- :class:`PermanentMailError`: the same message will fail again until someone changes
-  something. The server answered 5xx, refused recipients, refused the login, the TLS
-  certificate is not trusted, or the server lacks STARTTLS / AUTH. Also raised when only some
-  recipients were refused: the others have the message, so sending it again would repeat it.
+``send(msg, recipients, journal)``. It returns when the message is handed over and raises one
+of the errors of :mod:`monitor.notify.mail.errors` otherwise, so the outbox knows whether to
+try again. Over SMTP each stage of the session waits as long as RFC 5321 §4.5.3.2 says
+(:mod:`monitor.notify.mail.smtp`), the journal hears of the final "." of DATA just before it
+goes and of the server's acceptance right after it, and the envelope goes to ``recipients``
+only (the message's headers still name everyone): a retry reaches those who do not have it.
 
 Every message names the server (``host:port``) or the folder.
 """
 
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
-import tempfile
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from email.message import EmailMessage
-from email.utils import parsedate_to_datetime
-from pathlib import Path
+from email.utils import parseaddr
 from typing import Literal, Protocol
 
 from monitor.config import MailSettings, Settings, secret
+from monitor.config.addresses import ascii_address
 from monitor.errors import ConfigError
-from monitor.notify.receiver import DeliveryError, PermanentError, TransientError
+from monitor.notify.mail.errors import (
+    InDoubtMailError,
+    MailError,
+    PermanentMailError,
+    TransientMailError,
+)
+from monitor.notify.mail.files import FileTransport
+from monitor.notify.mail.message import message_recipients
+from monitor.notify.mail.smtp import SmtpSession, SmtpSslSession, StageTimeouts
+from monitor.notify.receiver import NO_JOURNAL, Journal
 
 __all__ = [
     "FileTransport",
+    "InDoubtMailError",
     "MailError",
     "PermanentMailError",
     "SmtpTransport",
+    "StageTimeouts",
     "TransientMailError",
     "Transport",
+    "check_transport",
     "transport_for",
 ]
 
 Security = Literal["none", "starttls", "ssl"]
-
-
-class MailError(DeliveryError):
-    """A message could not be handed over; ``code`` is the SMTP reply code, if any."""
-
-    def __init__(self, message: str, code: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class TransientMailError(MailError, TransientError):
-    """Try again later: connection refused or lost, timeout, or a 4xx answer."""
-
-
-class PermanentMailError(MailError, PermanentError):
-    """Trying again will not help: a 5xx answer, refused recipients or login, untrusted TLS.
-
-    ``refused`` maps each refused recipient to the server's ``(code, text)``.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        code: int | None = None,
-        refused: dict[str, tuple[int, str]] | None = None,
-    ) -> None:
-        super().__init__(message, code)
-        self.refused = refused or {}
+#: SMTP's "service not available, closing the channel": the server, not the message.
+_CLOSING = 421
 
 
 class Transport(Protocol):
     """What the outbox needs of a transport."""
 
-    def send(self, msg: EmailMessage) -> None:
-        """Hand ``msg`` over; raise :class:`TransientMailError` or :class:`PermanentMailError`."""
+    def send(
+        self,
+        msg: EmailMessage,
+        recipients: Sequence[str] | None = None,
+        journal: Journal = NO_JOURNAL,
+    ) -> None:
+        """Hand ``msg`` over; raise a :class:`MailError`."""
         ...
 
 
@@ -86,7 +72,9 @@ class SmtpTransport:
     or "ssl" (TLS from the first byte, usually port 465). With ``username`` the transport logs
     in with the password held in the environment variable ``password_env`` (read here, so a
     missing variable is a :class:`~monitor.errors.ConfigError` at start, not at the first
-    alert). ``ssl_context`` replaces the system's default trust (tests, private CAs).
+    alert). ``timeout`` is the wait for the connection and for commands RFC 5321 gives no
+    time for; ``stages`` the other waits (RFC 5321's by default). ``ssl_context`` replaces
+    the system's default trust (tests, private CAs).
     """
 
     def __init__(
@@ -98,6 +86,7 @@ class SmtpTransport:
         password_env: str | None = None,
         timeout: float = 30.0,
         ssl_context: ssl.SSLContext | None = None,
+        stages: StageTimeouts | None = None,
     ) -> None:
         if security not in ("none", "starttls", "ssl"):
             raise ValueError(f"expected security none, starttls or ssl, found {security!r}")
@@ -111,6 +100,7 @@ class SmtpTransport:
         self.security = security
         self.username = username
         self.timeout = timeout
+        self.stages = stages or StageTimeouts(command=timeout)
         self.ssl_context = ssl_context
         self._password = (
             secret(password_env, "[mail.smtp] password_env") if username and password_env else None
@@ -124,58 +114,77 @@ class SmtpTransport:
     def __repr__(self) -> str:
         return f"SmtpTransport({self.server}, security={self.security!r})"
 
-    def send(self, msg: EmailMessage) -> None:
-        """Deliver ``msg`` to the server for its From / To / Cc / Bcc addresses."""
+    def send(
+        self,
+        msg: EmailMessage,
+        recipients: Sequence[str] | None = None,
+        journal: Journal = NO_JOURNAL,
+    ) -> None:
+        """Deliver ``msg`` to the server for ``recipients`` (None: its To / Cc / Bcc)."""
+        wanted = list(recipients) if recipients is not None else message_recipients(msg)
+        envelope = {_envelope(r): r for r in wanted}
+        if not envelope:  # everyone has it already
+            return
+        session = self._session(journal)
         try:
-            refused = self._deliver(msg)
+            refused = self._deliver(session, msg, list(envelope))
+            accepted = [envelope[a] for a in envelope if a not in refused]
+            journal.accepted(accepted)  # recorded before QUIT can delay it
         except (smtplib.SMTPException, OSError) as exc:
-            raise self._classify(exc) from exc
-        if refused:
-            raise PermanentMailError(
-                f"SMTP {self.server} accepted the message but refused {_refusals(refused)}; "
-                "the other recipients have it",
-                refused=_decoded(refused),
-            )
-
-    def _deliver(self, msg: EmailMessage) -> dict[str, tuple[int, bytes]]:
-        """One SMTP session; returns the recipients refused while others were accepted."""
-        smtp = self._connect()
-        try:
-            if self.security == "starttls":
-                smtp.starttls(context=self._context())
-            if self.username and self._password is not None:
-                smtp.login(self.username, self._password)
-            refused = smtp.send_message(msg)
+            session.close()
+            raise self._classify(exc, session) from exc
         except BaseException:
-            smtp.close()
+            session.close()
             raise
-        try:
-            smtp.quit()
-        except (smtplib.SMTPException, OSError):
-            smtp.close()  # the message is already accepted: a failed goodbye changes nothing
-        return refused
+        _goodbye(session)
+        if refused:
+            raise self._partly_refused({envelope[a]: r for a, r in refused.items()}, accepted)
 
-    def _connect(self) -> smtplib.SMTP:
+    def _session(self, journal: Journal) -> SmtpSession:
+        """A session not yet connected, its stages timed, the journal told before the end."""
         if self.security == "ssl":
-            return smtplib.SMTP_SSL(
-                self.host, self.port, timeout=self.timeout, context=self._context()
-            )
-        return smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            return SmtpSslSession(self.stages, journal.committing, context=self._context())
+        return SmtpSession(self.stages, journal.committing)
+
+    def _deliver(
+        self, session: SmtpSession, msg: EmailMessage, envelope: list[str]
+    ) -> dict[str, tuple[int, bytes]]:
+        """One SMTP session; returns the recipients refused while others were accepted."""
+        code, greeting = session.connect(self.host, self.port)
+        if code != 220:  # as smtplib.SMTP() checks when it connects by itself
+            raise smtplib.SMTPConnectError(code, greeting)
+        if self.security == "starttls":
+            session.starttls(context=self._context())
+        if self.username and self._password is not None:
+            session.login(self.username, self._password)
+        return session.send_message(msg, to_addrs=envelope)
 
     def _context(self) -> ssl.SSLContext:
         return self.ssl_context or ssl.create_default_context()
 
-    def _classify(self, exc: smtplib.SMTPException | OSError) -> MailError:
+    def _partly_refused(
+        self, refused: dict[str, tuple[int, bytes]], accepted: list[str]
+    ) -> MailError:
+        """The server took the message for ``accepted`` and refused the others: a retry
+        goes to the refused ones only, so it is worth one when every refusal was 4xx."""
+        text = f"SMTP {self.server} accepted the message but refused {_refusals(refused)}"
+        if all(400 <= code < 500 for code, _ in refused.values()):
+            return TransientMailError(text, delivered=accepted)
+        return PermanentMailError(
+            text + "; the other recipients have it", refused=_decoded(refused), delivered=accepted
+        )
+
+    def _classify(self, exc: smtplib.SMTPException | OSError, session: SmtpSession) -> MailError:
         """Our error for a failure of smtplib, ssl or the network."""
-        if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPResponseException):
-            return self._classify_reply(exc)
         where = f"SMTP {self.server}"
         if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(
             exc.__context__, TimeoutError
         ):
             exc = exc.__context__  # smtplib reports a read timeout as a lost connection
-        if isinstance(exc, smtplib.SMTPServerDisconnected):
-            return TransientMailError(f"{where} closed the connection: {exc}; will try again")
+        if session.committed and not isinstance(exc, smtplib.SMTPResponseException):
+            return self._in_doubt(exc, session)
+        if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPResponseException):
+            return self._classify_reply(exc)
         if isinstance(exc, smtplib.SMTPNotSupportedError):
             return PermanentMailError(f"{where}: {exc}; check [mail.smtp] security")
         if isinstance(exc, ssl.SSLCertVerificationError):
@@ -183,83 +192,46 @@ class SmtpTransport:
                 f"{where}: TLS certificate not trusted ({exc.verify_message or exc}); "
                 "check [mail.smtp] host or the system's trusted certificates"
             )
-        if isinstance(exc, TimeoutError):
-            return TransientMailError(
-                f"{where} did not answer within {self.timeout:g} s; will try again"
-            )
-        if isinstance(exc, ConnectionRefusedError):
-            return TransientMailError(f"{where} refused the connection; will try again")
-        if isinstance(exc, OSError):
-            return TransientMailError(f"{where} cannot be reached: {exc}; will try again")
-        return PermanentMailError(f"{where}: {exc}")  # e.g. no AUTH method in common
+        if isinstance(exc, smtplib.SMTPException) and not isinstance(
+            exc, smtplib.SMTPServerDisconnected
+        ):
+            return PermanentMailError(f"{where}: {exc}")  # e.g. no AUTH method in common
+        return TransientMailError(_unreachable(where, exc, session), receiver_down=True)
+
+    def _in_doubt(self, exc: BaseException, session: SmtpSession) -> MailError:
+        what = (
+            f"did not answer the end of the message within {session.waiting[1]:g} s"
+            if isinstance(exc, TimeoutError)
+            else f"lost the connection before answering the end of the message ({exc})"
+        )
+        return InDoubtMailError(f"SMTP {self.server} {what}: it may have taken the message")
 
     def _classify_reply(
         self, exc: smtplib.SMTPRecipientsRefused | smtplib.SMTPResponseException
     ) -> MailError:
-        """Our error for an SMTP reply: 4xx try again, 5xx do not."""
+        """Our error for an SMTP reply: 4xx try again, 5xx do not; 421 and a refused
+        greeting mean the server, not the message."""
         where = f"SMTP {self.server}"
         if isinstance(exc, smtplib.SMTPRecipientsRefused):
             refused = _decoded(exc.recipients)
             text = f"{where} refused every recipient: {_refusals(exc.recipients)}"
+            down = any(code == _CLOSING for code, _ in refused.values())
             if all(400 <= code < 500 for code, _ in refused.values()):
-                return TransientMailError(text + "; will try again")
+                return TransientMailError(text, receiver_down=down)
             return PermanentMailError(text, refused=refused)
         reply = _reply(exc.smtp_code, exc.smtp_error)
+        down = exc.smtp_code == _CLOSING or isinstance(exc, smtplib.SMTPConnectError)
         if 400 <= exc.smtp_code < 500:
-            return TransientMailError(f"{where} answered {reply}; will try again", exc.smtp_code)
+            return TransientMailError(
+                f"{where} answered {reply}", exc.smtp_code, receiver_down=down
+            )
         if isinstance(exc, smtplib.SMTPAuthenticationError):
             return PermanentMailError(
                 f"{where} refused the login of {self.username!r}: {reply}; check [mail.smtp] "
                 "username and the password variable",
                 exc.smtp_code,
             )
-        return PermanentMailError(f"{where} answered {reply}", exc.smtp_code)
-
-
-class FileTransport:
-    """Write each message into ``dir`` as ``<UTC time>-<key prefix>.eml`` (RFC 5322, CRLF).
-
-    The time is the message's Date header in UTC (``20240312T013000Z``; the clock only when
-    the message has no Date), the key prefix the first 16 characters of its Message-ID, so
-    writing the same message again replaces its file instead of adding a second. The folder
-    is created when missing; a file appears complete or not at all (temporary file, then
-    rename).
-    """
-
-    def __init__(self, dir: str | os.PathLike[str]) -> None:
-        self.dir = Path(dir)
-
-    def __repr__(self) -> str:
-        return f"FileTransport({str(self.dir)!r})"
-
-    def path_for(self, msg: EmailMessage) -> Path:
-        """Where ``msg`` is (or would be) written."""
-        return self.dir / f"{_utc_stamp(msg)}-{_key_prefix(msg)}.eml"
-
-    def send(self, msg: EmailMessage) -> None:
-        """Write ``msg``; :class:`PermanentMailError` when the folder cannot be written to."""
-        target = self.path_for(msg)
-        data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
-        try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".", suffix=".eml.tmp")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except (PermissionError, FileExistsError, NotADirectoryError, IsADirectoryError) as exc:
-            raise PermanentMailError(
-                f"mail folder {self.dir} cannot be written to: {exc}; check [mail.file] dir"
-            ) from exc
-        except OSError as exc:
-            raise TransientMailError(
-                f"mail folder {self.dir}: writing {target.name} failed: {exc}; will try again"
-            ) from exc
+        return PermanentMailError(f"{where} answered {reply}", exc.smtp_code, receiver_down=down)
 
 
 def transport_for(settings: Settings | MailSettings) -> SmtpTransport | FileTransport:
@@ -281,6 +253,39 @@ def transport_for(settings: Settings | MailSettings) -> SmtpTransport | FileTran
     )
 
 
+def check_transport(settings: Settings) -> None:
+    """Raise the :class:`~monitor.errors.ConfigError` sending would meet — a password
+    variable that is not set, a login without one — before a job records a run or queues a
+    message; nothing is sent and nothing is connected to."""
+    transport_for(settings)
+
+
+def _envelope(recipient: str) -> str:
+    """The address of ``recipient`` as SMTP carries it (ASCII: an IDN domain in Punycode)."""
+    return ascii_address(parseaddr(recipient)[1] or recipient, local=True)
+
+
+def _goodbye(session: SmtpSession) -> None:
+    """QUIT; the message is accepted and recorded already, so a failed goodbye changes
+    nothing."""
+    try:
+        session.quit()
+    except (smtplib.SMTPException, OSError):
+        session.close()
+
+
+def _unreachable(where: str, exc: BaseException, session: SmtpSession) -> str:
+    """The sentence for a server that cannot be reached or stopped answering."""
+    if isinstance(exc, TimeoutError):
+        what, seconds = session.waiting
+        return f"{where} did not answer within {seconds:g} s (waiting for {what})"
+    if isinstance(exc, ConnectionRefusedError):
+        return f"{where} refused the connection"
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return f"{where} closed the connection: {exc}"
+    return f"{where} cannot be reached: {exc}"
+
+
 def _reply(code: int, text: bytes | str) -> str:
     """An SMTP reply as one line: ``550 5.1.1 no such user``."""
     if isinstance(text, bytes):
@@ -297,21 +302,3 @@ def _decoded(refused: dict[str, tuple[int, bytes]]) -> dict[str, tuple[int, str]
 
 def _refusals(refused: dict[str, tuple[int, bytes]]) -> str:
     return ", ".join(f"{addr} ({_reply(code, text)})" for addr, (code, text) in refused.items())
-
-
-def _utc_stamp(msg: EmailMessage) -> str:
-    moment = None
-    if msg["Date"]:
-        try:
-            moment = parsedate_to_datetime(str(msg["Date"]))
-        except (TypeError, ValueError):
-            moment = None
-    if moment is None or moment.tzinfo is None:
-        moment = datetime.now(UTC)
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _key_prefix(msg: EmailMessage) -> str:
-    msgid = str(msg["Message-ID"] or "").strip().lstrip("<")
-    local = "".join(c for c in msgid.split("@", 1)[0] if c.isalnum() or c in "-_")
-    return local[:16] or "message"
