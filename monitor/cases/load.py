@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from monitor.cases.normalise import header_map, normalise
+from monitor.cases.headers import header_map
+from monitor.cases.normalise import normalise
 from monitor.cases.sources import RawTable, read_file, read_sql
 from monitor.config import Settings, secret
 from monitor.errors import InputError

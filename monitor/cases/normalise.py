@@ -8,56 +8,30 @@ with one ``case_id`` the last wins and the others are listed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
+from monitor.cases.headers import header_map, missing_message
 from monitor.cases.sources import RawTable
-from monitor.clock import TIMEZONE
+from monitor.cases.timestamps import parse_timestamps
 from monitor.errors import InputError
 from rules.fields import (
-    CANONICAL_FIELDS,
-    DEFAULT_HEADERS,
     LIMIT_FIELDS,
     REQUIRED_FIELDS,
     TIMESTAMP_FIELDS,
 )
 from rules.limits import parse_limits
 
-__all__ = ["QUALITY_COLUMNS", "header_map", "normalise", "parse_timestamps"]
+__all__ = ["QUALITY_COLUMNS", "normalise"]
 
 QUALITY_COLUMNS = ["source_row", "case_id", "field", "reason", "value"]
 _TEXT_FIELDS = ("case_id", "department", "item_code", "item_name", "channel", "status")
 _CATEGORY_FIELDS = ("department", "item_code", "item_name", "channel", "status")
-_DATE_RE = re.compile(
-    r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:[\sT]*(\d{1,2})\s*[:时]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?\s*分?)?\s*$"
-)
-_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _TRUE = {"是", "true", "1", "y", "yes", "t"}
 _FALSE = {"否", "false", "0", "n", "no", "f"}
-
-
-def header_map(headers: list[str], configured: Mapping[str, str]) -> dict[str, str]:
-    """Canonical field → header of the source that feeds it."""
-    found: dict[str, str] = {}
-    present = {h.strip().lower(): h for h in headers}
-    for header, field in configured.items():
-        if header.strip().lower() in present and field not in found:
-            found[field] = present[header.strip().lower()]
-    for field in CANONICAL_FIELDS:
-        if field in found:
-            continue
-        for name in (*DEFAULT_HEADERS.get(field, ()), field):
-            if name.lower() in present:
-                found[field] = present[name.lower()]
-                break
-    return found
 
 
 def normalise(raw: RawTable, configured: Mapping[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -66,7 +40,7 @@ def normalise(raw: RawTable, configured: Mapping[str, str]) -> tuple[pd.DataFram
     mapping = header_map(list(frame.columns), configured)
     missing = [f for f in REQUIRED_FIELDS if f not in mapping]
     if missing:
-        raise InputError(_missing_message(raw.source, missing, list(frame.columns)))
+        raise InputError(missing_message(raw.source, missing, list(frame.columns)))
     n = len(frame)
     if n == 0:
         raise InputError(f"{raw.source}: has a header but no rows")
@@ -148,83 +122,6 @@ def _limits_and_flags(
     return out
 
 
-def parse_timestamps(col: pd.Series | None, n: int) -> tuple[pd.Series, np.ndarray]:
-    """Parse a timestamp column of any form of DOMAIN.md §6 into naive local datetimes.
-
-    Returns the parsed column (``datetime64[s]``, NaT where empty or bad) and the mask of
-    non-empty values that could not be parsed.
-    """
-    if col is None:
-        return pd.Series(np.full(n, np.datetime64("NaT"), "datetime64[s]")), np.zeros(n, bool)
-    col = col.reset_index(drop=True)
-    if pd.api.types.is_datetime64_any_dtype(col.dtype):
-        if getattr(col.dt, "tz", None) is not None:
-            col = col.dt.tz_convert(TIMEZONE).dt.tz_localize(None)
-        return col.astype("datetime64[s]"), np.zeros(n, bool)
-    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-        return _from_serial(col.astype("float64"))
-    result = pd.Series(np.full(n, np.datetime64("NaT"), "datetime64[s]"))
-    empty = col.isna().to_numpy()
-    if col.dtype == object:  # Excel / SQL: datetime objects, numbers and text mixed
-        is_time = (
-            col.map(
-                lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "year")
-            ).to_numpy(bool)
-            & ~empty
-        )
-        if is_time.any():
-            local = col[is_time].map(_local_naive)  # aware values → Asia/Shanghai wall time
-            result[is_time] = pd.to_datetime(local.astype(object)).astype("datetime64[s]")
-        col = col.where(~is_time, None)
-        empty = empty | is_time
-    text = col.astype("str").str.strip()
-    empty = empty | text.isna().to_numpy() | (text == "").to_numpy(bool)
-    todo = ~empty
-    fast = _strptime_iso(text)
-    result[todo] = fast[todo]
-    rest = todo & np.isnat(fast)
-    if rest.any():
-        result[rest] = _slow_parse(text[rest])
-    bad = todo & result.isna().to_numpy()
-    return result, bad
-
-
-def _strptime_iso(text: pd.Series) -> np.ndarray:
-    """The common form "2024-03-05 10:20:00", parsed by Arrow (NaT where it does not fit)."""
-    try:
-        arr = pa.array(text.array)  # zero-copy for Arrow-backed strings
-    except (TypeError, pa.ArrowInvalid):
-        arr = pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    parsed = pc.strptime(arr, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
-    # Arrow's strptime carries an impossible day or second over (2025-09-31 → 2025-10-01,
-    # 23:59:60 → the next minute). Such a result has day ≤ 3 or second 0: only those rows
-    # are checked against the text; the ones that differ go to the slow parser, which
-    # refuses impossible dates.
-    out = parsed.to_numpy(zero_copy_only=False).astype("datetime64[s]")
-    suspect = pc.or_(pc.less_equal(pc.day(parsed), 3), pc.equal(pc.second(parsed), 0))
-    idx = np.flatnonzero(suspect.fill_null(False).to_numpy(zero_copy_only=False))
-    if len(idx):
-        text_s, got = arr.take(idx), parsed.take(idx)
-        exact = pc.and_kleene(
-            pc.equal(pc.utf8_length(text_s), 19),
-            pc.and_kleene(
-                pc.equal(_two_digits(pc.day(got)), pc.utf8_slice_codeunits(text_s, 8, 10)),
-                pc.equal(_two_digits(pc.second(got)), pc.utf8_slice_codeunits(text_s, 17, 19)),
-            ),
-        )
-        out[idx[~exact.fill_null(False).to_numpy(zero_copy_only=False)]] = np.datetime64("NaT")
-    return out
-
-
-def _two_digits(values: pa.Array) -> pa.Array:
-    return pc.utf8_lpad(pc.cast(values, pa.string()), 2, "0")
-
-
-def _local_naive(value: object) -> pd.Timestamp:
-    stamp = pd.Timestamp(value)
-    return stamp if stamp.tzinfo is None else stamp.tz_convert(TIMEZONE).tz_localize(None)
-
-
 def _shown(values: object, rows: np.ndarray) -> np.ndarray:
     """The offending values as text, taken only at ``rows`` (never the whole column)."""
     if values is None:
@@ -238,27 +135,6 @@ def _missing(value: object) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
-
-
-def _slow_parse(text: pd.Series) -> pd.Series:
-    """The less common forms: 2024/3/5 10:20, 2024年3月5日, date only, Excel serial as text."""
-    parts = text.str.extract(_DATE_RE).astype("float64")
-    parts.columns = ["year", "month", "day", "hour", "minute", "second"]
-    out = pd.to_datetime(parts.fillna({"hour": 0, "minute": 0, "second": 0}), errors="coerce")
-    # to_datetime carries 25:00 over into the next day; a time of day out of range is bad.
-    out = out.mask((parts["hour"] > 23) | (parts["minute"] > 59) | (parts["second"] > 59))
-    serial = pd.to_numeric(text.where(parts["year"].isna()), errors="coerce")
-    out = out.where(serial.isna(), _from_serial(serial)[0].set_axis(out.index))
-    return out.astype("datetime64[s]")
-
-
-def _from_serial(serial: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Excel serial day numbers (1900 system) to datetimes; outside 1990–2100 is bad."""
-    ok = serial.between(32874, 73051)  # 1990-01-01 .. 2100-01-01
-    days = serial.where(ok)
-    stamps = _EXCEL_EPOCH + pd.to_timedelta(days * 86400, unit="s").dt.round("s")
-    bad = (serial.notna() & ~ok).to_numpy()
-    return stamps.astype("datetime64[s]"), bad
 
 
 def _text(col: pd.Series, n: int) -> pd.Series:
@@ -377,12 +253,3 @@ def _split(
     # A record superseded by a later one is reported but is not a bad record; its later
     # record carries the case. Bad records are those with any other problem.
     return cases[~bad].reset_index(drop=True), quality
-
-
-def _missing_message(source: str, missing: list[str], headers: list[str]) -> str:
-    wanted = "; ".join(f"{f} (e.g. {', '.join(DEFAULT_HEADERS[f][:3])})" for f in missing)
-    shown = ", ".join(headers[:8]) + (", …" if len(headers) > 8 else "")
-    return (
-        f"{source}: no column for {wanted}; the file has: {shown or 'no columns'}; "
-        f"map your headers under [source.columns]"
-    )

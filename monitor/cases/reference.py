@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from monitor.cases.normalise import parse_timestamps
 from monitor.cases.sources import read_file
+from monitor.cases.timestamps import parse_timestamps
 from monitor.errors import InputError
 from rules.limits import parse_limits
 

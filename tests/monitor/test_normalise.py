@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monitor.cases.normalise import QUALITY_COLUMNS, header_map, normalise, parse_timestamps
+from monitor.cases.headers import header_map
+from monitor.cases.normalise import QUALITY_COLUMNS, normalise
 from monitor.cases.sources import RawTable
+from monitor.cases.timestamps import parse_timestamps
 from monitor.errors import InputError
 
 T = pd.Timestamp

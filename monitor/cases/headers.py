@@ -1,0 +1,41 @@
+"""Which column of a source feeds which canonical field (DOMAIN.md §6).
+
+Headers are matched ignoring surrounding white space and letter case: the configured
+mapping (``[source.columns]``) first, then the default Chinese headers, then the canonical
+names themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rules.fields import CANONICAL_FIELDS, DEFAULT_HEADERS
+
+__all__ = ["header_map", "missing_message"]
+
+
+def header_map(headers: list[str], configured: Mapping[str, str]) -> dict[str, str]:
+    """Canonical field → header of the source that feeds it."""
+    found: dict[str, str] = {}
+    present = {h.strip().lower(): h for h in headers}
+    for header, field in configured.items():
+        if header.strip().lower() in present and field not in found:
+            found[field] = present[header.strip().lower()]
+    for field in CANONICAL_FIELDS:
+        if field in found:
+            continue
+        for name in (*DEFAULT_HEADERS.get(field, ()), field):
+            if name.lower() in present:
+                found[field] = present[name.lower()]
+                break
+    return found
+
+
+def missing_message(source: str, missing: list[str], headers: list[str]) -> str:
+    """The sentence for a source without a column for the required ``missing`` fields."""
+    wanted = "; ".join(f"{f} (e.g. {', '.join(DEFAULT_HEADERS[f][:3])})" for f in missing)
+    shown = ", ".join(headers[:8]) + (", …" if len(headers) > 8 else "")
+    return (
+        f"{source}: no column for {wanted}; the file has: {shown or 'no columns'}; "
+        f"map your headers under [source.columns]"
+    )
