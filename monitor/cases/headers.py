@@ -7,11 +7,13 @@ names themselves.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 
+from monitor.errors import InputError
 from rules.fields import CANONICAL_FIELDS, DEFAULT_HEADERS
 
-__all__ = ["header_map", "missing_message"]
+__all__ = ["check_mapped_headers", "header_map", "missing_message"]
 
 
 def header_map(headers: list[str], configured: Mapping[str, str]) -> dict[str, str]:
@@ -29,6 +31,31 @@ def header_map(headers: list[str], configured: Mapping[str, str]) -> dict[str, s
                 found[field] = present[name.lower()]
                 break
     return found
+
+
+def check_mapped_headers(
+    source: str, headers: list[str], mapping: Mapping[str, str], nested: Iterable[str] = ()
+) -> None:
+    """Refuse a header that feeds a field (``mapping``) when it heads more than one column
+    (matched as :func:`header_map` does: white space and letter case ignored) or when its
+    column holds lists or records (``nested``, a Parquet file's). Columns the monitor does
+    not read may repeat a header or hold anything: they are left alone."""
+    keys = [h.strip().lower() for h in headers]
+    counts = Counter(keys)
+    nested = set(nested)
+    for field, header in mapping.items():
+        key = header.strip().lower()
+        shown = headers[keys.index(key)].strip()
+        if counts[key] > 1:
+            raise InputError(
+                f"{source}: {counts[key]} columns are headed {shown} ({field}); "
+                f"remove or rename all but one"
+            )
+        if header in nested:
+            raise InputError(
+                f"{source}: column {shown} ({field}) holds lists or records, not one value "
+                f"per row; give it plain values or map another column under [source.columns]"
+            )
 
 
 def missing_message(source: str, missing: list[str], headers: list[str]) -> str:

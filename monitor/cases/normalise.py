@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from monitor.cases.headers import header_map, missing_message
+from monitor.cases.headers import check_mapped_headers, header_map, missing_message
 from monitor.cases.sources import RawTable
 from monitor.cases.timestamps import parse_timestamps
 from monitor.errors import InputError
@@ -37,7 +37,9 @@ _FALSE = {"否", "false", "0", "n", "no", "f"}
 def normalise(raw: RawTable, configured: Mapping[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(cases, quality): canonical valid cases, and one row per problem found."""
     frame = raw.frame
-    mapping = header_map(list(frame.columns), configured)
+    headers = [*map(str, frame.columns), *raw.nested]
+    mapping = header_map(headers, configured)
+    check_mapped_headers(raw.source, headers, mapping, raw.nested)
     missing = [f for f in REQUIRED_FIELDS if f not in mapping]
     if missing:
         raise InputError(missing_message(raw.source, missing, list(frame.columns)))

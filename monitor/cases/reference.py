@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from monitor.cases.headers import check_mapped_headers
 from monitor.cases.sources import read_file
 from monitor.cases.timestamps import parse_timestamps
 from monitor.errors import InputError
@@ -47,8 +48,8 @@ _THRESHOLDS = {
 def load_catalogue(path: Path) -> pd.DataFrame:
     """The item catalogue as ``item_code``, limits with ``*_unit``, and threshold columns."""
     raw = read_file(path, text_columns={h: "text" for hs in CATALOGUE_HEADERS.values() for h in hs})
-    found = _columns(raw.frame, CATALOGUE_HEADERS)
     where = f"[rules] item_catalogue {path}"
+    found = _columns(raw.frame, CATALOGUE_HEADERS, where)
     if "item_code" not in found:
         raise InputError(f"{where}: no item code column (事项编码 or item_code)")
     codes = raw.frame[found["item_code"]].astype("str").str.strip()
@@ -81,7 +82,7 @@ def load_catalogue(path: Path) -> pd.DataFrame:
 def load_suspensions(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(intervals, problems): valid ``case_id, start, end`` rows and the rows left out."""
     raw = read_file(path, text_columns={h: "text" for h in SUSPENSION_HEADERS["case_id"]})
-    found = _columns(raw.frame, SUSPENSION_HEADERS)
+    found = _columns(raw.frame, SUSPENSION_HEADERS, f"[source] suspensions {path}")
     missing = [f for f in SUSPENSION_HEADERS if f not in found]
     if missing:
         raise InputError(
@@ -118,7 +119,10 @@ def load_suspensions(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return intervals, problems
 
 
-def _columns(frame: pd.DataFrame, headers: dict[str, tuple[str, ...]]) -> dict[str, str]:
+def _columns(
+    frame: pd.DataFrame, headers: dict[str, tuple[str, ...]], where: str
+) -> dict[str, str]:
+    """Field → the header that feeds it; a header that feeds one and repeats is refused."""
     present = {str(c).strip().lower(): c for c in frame.columns}
     found = {}
     for field, names in headers.items():
@@ -126,6 +130,7 @@ def _columns(frame: pd.DataFrame, headers: dict[str, tuple[str, ...]]) -> dict[s
             if name.lower() in present:
                 found[field] = present[name.lower()]
                 break
+    check_mapped_headers(where, [str(c) for c in frame.columns], found)
     return found
 
 

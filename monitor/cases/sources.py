@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,9 @@ class RawTable:
     encoding: str | None = None
     #: Number of the first data row as people count it (line 2 of a CSV with one header line).
     first_row: int = 2
+    #: Headers of columns left unread because they hold lists or records (Parquet): the
+    #: monitor refuses the file only if it needs one of them.
+    nested: tuple[str, ...] = ()
 
 
 def detect_encoding(path: Path) -> str:
@@ -91,10 +95,7 @@ def read_file(path: Path, *, text_columns: TextColumns, sheet: str | None = None
     leading zeros, and in a Parquet file the ones other than the case id are read as
     dictionaries. A CSV file's encoding and header are read once.
     """
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, not a case file")
+    _check_regular_file(path)
     suffix = path.suffix.lower()
     if suffix in _PARQUET:
         return _read_parquet(path, text_columns)
@@ -107,12 +108,37 @@ def read_file(path: Path, *, text_columns: TextColumns, sheet: str | None = None
     )
 
 
+def _check_regular_file(path: Path) -> None:
+    """Refuse, before opening it, anything but a readable regular file: a folder, a pipe
+    (FIFO) or a device such as ``/dev/zero`` would fail late or never end."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied (cannot look at the file)") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or _first_line(exc)})") from None
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{path}: is a folder, not a case file")
+    if not stat.S_ISREG(mode):
+        raise InputError(
+            f"{path}: is not a regular file (a pipe, socket or device); give a case file"
+        )
+    try:
+        with path.open("rb"):
+            pass
+    except PermissionError:
+        raise InputError(f"{path}: permission denied (the file cannot be read)") from None
+
+
 def _csv_header(path: Path, encoding: str) -> list[str]:
     """The header row of a CSV file in ``encoding``, each name stripped."""
     with path.open("rb") as fh:
         head = fh.read(_SAMPLE)
     text = head.decode(encoding, errors="ignore")
-    first = next(csv.reader(io.StringIO(text)), [])
+    # newline="": a line may end in CR LF, LF or a lone CR (classic Mac), as for the reader.
+    first = next(csv.reader(io.StringIO(text, newline="")), [])
     return [h.strip() for h in first]
 
 
@@ -146,33 +172,49 @@ def _read_csv(path: Path, text_columns: TextColumns) -> RawTable:
 def _read_parquet(path: Path, text_columns: TextColumns) -> RawTable:
     """A Parquet file; its text columns other than the case id come as categoricals straight
     from the file's dictionary pages (department, item, channel, status, limits: a few
-    distinct values among millions of rows)."""
+    distinct values among millions of rows). Columns of lists or records are not read."""
     try:
         schema = pq.read_schema(path)
-        columns = _columns(text_columns, [f.name.strip() for f in schema])
-        wanted = {h for h, field in columns.items() if field != "case_id"}
-        as_dictionary = [
-            f.name
-            for f in schema
-            if f.name.strip() in wanted
-            and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
-        ]
-        frame = pd.read_parquet(path, read_dictionary=as_dictionary or None)
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"{path}: not a readable Parquet file ({_first_line(exc)})") from None
-    return RawTable(frame, str(path), None, first_row=1)
+    nested = tuple(f.name for f in schema if pa.types.is_nested(f.type))
+    columns = _columns(text_columns, [f.name.strip() for f in schema])
+    wanted = {h for h, field in columns.items() if field != "case_id"}
+    as_dictionary = [
+        f.name
+        for f in schema
+        if f.name.strip() in wanted
+        and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
+    ]
+    plain = [f.name for f in schema if f.name not in nested] if nested else None
+    try:
+        frame = pd.read_parquet(path, columns=plain, read_dictionary=as_dictionary or None)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"{path}: not a readable Parquet file ({_first_line(exc)})") from None
+    except (TypeError, ValueError, KeyError) as exc:  # pandas' own metadata in the file
+        raise InputError(
+            f"{path}: not a readable Parquet file (damaged pandas metadata: {_first_line(exc)})"
+        ) from None
+    return RawTable(frame, str(path), None, first_row=1, nested=nested)
 
 
 def _read_excel(path: Path, sheet: str | None) -> RawTable:
     try:
-        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
+        # header=None: the header row as written (pandas would rename a repeated header).
+        cells = pd.read_excel(
+            path, sheet_name=sheet or 0, dtype=object, engine="openpyxl", header=None
+        )
     except ValueError as exc:
         if "not found" in str(exc).lower():
             raise InputError(f"{path}: no sheet named {sheet!r} ([source] sheet)") from None
         raise InputError(f"{path}: not a readable Excel workbook ({_first_line(exc)})") from None
     except (OSError, KeyError, Exception) as exc:  # openpyxl raises many kinds on bad files
         raise InputError(f"{path}: not a readable Excel workbook ({_first_line(exc)})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = cells.iloc[1:].reset_index(drop=True)
+    frame.columns = [
+        f"Unnamed: {i}" if _blank(h) else str(h).strip()
+        for i, h in enumerate(cells.iloc[0] if len(cells) else [])
+    ]
     label = f"{path}[{sheet}]" if sheet else str(path)
     return RawTable(frame, label, None)
 
@@ -199,6 +241,13 @@ def read_sql(url: str, query: str) -> RawTable:
         engine.dispose()
     frame.columns = [str(c).strip() for c in frame.columns]
     return RawTable(frame, f"query on {safe}", None, first_row=1)
+
+
+def _blank(value: object) -> bool:
+    """An empty header cell (pandas names its column ``Unnamed: i``)."""
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        return True
+    return str(value).strip() == ""
 
 
 def _first_line(exc: BaseException) -> str:

@@ -123,6 +123,10 @@ def test_catalogue_with_only_some_columns(tmp_path: Path) -> None:
             "事项编码,预警天数\nITEM-A,两天\n",
             "row 2, column 预警天数 (warn_before_days): must be a number ≥ 0, found '两天'",
         ),
+        (  # issue 10 item 16: an AttributeError before
+            "事项编码,受理时限,受理时限\nITEM-A,3,5\n",
+            "2 columns are headed 受理时限 (acceptance_limit); remove or rename all but one",
+        ),
     ],
 )
 def test_catalogue_errors_name_file_row_and_column(tmp_path: Path, text: str, message: str) -> None:
