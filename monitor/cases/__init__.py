@@ -1,7 +1,8 @@
 """Cases: from a source (CSV, Excel, Parquet, SQL) to evaluated obligations, and the
 read-only outputs on them.
 
-``sources`` reads raw tables; ``normalise`` maps them to the canonical fields of DOMAIN.md
+``sources`` reads raw tables (``encoding`` tells a CSV file's text encoding and finds lines
+with stray bytes); ``normalise`` maps them to the canonical fields of DOMAIN.md
 §6 with a data-quality list, using ``headers`` (which column feeds which field) and
 ``timestamps`` (parsing the time columns); ``load`` does both for the configured source;
 ``reference`` reads the item catalogue and suspension intervals; ``calendar`` builds the

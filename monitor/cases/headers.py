@@ -11,9 +11,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from monitor.errors import InputError
-from rules.fields import CANONICAL_FIELDS, DEFAULT_HEADERS
+from rules.fields import CANONICAL_FIELDS, DEFAULT_HEADERS, REQUIRED_FIELDS
 
-__all__ = ["check_mapped_headers", "header_map", "missing_message"]
+__all__ = ["check_mapped_headers", "header_map", "missing_fields", "missing_message"]
 
 
 def header_map(headers: list[str], configured: Mapping[str, str]) -> dict[str, str]:
@@ -58,11 +58,23 @@ def check_mapped_headers(
             )
 
 
-def missing_message(source: str, missing: list[str], headers: list[str]) -> str:
-    """The sentence for a source without a column for the required ``missing`` fields."""
+def missing_fields(headers: list[str], configured: Mapping[str, str]) -> list[str]:
+    """The required fields (DOMAIN.md §6) that no header of ``headers`` feeds."""
+    mapping = header_map(headers, configured)
+    return [f for f in REQUIRED_FIELDS if f not in mapping]
+
+
+def missing_message(
+    source: str,
+    missing: list[str],
+    headers: list[str],
+    *,
+    sheet: str | None = None,
+    fix: str = "map your headers under [source.columns]",
+) -> str:
+    """The sentence for a source without a column for the required ``missing`` fields:
+    what the file (or the workbook's ``sheet``) has, and ``fix``."""
     wanted = "; ".join(f"{f} (e.g. {', '.join(DEFAULT_HEADERS[f][:3])})" for f in missing)
     shown = ", ".join(headers[:8]) + (", …" if len(headers) > 8 else "")
-    return (
-        f"{source}: no column for {wanted}; the file has: {shown or 'no columns'}; "
-        f"map your headers under [source.columns]"
-    )
+    where = f"sheet {sheet} has" if sheet else "the file has"
+    return f"{source}: no column for {wanted}; {where}: {shown or 'no columns'}; {fix}"

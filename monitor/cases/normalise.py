@@ -47,7 +47,7 @@ def normalise(raw: RawTable, configured: Mapping[str, str]) -> tuple[pd.DataFram
     if n == 0:
         raise InputError(f"{raw.source}: has a header but no rows")
     out: dict[str, object] = {"source_row": np.arange(raw.first_row, raw.first_row + n)}
-    problems: list[pd.DataFrame] = []
+    problems: list[pd.DataFrame] = [] if raw.row_problems is None else [raw.row_problems]
 
     def flag(mask: np.ndarray, field: str, reason: str, values: object = None) -> None:
         rows = np.flatnonzero(mask)

@@ -204,3 +204,106 @@ def test_parquet_with_damaged_pandas_metadata(
     message = _error(path)
     assert message.startswith("not a readable Parquet file (damaged pandas metadata: ")
     assert reason in message
+
+
+# ---------------------------------------------------------------- stray bytes (item 17)
+
+ROWS = [
+    "A1,县人社局,2024-03-05 10:20:00,20",
+    "A2,县公安局,2024-03-06 09:00:00,即办",
+    "A3,县市场监督管理局,2024-03-07 09:00:00,5",
+]
+
+
+def _lines(encoding: str, stray: dict[int, bytes]) -> bytes:
+    """HEADER and ROWS in ``encoding``; the row at index i gets ``stray[i]`` put right after
+    its department (the second field)."""
+    out = [HEADER.encode(encoding)]
+    for i, row in enumerate(ROWS):
+        case, dept, rest = row.split(",", 2)
+        extra = stray.get(i, b"")
+        out.append(f"{case},{dept}".encode(encoding) + extra + f",{rest}".encode(encoding))
+    return b"\n".join(out) + b"\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "stray", "label"),
+    [
+        ("gb18030", b"\xff", "GB18030"),  # 0xFF is never a GB18030 byte
+        ("gb18030", b"\x81", "GB18030"),  # a lead byte followed by "," (not a trail byte)
+        ("utf-8", b"\xff", "UTF-8"),
+        ("utf-8", b"\xe5\x8e", "UTF-8"),  # 县 (E5 8E BF) cut short
+    ],
+)
+def test_a_line_with_stray_bytes_is_listed_and_the_file_read(
+    tmp_path: Path, encoding: str, stray: bytes, label: str
+) -> None:
+    """The encoding is the one under which the fewest lines fail (the other two lines decode
+    only as ``encoding``); line 3 (A2) goes to the quality list, A1 and A3 are read."""
+    path = tmp_path / "cases.csv"
+    path.write_bytes(_lines(encoding, {1: stray}))
+    loaded = load_cases(Settings(), path)
+    assert loaded.encoding == encoding
+    assert loaded.rows_read == 3
+    assert loaded.cases["case_id"].tolist() == ["A1", "A3"]
+    assert loaded.cases["department"].tolist() == ["县人社局", "县市场监督管理局"]
+    assert loaded.cases["source_row"].tolist() == [2, 4]
+    assert loaded.quality.values.tolist() == [
+        [
+            3,
+            "A2",
+            "line",
+            f"text not decodable as {label} (stray bytes in the line)",
+            "A2,县公安局\ufffd,2024-03-06 09:00:00,即办",
+        ]
+    ]
+    assert loaded.bad_rows == 1
+
+
+def test_stray_byte_after_the_first_megabyte(tmp_path: Path) -> None:
+    """Detection looks at the first megabyte (clean GB18030 here); the stray byte far
+    below it is found by the reader and its line listed, with its line number."""
+    filler = [f"F{i:07d},县人社局,2024-03-05 10:20:00,20" for i in range(40_000)]  # > 1 MiB
+    text = "\n".join([HEADER, *filler]) + "\n"
+    data = text.encode("gb18030") + "B1,县公安局".encode("gb18030") + b"\xff,2024-03-06,5\n"
+    assert len(data) > 1 << 20
+    path = tmp_path / "cases.csv"
+    path.write_bytes(data + "B2,县公安局,2024-03-06 09:00:00,5\n".encode("gb18030"))
+    loaded = load_cases(Settings(), path)
+    assert loaded.encoding == "gb18030"
+    assert loaded.rows_read == 40_002
+    assert loaded.quality[["source_row", "case_id", "field"]].values.tolist() == [
+        [40_002, "B1", "line"]
+    ]
+    last = loaded.cases.iloc[-1]
+    assert (last["source_row"], last["case_id"], last["department"]) == (40_003, "B2", "县公安局")
+
+
+def test_stray_bytes_with_crlf_and_with_bom(tmp_path: Path) -> None:
+    path = tmp_path / "cases.csv"
+    path.write_bytes(_lines("gb18030", {0: b"\xff"}).replace(b"\n", b"\r\n"))
+    loaded = load_cases(Settings(), path)
+    assert loaded.cases["case_id"].tolist() == ["A2", "A3"]
+    assert loaded.quality[["source_row", "value"]].values.tolist() == [
+        [2, "A1,县人社局\ufffd,2024-03-05 10:20:00,20"]
+    ]
+    path.write_bytes(b"\xef\xbb\xbf" + _lines("utf-8", {2: b"\xff"}))
+    loaded = load_cases(Settings(), path)
+    assert loaded.encoding == "utf-8-sig"
+    assert loaded.cases["case_id"].tolist() == ["A1", "A2"]
+    assert loaded.quality["source_row"].tolist() == [4]
+
+
+def test_stray_bytes_in_the_header_or_on_most_lines_are_refused(tmp_path: Path) -> None:
+    """A header with stray bytes cannot be trusted; a file where most lines fail under both
+    encodings is not text in either (as before)."""
+    path = tmp_path / "cases.csv"
+    path.write_bytes(b"\xff" + _lines("utf-8", {}))
+    assert _error(path) == (
+        "the header line has bytes that are not UTF-8 text; "
+        "correct the header or save the file as UTF-8"
+    )
+    path.write_bytes(_lines("utf-8", {0: b"\xff", 1: b"\xfe", 2: b"\x80"}))
+    assert _error(path) == (
+        "cannot tell the text encoding (tried UTF-8 and GB18030); save it as UTF-8"
+    )
