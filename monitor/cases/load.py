@@ -28,6 +28,8 @@ _KEEP_AS_TEXT = (
     "status",
     "promised_limit",
     "legal_limit",
+    # Text, not a number guessed by the CSV reader: it would read 0x10 as 16.
+    "suspended_days",
     "cross_region",
 )
 

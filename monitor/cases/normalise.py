@@ -16,20 +16,22 @@ import pandas as pd
 
 from monitor.cases.headers import check_mapped_headers, header_map, missing_message
 from monitor.cases.sources import RawTable
-from monitor.cases.timestamps import parse_timestamps
+from monitor.cases.timestamps import read_timestamps
 from monitor.errors import InputError
 from rules.fields import (
     LIMIT_FIELDS,
     REQUIRED_FIELDS,
     TIMESTAMP_FIELDS,
 )
-from rules.limits import parse_limits
+from rules.limits import MAX_DAYS, parse_limits
 
 __all__ = ["QUALITY_COLUMNS", "normalise"]
 
 QUALITY_COLUMNS = ["source_row", "case_id", "field", "reason", "value"]
 _TEXT_FIELDS = ("case_id", "department", "item_code", "item_name", "channel", "status")
 _CATEGORY_FIELDS = ("department", "item_code", "item_name", "channel", "status")
+_OVER_MAX = f"(over {MAX_DAYS} days)"
+_OUT_OF_SPAN = "(before 1990 or from 2100 on)"  # timestamps.EARLIEST, LATEST
 _TRUE = {"是", "true", "1", "y", "yes", "t"}
 _FALSE = {"否", "false", "0", "n", "no", "f"}
 
@@ -62,7 +64,7 @@ def normalise(raw: RawTable, configured: Mapping[str, str]) -> tuple[pd.DataFram
     # beside the text columns.
     pool = ThreadPoolExecutor(max_workers=2)
     stamps = {
-        f: pool.submit(parse_timestamps, frame[mapping[f]] if f in mapping else None, n)
+        f: pool.submit(read_timestamps, frame[mapping[f]] if f in mapping else None, n)
         for f in TIMESTAMP_FIELDS
     }
     for field in _TEXT_FIELDS:
@@ -77,9 +79,10 @@ def normalise(raw: RawTable, configured: Mapping[str, str]) -> tuple[pd.DataFram
 
     for field in TIMESTAMP_FIELDS:
         col = frame[mapping[field]] if field in mapping else None
-        parsed, bad = stamps[field].result()
-        out[field] = parsed
-        flag(bad, field, f"unparseable date in {field}", col)
+        parsed = stamps[field].result()
+        out[field] = parsed.values
+        flag(parsed.unparseable, field, f"unparseable date in {field}", col)
+        flag(parsed.implausible, field, f"implausible date in {field} {_OUT_OF_SPAN}", col)
     flag(
         out["submitted_at"].isna().to_numpy() & ~_bad_rows(problems, "submitted_at", n),  # type: ignore[union-attr]
         "submitted_at",
@@ -106,18 +109,17 @@ def _limits_and_flags(
             parsed_limits = parse_limits(frame[mapping[field]].reset_index(drop=True))
             out[field] = parsed_limits.value.to_numpy()
             out[f"{field}_unit"] = parsed_limits.unit.array
-            flag(parsed_limits.invalid, field, f"unparseable {field}", frame[mapping[field]])
-            flag(parsed_limits.negative, field, f"negative {field}", frame[mapping[field]])
+            col = frame[mapping[field]]
+            flag(parsed_limits.invalid, field, f"unparseable {field}", col)
+            flag(parsed_limits.negative, field, f"negative {field}", col)
+            flag(parsed_limits.implausible, field, f"implausible {field} {_OVER_MAX}", col)
         else:
             out[field] = np.full(n, np.nan)
             out[f"{field}_unit"] = pd.Categorical([None] * n, categories=["workday", "natural"])
-    out["suspended_days"], bad_susp = _suspended(frame, mapping, n)
-    flag(
-        bad_susp,
-        "suspended_days",
-        "unparseable or negative suspended_days",
-        frame[mapping["suspended_days"]] if "suspended_days" in mapping else None,
-    )
+    out["suspended_days"], bad_susp, implausible = _suspended(frame, mapping, n)
+    col = frame[mapping["suspended_days"]] if "suspended_days" in mapping else None
+    flag(bad_susp, "suspended_days", "unparseable or negative suspended_days", col)
+    flag(implausible, "suspended_days", f"implausible suspended_days {_OVER_MAX}", col)
     out["cross_region"] = _flag_column(
         frame[mapping["cross_region"]] if "cross_region" in mapping else None, n
     )
@@ -167,7 +169,8 @@ def _stripped_categories(col: pd.Series) -> pd.Series | None:
 
 
 def _cell_text(value: object) -> object:
-    if isinstance(value, float) and value.is_integer():
+    # Whole floats lose the ".0" (an id read as 124.0); past 1e15 a float is no id.
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return value if value is None or isinstance(value, str) else str(value)
 
@@ -178,13 +181,18 @@ def _empty_text(n: int) -> pd.Series:
 
 def _suspended(
     frame: pd.DataFrame, mapping: Mapping[str, str], n: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Days of special procedures (特别程序时长): "3", "3天", "3个工作日"; empty is 0."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Days of special procedures (特别程序时长): "3", "3天", "3个工作日"; empty is 0. Also the
+    masks of unparseable or negative values and of implausible ones."""
     if "suspended_days" not in mapping:
-        return np.zeros(n), np.zeros(n, bool)
+        return np.zeros(n), np.zeros(n, bool), np.zeros(n, bool)
     parsed = parse_limits(frame[mapping["suspended_days"]].reset_index(drop=True))
     value = parsed.value.to_numpy()
-    return np.where(np.isnan(value), 0.0, value), parsed.invalid | parsed.negative
+    return (
+        np.where(np.isnan(value), 0.0, value),
+        parsed.invalid | parsed.negative,
+        parsed.implausible,
+    )
 
 
 def _flag_column(col: pd.Series | None, n: int) -> pd.arrays.BooleanArray:

@@ -3,7 +3,9 @@
 The item catalogue (事项目录, ``[rules] item_catalogue``) gives per-item limits and
 thresholds; it is configuration, so a bad entry stops the run with the file, row and column.
 Suspension intervals (特别程序, ``[source] suspensions``) come from the case system; a bad
-interval is listed in data quality and skipped, never silently.
+interval (unreadable or implausible times — see :mod:`monitor.cases.timestamps` — ending
+before it starts, or longer than ``rules.limits.MAX_DAYS``) is listed in data quality and
+skipped, never silently.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from monitor.cases.headers import check_mapped_headers
 from monitor.cases.sources import read_file
 from monitor.cases.timestamps import parse_timestamps
 from monitor.errors import InputError
-from rules.limits import parse_limits
+from rules.limits import MAX_DAYS, parse_limits
 
 __all__ = ["CATALOGUE_HEADERS", "SUSPENSION_HEADERS", "load_catalogue", "load_suspensions"]
 
@@ -37,6 +39,7 @@ SUSPENSION_HEADERS: dict[str, tuple[str, ...]] = {
     "end": ("结束时间", "恢复时间", "暂停结束时间", "end"),
 }
 _LIMITS = ("acceptance_limit", "promised_limit", "legal_limit")
+_TOO_LONG = f"implausible suspension (over {MAX_DAYS} days)"
 #: Allowed range of each threshold column, as in ``[rules]``: (low, high, low allowed).
 _THRESHOLDS = {
     "warn_before_days": (0, None, True),
@@ -63,13 +66,18 @@ def load_catalogue(path: Path) -> pd.DataFrame:
         if field not in found:
             continue
         parsed = parse_limits(raw.frame[found[field]].reset_index(drop=True))
-        wrong = parsed.invalid | parsed.negative
+        wrong = parsed.invalid | parsed.negative | parsed.implausible
         if wrong.any():
             row = int(np.flatnonzero(wrong)[0])
             value = raw.frame[found[field]].iloc[row]
+            what = (
+                f"over {MAX_DAYS} days, not a plausible time limit"
+                if parsed.implausible[row]
+                else "not a time limit like 20个工作日, 15自然日 or 即办"
+            )
             raise InputError(
                 f"{where}: row {first + row}, column {_label(found[field], field)}: {value!r} is "
-                f"not a time limit like 20个工作日, 15自然日 or 即办"
+                f"{what}"
             )
         out[field] = parsed.value.to_numpy()
         out[f"{field}_unit"] = parsed.unit.array
@@ -95,20 +103,22 @@ def load_suspensions(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     ids = raw.frame[found["case_id"]].astype("str").str.strip().reset_index(drop=True)
     bad = bad_start | bad_end | start.isna().to_numpy() | end.isna().to_numpy()
     backwards = ~bad & (end < start).to_numpy()
+    too_long = ~bad & ((end - start).to_numpy() > np.timedelta64(MAX_DAYS, "D"))
+    left_out = bad | backwards | too_long
     rows = np.arange(raw.first_row, raw.first_row + n)
     problems = pd.DataFrame(
         {
-            "case_id": ids[bad | backwards].to_numpy(),
+            "case_id": ids[left_out].to_numpy(),
             "obligation": "completion",
-            "reason": np.where(
-                backwards[bad | backwards],
-                "suspension ends before it starts",
+            "reason": np.select(
+                [backwards[left_out], too_long[left_out]],
+                ["suspension ends before it starts", _TOO_LONG],
                 "unreadable suspension start or end",
             ),
-            "value": [f"{path.name} row {r}" for r in rows[bad | backwards]],
+            "value": [f"{path.name} row {r}" for r in rows[left_out]],
         }
     )
-    keep = ~(bad | backwards)
+    keep = ~left_out
     intervals = pd.DataFrame(
         {
             "case_id": ids[keep].to_numpy(),

@@ -3,11 +3,17 @@
 Forms: "2024-03-05 10:20:00" (parsed by Arrow), "2024/3/5 10:20", "2024年3月5日 10:20", date
 only, Excel serial numbers (as numbers or text), datetime objects (Excel, SQL) and typed
 timestamp columns (CSV, Parquet); aware values become Asia/Shanghai wall time.
+
+A value that parses but lies outside 1990-01-01 ≤ t < 2100-01-01 (:data:`EARLIEST`,
+:data:`LATEST`, the span Excel serial numbers are read in) is implausible — a placeholder
+such as 1900-01-01 or 9999-12-31, or a typo — and is kept out like an unparseable one: no
+working-day calendar serves it, and one such row must not stop the evaluation of the others.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,7 +22,11 @@ import pyarrow.compute as pc
 
 from monitor.clock import TIMEZONE
 
-__all__ = ["parse_timestamps"]
+__all__ = ["EARLIEST", "LATEST", "ParsedTimestamps", "parse_timestamps", "read_timestamps"]
+
+#: Plausible case times: EARLIEST ≤ t < LATEST (issue 10; the Excel serial span below).
+EARLIEST = np.datetime64("1990-01-01T00:00:00", "s")
+LATEST = np.datetime64("2100-01-01T00:00:00", "s")
 
 _DATE_RE = re.compile(
     r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
@@ -25,12 +35,40 @@ _DATE_RE = re.compile(
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
+@dataclass(frozen=True)
+class ParsedTimestamps:
+    """A parsed timestamp column: ``values`` (``datetime64[s]``, NaT where empty, bad or
+    implausible), and the masks of values that could not be parsed and of values that parsed
+    to a time outside :data:`EARLIEST` ≤ t < :data:`LATEST`."""
+
+    values: pd.Series
+    unparseable: np.ndarray
+    implausible: np.ndarray
+
+
+def read_timestamps(col: pd.Series | None, n: int) -> ParsedTimestamps:
+    """Parse a timestamp column of any form of DOMAIN.md §6 into naive local datetimes,
+    telling unparseable values from implausible ones."""
+    values, bad = _parse(col, n)
+    v = values.to_numpy()
+    implausible = ~np.isnat(v) & ((v < EARLIEST) | (v >= LATEST))
+    if implausible.any():
+        values = values.mask(implausible)
+    return ParsedTimestamps(values, bad, implausible)
+
+
 def parse_timestamps(col: pd.Series | None, n: int) -> tuple[pd.Series, np.ndarray]:
     """Parse a timestamp column of any form of DOMAIN.md §6 into naive local datetimes.
 
     Returns the parsed column (``datetime64[s]``, NaT where empty or bad) and the mask of
-    non-empty values that could not be parsed.
+    non-empty values that could not be parsed or are implausible (see the module).
     """
+    parsed = read_timestamps(col, n)
+    return parsed.values, parsed.unparseable | parsed.implausible
+
+
+def _parse(col: pd.Series | None, n: int) -> tuple[pd.Series, np.ndarray]:
+    """(parsed column, mask of non-empty values that could not be parsed)."""
     if col is None:
         return pd.Series(np.full(n, np.datetime64("NaT"), "datetime64[s]")), np.zeros(n, bool)
     col = col.reset_index(drop=True)
@@ -74,11 +112,11 @@ def _strptime_iso(text: pd.Series) -> np.ndarray:
         arr = pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     parsed = pc.strptime(arr, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
     # Arrow's strptime carries an impossible day or second over (2025-09-31 → 2025-10-01,
-    # 23:59:60 → the next minute). Such a result has day ≤ 3 or second 0: only those rows
-    # are checked against the text; the ones that differ go to the slow parser, which
-    # refuses impossible dates.
+    # 10:00:60 → 10:01:00, 10:00:61 → 10:01:01). Such a result has day ≤ 3 or second ≤ 1:
+    # only those rows are checked against the text; the ones that differ go to the slow
+    # parser, which refuses impossible dates and times.
     out = parsed.to_numpy(zero_copy_only=False).astype("datetime64[s]")
-    suspect = pc.or_(pc.less_equal(pc.day(parsed), 3), pc.equal(pc.second(parsed), 0))
+    suspect = pc.or_(pc.less_equal(pc.day(parsed), 3), pc.less_equal(pc.second(parsed), 1))
     idx = np.flatnonzero(suspect.fill_null(False).to_numpy(zero_copy_only=False))
     if len(idx):
         text_s, got = arr.take(idx), parsed.take(idx)

@@ -146,6 +146,28 @@ def test_duplicates_and_bad_rows_are_counted(write_cases_csv: WriteCsv) -> None:
     assert loaded.quality["source_row"].tolist() == [2, 3, 5]
 
 
+def test_values_the_csv_reader_would_guess_wrongly(write_cases_csv: WriteCsv) -> None:
+    """Issue 10 item 18: Arrow reads 0x10 as the integer 16 and inf / 1e308 as floats; the
+    time 10:00:61 must not become 10:01:01. Each is a problem of its row."""
+    text = (
+        "办件编号,实施部门,申请时间,特别程序时长\n"
+        "H1,县人社局,2024-03-05 10:20:00,0x10\n"
+        "H2,县人社局,2024-03-05 10:20:00,inf\n"
+        "H3,县人社局,2024-03-05 10:20:00,1e308\n"
+        "H4,县人社局,2024-03-05 10:00:61,2\n"
+        "H5,县人社局,2024-03-05 10:20:00,2\n"
+    )
+    loaded = load_cases(Settings(), write_cases_csv(text=text))
+    assert loaded.cases["case_id"].tolist() == ["H5"]
+    assert loaded.cases["suspended_days"].tolist() == [2.0]
+    assert loaded.quality.values.tolist() == [
+        [2, "H1", "suspended_days", "unparseable or negative suspended_days", "0x10"],
+        [3, "H2", "suspended_days", "unparseable or negative suspended_days", "inf"],
+        [4, "H3", "suspended_days", "unparseable or negative suspended_days", "1e308"],
+        [5, "H4", "submitted_at", "unparseable date in submitted_at", "2024-03-05 10:00:61"],
+    ]
+
+
 # ---------------------------------------------------------------- Excel and Parquet
 
 
