@@ -86,7 +86,8 @@ def evaluate(
 
     ``catalogue`` has ``item_code`` and any of ``acceptance_limit``, ``promised_limit``,
     ``legal_limit`` (each with ``*_unit``) and the threshold columns. ``suspensions`` has
-    ``case_id``, ``start``, ``end``: each interval suspends the days d with start < d ≤ end.
+    ``case_id``, ``start``, ``end``: each interval suspends the days d with start < d ≤ end,
+    counted up to ``now`` only (an interval that starts later has not happened yet).
     """
     problems = [_unclosable(cases)]
     numbered = cases.assign(_origin=np.arange(len(cases)))
@@ -97,7 +98,7 @@ def evaluate(
     )
     rows = obligations(work)
     if suspensions is not None and len(suspensions):
-        _apply_intervals(rows, suspensions, calendar)
+        _apply_intervals(rows, suspensions, calendar, now)
     missing = rows["limit"].isna().to_numpy()
     problems.append(_problem(rows[missing], "no time limit (no promised, item or legal limit)"))
     problems.append(_promised_over_legal(work))
@@ -221,11 +222,17 @@ def _threshold(src: pd.DataFrame, column: str, settings: RuleSettings) -> np.nda
 
 
 def _apply_intervals(
-    rows: pd.DataFrame, suspensions: pd.DataFrame, calendar: WorkingCalendar
+    rows: pd.DataFrame, suspensions: pd.DataFrame, calendar: WorkingCalendar, now: dt.datetime
 ) -> None:
-    """Replace completion rows' ``suspended`` by the days of their suspension intervals."""
+    """Replace completion rows' ``suspended`` by the days of their suspension intervals, as
+    they stood at ``now``: an interval that starts after ``now`` has not happened yet and
+    counts nothing; one still open at ``now`` (ending later) counts up to the day of ``now``.
+    A case whose every interval lies after ``now`` has 0 suspended days."""
+    stamp = np.datetime64(now.replace(tzinfo=None), "s")
+    begun = suspensions["start"].to_numpy() <= stamp
     start = suspensions["start"].to_numpy().astype("datetime64[D]")
-    end = suspensions["end"].to_numpy().astype("datetime64[D]")
+    end = np.minimum(suspensions["end"].to_numpy(), stamp).astype("datetime64[D]")
+    end = np.where(begun, end, start)  # not begun: the empty interval (start, start]
     ids = suspensions["case_id"].astype(str).to_numpy()
     work = pd.Series(np.maximum(calendar.working_days_between(start, end), 0)).groupby(ids).sum()
     nat = pd.Series(np.maximum((end - start).astype(np.int64), 0)).groupby(ids).sum()
