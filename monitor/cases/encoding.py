@@ -3,10 +3,10 @@
 Files arrive in UTF-8, UTF-8 with BOM or GB18030 (a superset of GBK), never labelled
 (DOMAIN.md §6). The encoding is decided from the file, not configured: a BOM decides; else
 the first megabyte that is not plain ASCII, when it decodes cleanly as UTF-8. When it does
-not, the lines of a large sample vote (:func:`_vote`): UTF-8 if most of them decode as UTF-8,
-else GB18030 if most decode as GB18030. Legacy GB18030 exports carry a few stray bytes: one
-of them must not reject the file, nor make a UTF-8 file be read as GB18030. A file where
-most lines fail under both is not text in either and is refused.
+not, the lines of a large sample vote (:func:`_vote`): UTF-8 if at least half of them decode
+as UTF-8, else GB18030 if at least half decode as GB18030. Legacy GB18030 exports carry a
+few stray bytes: one of them must not reject the file, nor make a UTF-8 file be read as
+GB18030. A file where most lines fail under both is not text in either and is refused.
 
 :func:`decode_lines` is the slow path, taken only when the fast reader (Arrow, on the raw
 bytes) met bytes it could not decode: it decodes the whole file once, with the stray bytes
@@ -108,8 +108,8 @@ def decode_lines(data: bytes, source: str) -> Decoded:
 
 
 def _vote(sample: bytes, source: str) -> str:
-    """UTF-8 when fewer than half of the non-ASCII lines of ``sample`` fail to decode as
-    UTF-8, else GB18030 when fewer than half fail as GB18030; else the file is refused.
+    """UTF-8 when at most half of the non-ASCII lines of ``sample`` fail to decode as UTF-8,
+    else GB18030 when at most half fail as GB18030; else the file is refused.
 
     UTF-8 is asked first because its multi-byte sequences are strict: a line of Chinese
     text in GB18030 is almost never valid UTF-8, while many short UTF-8 lines happen to be
@@ -119,7 +119,7 @@ def _vote(sample: bytes, source: str) -> str:
     lines = [line for line in sample.splitlines() if not line.isascii()]
     for encoding in _ENCODINGS:
         failures = sum(not _decodes(line, encoding) for line in lines)
-        if failures * 2 < len(lines):
+        if lines and failures * 2 <= len(lines):
             return encoding
     raise InputError(
         f"{source}: cannot tell the text encoding (tried UTF-8 and GB18030); save it as UTF-8"
