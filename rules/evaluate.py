@@ -93,11 +93,12 @@ def evaluate(
 
     ``catalogue`` has ``item_code`` and any of ``acceptance_limit``, ``promised_limit``,
     ``legal_limit`` (each with ``*_unit``) and the threshold columns. ``suspensions`` has
-    ``case_id``, ``start``, ``end``: each interval suspends the days d with start < d ≤ end.
+    ``case_id``, ``start``, ``end``: each interval suspends the days d with start < d ≤ end,
+    counted up to ``now`` only (an interval that starts later has not happened yet).
     """
     work, rows, problems = _prepare(cases, now, settings, catalogue)
     if suspensions is not None and len(suspensions):
-        _apply_intervals(rows, suspensions, calendar)
+        _apply_intervals(rows, suspensions, calendar, now)
     rows = rows[rows["limit"].notna().to_numpy()].reset_index(drop=True)
     wanted = ["department", "item_code", "item_name"] + [f"cat_{c}" for c in THRESHOLD_COLUMNS]
     src = _take(work[[c for c in wanted if c in work]], rows["row"].to_numpy())
@@ -253,11 +254,17 @@ def _threshold(src: pd.DataFrame, column: str, settings: RuleSettings) -> np.nda
 
 
 def _apply_intervals(
-    rows: pd.DataFrame, suspensions: pd.DataFrame, calendar: WorkingCalendar
+    rows: pd.DataFrame, suspensions: pd.DataFrame, calendar: WorkingCalendar, now: dt.datetime
 ) -> None:
-    """Replace completion rows' ``suspended`` by the days of their suspension intervals."""
+    """Replace completion rows' ``suspended`` by the days of their suspension intervals, as
+    they stood at ``now``: an interval that starts after ``now`` has not happened yet and
+    counts nothing; one still open at ``now`` (ending later) counts up to the day of ``now``.
+    A case whose every interval lies after ``now`` has 0 suspended days."""
+    stamp = np.datetime64(now.replace(tzinfo=None), "s")
+    begun = suspensions["start"].to_numpy() <= stamp
     start = suspensions["start"].to_numpy().astype("datetime64[D]")
-    end = suspensions["end"].to_numpy().astype("datetime64[D]")
+    end = np.minimum(suspensions["end"].to_numpy(), stamp).astype("datetime64[D]")
+    end = np.where(begun, end, start)  # not begun: the empty interval (start, start]
     ids = suspensions["case_id"].astype(str).to_numpy()
     work = pd.Series(np.maximum(calendar.working_days_between(start, end), 0)).groupby(ids).sum()
     nat = pd.Series(np.maximum((end - start).astype(np.int64), 0)).groupby(ids).sum()

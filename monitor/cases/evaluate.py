@@ -10,8 +10,10 @@ report jobs and the demo all call :func:`evaluate_loaded`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from monitor.cases.calendar import build_calendar
@@ -25,6 +27,8 @@ from rules.fields import TIMESTAMP_FIELDS
 from rules.levels import Thresholds
 
 __all__ = ["Evaluated", "evaluate_loaded", "problems_before_evaluation", "rule_settings"]
+
+_CATALOGUE_LIMITS = ("acceptance_limit", "promised_limit", "legal_limit")
 
 
 @dataclass
@@ -75,15 +79,16 @@ def evaluate_loaded(
 ) -> Evaluated:
     """Evaluate every obligation of ``loaded`` at ``now`` (naive Asia/Shanghai time).
 
-    The calendar spans the years of the data and ``now`` (and the next one, for deadlines
-    running into it), widened to ``years`` (first, last) when given: a report's trend, the
-    alert job's repeat intervals.
+    The calendar spans the years of the data and ``now``, and the years after them that the
+    longest limit can run into (at least the next one), widened to ``years`` (first, last)
+    when given: a report's trend, the alert job's repeat intervals.
     """
-    first, last = _years(loaded.cases, now)
+    catalogue, suspensions, suspension_problems = configured_reference(settings)
+    first, last = _years(loaded.cases, now, suspensions)
+    last += _years_past(loaded.cases, catalogue, suspensions, settings.rules.acceptance.limit)
     if years is not None:
         first, last = min(first, years[0]), max(last, years[1])
     calendar = build_calendar(settings, first, last)
-    catalogue, suspensions, suspension_problems = configured_reference(settings)
     result = evaluate(loaded.cases, calendar, now, rule_settings(settings), catalogue, suspensions)
     if len(suspension_problems):
         result.problems = pd.concat([result.problems, suspension_problems], ignore_index=True)
@@ -101,13 +106,45 @@ def problems_before_evaluation(
     return pd.concat([found, suspension_problems], ignore_index=True)
 
 
-def _years(cases: pd.DataFrame, now: dt.datetime) -> tuple[int, int]:
-    """Years the calendar must span: from the earliest case date to a year past the latest
-    date (case or ``now``), so that deadlines running into the next year can be computed."""
+def _years(
+    cases: pd.DataFrame, now: dt.datetime, suspensions: pd.DataFrame | None
+) -> tuple[int, int]:
+    """The first and last year of the dates the calendar must serve: every case date, every
+    suspension interval, and ``now``. (Loading keeps dates within 1990–2099.)"""
     first, last = now.year, now.year
-    for field in TIMESTAMP_FIELDS:
-        col = cases[field].dropna()
+    columns = [cases[f] for f in TIMESTAMP_FIELDS]
+    if suspensions is not None:
+        columns += [suspensions["start"], suspensions["end"]]
+    for col in columns:
+        col = col.dropna()
         if len(col):
             first = min(first, col.min().year)
             last = max(last, col.max().year)
-    return first, last + 1
+    return first, last
+
+
+def _years_past(
+    cases: pd.DataFrame,
+    catalogue: pd.DataFrame | None,
+    suspensions: pd.DataFrame | None,
+    acceptance_limit: float,
+) -> int:
+    """How many years past the last date a deadline can fall: at least one (a deadline
+    running into the next year), more when the longest limit plus the longest suspension
+    needs more. Every year has well over 200 working days (about 250: 365 less 104 weekend
+    days and the statutory holidays net of 调休), so days / 200 never falls short.
+    (Loading keeps limits and suspensions within 3650 days.)"""
+    limits = [cases["promised_limit"], cases["legal_limit"], pd.Series([acceptance_limit])]
+    if catalogue is not None:
+        limits += [catalogue[c] for c in _CATALOGUE_LIMITS if c in catalogue]
+    suspended = [cases["suspended_days"]]
+    if suspensions is not None:
+        suspended.append((suspensions["end"] - suspensions["start"]).dt.days)
+    return max(1, math.ceil((_largest(limits) + _largest(suspended)) / 200))
+
+
+def _largest(columns: list[pd.Series]) -> float:
+    """The largest number in ``columns`` (0 when there is none)."""
+    values = np.concatenate([c.to_numpy(dtype=float, na_value=np.nan) for c in columns])
+    values = values[~np.isnan(values)]
+    return float(values.max()) if len(values) else 0.0

@@ -5,13 +5,15 @@ This is the first step of every job: source → canonical cases + data-quality l
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from monitor.cases.normalise import header_map, normalise
-from monitor.cases.sources import RawTable, read_file, read_sql
+from monitor.cases.headers import header_map, missing_fields, missing_message
+from monitor.cases.normalise import normalise
+from monitor.cases.sources import EXCEL_SUFFIXES, RawTable, read_file, read_sql, sheet_headers
 from monitor.config import Settings, secret
 from monitor.errors import InputError
 
@@ -26,6 +28,8 @@ _KEEP_AS_TEXT = (
     "status",
     "promised_limit",
     "legal_limit",
+    # Text, not a number guessed by the CSV reader: it would read 0x10 as 16.
+    "suspended_days",
     "cross_region",
 )
 
@@ -52,35 +56,83 @@ class LoadedCases:
         return int(q["source_row"].nunique())
 
 
-def load_cases(settings: Settings, input_path: str | Path | None = None) -> LoadedCases:
-    """Read cases from ``input_path`` if given, else from ``[source]``."""
-    raw = _read(settings, input_path)
+def load_cases(
+    settings: Settings, input_path: str | Path | None = None, *, sheet: str | None = None
+) -> LoadedCases:
+    """Read cases from ``input_path`` if given, else from ``[source]``.
+
+    ``sheet`` names the Excel sheet to read for this call instead of ``[source] sheet``
+    (``--sheet``); it is refused for a source that is not a workbook. When the sheet read has
+    no column for a required field, the error names another sheet of the workbook that has
+    them all, or else, in a workbook of several sheets, says how to choose one.
+    """
+    raw, path = _read(settings, input_path, sheet)
+    if path is not None and len(raw.sheets) > 1:
+        _check_sheet(raw, path, settings.source.columns)
     cases, quality = normalise(raw, settings.source.columns)
     return LoadedCases(cases, quality, raw.source, len(raw.frame), raw.encoding)
 
 
-def _read(settings: Settings, input_path: str | Path | None) -> RawTable:
+def _read(
+    settings: Settings, input_path: str | Path | None, sheet: str | None
+) -> tuple[RawTable, Path | None]:
+    """The raw table, and the path of the file it came from (None for a query)."""
     src = settings.source
     if input_path is not None:
         path = Path(input_path)
     elif src.path:
         path = settings.resolve(src.path)
     elif src.url and src.query:
+        if sheet is not None:
+            raise InputError("[source] query: --sheet is for Excel workbooks, not a query")
         url = src.url
         if src.password_env:
             from sqlalchemy.engine import make_url
 
             password = secret(src.password_env, "[source] password_env")
             url = make_url(url).set(password=password).render_as_string(hide_password=False)
-        return read_sql(url, src.query)
+        return read_sql(url, src.query), None
     else:
         raise InputError(
             f"{settings.origin}: no source of cases; set [source] path (or url + query), "
             f"or give --input PATH"
+        )
+    if sheet is not None and path.suffix.lower() not in EXCEL_SUFFIXES:
+        raise InputError(
+            f"{path}: --sheet is for Excel workbooks; this is a {path.suffix or 'suffixless'} file"
         )
 
     def text_columns(headers: list[str]) -> dict[str, str]:
         keep = header_map(headers, src.columns)
         return {h: f for f, h in keep.items() if f in _KEEP_AS_TEXT}
 
-    return read_file(path, text_columns=text_columns, sheet=src.sheet)
+    if sheet is not None:
+        return read_file(path, text_columns=text_columns, sheet=sheet, sheet_key="--sheet"), path
+    return read_file(path, text_columns=text_columns, sheet=src.sheet), path
+
+
+def _check_sheet(raw: RawTable, path: Path, configured: Mapping[str, str]) -> None:
+    """In a workbook of several sheets, a sheet without the required columns: name the sheet
+    that has them (the cases are often on a later sheet, after a 说明 sheet), or say how to
+    choose another."""
+    headers = [str(c) for c in raw.frame.columns]
+    missing = missing_fields(headers, configured)
+    if not missing:
+        return
+    fitting = [
+        name
+        for name, names in sheet_headers(path).items()
+        if name != raw.sheet and not missing_fields(names, configured)
+    ]
+    if fitting:
+        name = fitting[0]
+        fix = (
+            f'the cases seem to be on sheet {name}: choose it with [source] sheet = "{name}" '
+            f"or --sheet {name}, or map your headers under [source.columns]"
+        )
+    else:
+        fix = (
+            f"map your headers under [source.columns], or choose another sheet "
+            f"({', '.join(raw.sheets)}) with [source] sheet or --sheet NAME"
+        )
+    raise InputError(missing_message(raw.source, missing, headers, sheet=raw.sheet, fix=fix))

@@ -3,7 +3,9 @@
 The item catalogue (事项目录, ``[rules] item_catalogue``) gives per-item limits and
 thresholds; it is configuration, so a bad entry stops the run with the file, row and column.
 Suspension intervals (特别程序, ``[source] suspensions``) come from the case system; a bad
-interval is listed in data quality and skipped, never silently.
+interval (unreadable or implausible times — see :mod:`monitor.cases.timestamps` — ending
+before it starts, or longer than ``rules.limits.MAX_DAYS``) is listed in data quality and
+skipped, never silently.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from monitor.cases.normalise import parse_timestamps
+from monitor.cases.headers import check_mapped_headers
 from monitor.cases.sources import read_file
+from monitor.cases.timestamps import parse_timestamps
 from monitor.config import Settings
 from monitor.errors import InputError
-from rules.limits import parse_limits
+from rules.limits import MAX_DAYS, parse_limits
 
 __all__ = [
     "CATALOGUE_HEADERS",
@@ -43,6 +46,7 @@ SUSPENSION_HEADERS: dict[str, tuple[str, ...]] = {
     "end": ("结束时间", "恢复时间", "暂停结束时间", "end"),
 }
 _LIMITS = ("acceptance_limit", "promised_limit", "legal_limit")
+_TOO_LONG = f"implausible suspension (over {MAX_DAYS} days)"
 #: Allowed range of each threshold column, as in ``[rules]``: (low, high, low allowed).
 _THRESHOLDS = {
     "warn_before_days": (0, None, True),
@@ -68,8 +72,8 @@ def configured_reference(
 def load_catalogue(path: Path) -> pd.DataFrame:
     """The item catalogue as ``item_code``, limits with ``*_unit``, and threshold columns."""
     raw = read_file(path, text_columns={h: "text" for hs in CATALOGUE_HEADERS.values() for h in hs})
-    found = _columns(raw.frame, CATALOGUE_HEADERS)
     where = f"[rules] item_catalogue {path}"
+    found = _columns(raw.frame, CATALOGUE_HEADERS, where)
     if "item_code" not in found:
         raise InputError(f"{where}: no item code column (事项编码 or item_code)")
     codes = raw.frame[found["item_code"]].astype("str").str.strip()
@@ -83,13 +87,18 @@ def load_catalogue(path: Path) -> pd.DataFrame:
         if field not in found:
             continue
         parsed = parse_limits(raw.frame[found[field]].reset_index(drop=True))
-        wrong = parsed.invalid | parsed.negative
+        wrong = parsed.invalid | parsed.negative | parsed.implausible
         if wrong.any():
             row = int(np.flatnonzero(wrong)[0])
             value = raw.frame[found[field]].iloc[row]
+            what = (
+                f"over {MAX_DAYS} days, not a plausible time limit"
+                if parsed.implausible[row]
+                else "not a time limit like 20个工作日, 15自然日 or 即办"
+            )
             raise InputError(
                 f"{where}: row {first + row}, column {_label(found[field], field)}: {value!r} is "
-                f"not a time limit like 20个工作日, 15自然日 or 即办"
+                f"{what}"
             )
         out[field] = parsed.value.to_numpy()
         out[f"{field}_unit"] = parsed.unit.array
@@ -102,7 +111,7 @@ def load_catalogue(path: Path) -> pd.DataFrame:
 def load_suspensions(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(intervals, problems): valid ``case_id, start, end`` rows and the rows left out."""
     raw = read_file(path, text_columns={h: "text" for h in SUSPENSION_HEADERS["case_id"]})
-    found = _columns(raw.frame, SUSPENSION_HEADERS)
+    found = _columns(raw.frame, SUSPENSION_HEADERS, f"[source] suspensions {path}")
     missing = [f for f in SUSPENSION_HEADERS if f not in found]
     if missing:
         raise InputError(
@@ -115,20 +124,22 @@ def load_suspensions(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     ids = raw.frame[found["case_id"]].astype("str").str.strip().reset_index(drop=True)
     bad = bad_start | bad_end | start.isna().to_numpy() | end.isna().to_numpy()
     backwards = ~bad & (end < start).to_numpy()
+    too_long = ~bad & ((end - start).to_numpy() > np.timedelta64(MAX_DAYS, "D"))
+    left_out = bad | backwards | too_long
     rows = np.arange(raw.first_row, raw.first_row + n)
     problems = pd.DataFrame(
         {
-            "case_id": ids[bad | backwards].to_numpy(),
+            "case_id": ids[left_out].to_numpy(),
             "obligation": "completion",
-            "reason": np.where(
-                backwards[bad | backwards],
-                "suspension ends before it starts",
+            "reason": np.select(
+                [backwards[left_out], too_long[left_out]],
+                ["suspension ends before it starts", _TOO_LONG],
                 "unreadable suspension start or end",
             ),
-            "value": [f"{path.name} row {r}" for r in rows[bad | backwards]],
+            "value": [f"{path.name} row {r}" for r in rows[left_out]],
         }
     )
-    keep = ~(bad | backwards)
+    keep = ~left_out
     intervals = pd.DataFrame(
         {
             "case_id": ids[keep].to_numpy(),
@@ -139,7 +150,10 @@ def load_suspensions(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return intervals, problems
 
 
-def _columns(frame: pd.DataFrame, headers: dict[str, tuple[str, ...]]) -> dict[str, str]:
+def _columns(
+    frame: pd.DataFrame, headers: dict[str, tuple[str, ...]], where: str
+) -> dict[str, str]:
+    """Field → the header that feeds it; a header that feeds one and repeats is refused."""
     present = {str(c).strip().lower(): c for c in frame.columns}
     found = {}
     for field, names in headers.items():
@@ -147,6 +161,7 @@ def _columns(frame: pd.DataFrame, headers: dict[str, tuple[str, ...]]) -> dict[s
             if name.lower() in present:
                 found[field] = present[name.lower()]
                 break
+    check_mapped_headers(where, [str(c) for c in frame.columns], found)
     return found
 
 

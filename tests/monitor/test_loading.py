@@ -146,6 +146,28 @@ def test_duplicates_and_bad_rows_are_counted(write_cases_csv: WriteCsv) -> None:
     assert loaded.quality["source_row"].tolist() == [2, 3, 5]
 
 
+def test_values_the_csv_reader_would_guess_wrongly(write_cases_csv: WriteCsv) -> None:
+    """Issue 10 item 18: Arrow reads 0x10 as the integer 16 and inf / 1e308 as floats; the
+    time 10:00:61 must not become 10:01:01. Each is a problem of its row."""
+    text = (
+        "办件编号,实施部门,申请时间,特别程序时长\n"
+        "H1,县人社局,2024-03-05 10:20:00,0x10\n"
+        "H2,县人社局,2024-03-05 10:20:00,inf\n"
+        "H3,县人社局,2024-03-05 10:20:00,1e308\n"
+        "H4,县人社局,2024-03-05 10:00:61,2\n"
+        "H5,县人社局,2024-03-05 10:20:00,2\n"
+    )
+    loaded = load_cases(Settings(), write_cases_csv(text=text))
+    assert loaded.cases["case_id"].tolist() == ["H5"]
+    assert loaded.cases["suspended_days"].tolist() == [2.0]
+    assert loaded.quality.values.tolist() == [
+        [2, "H1", "suspended_days", "unparseable or negative suspended_days", "0x10"],
+        [3, "H2", "suspended_days", "unparseable or negative suspended_days", "inf"],
+        [4, "H3", "suspended_days", "unparseable or negative suspended_days", "1e308"],
+        [5, "H4", "submitted_at", "unparseable date in submitted_at", "2024-03-05 10:00:61"],
+    ]
+
+
 # ---------------------------------------------------------------- Excel and Parquet
 
 
@@ -192,6 +214,60 @@ def test_excel_missing_sheet(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         load_cases(settings, path)
     assert str(err.value) == f"{path}: no sheet named '办件明细' ([source] sheet)"
+
+
+_NO_CASE_COLUMNS = (
+    "no column for case_id (e.g. 办件编号, 申办流水号, 业务流水号); "
+    "department (e.g. 实施部门, 受理部门, 办理部门); "
+    "submitted_at (e.g. 申请时间, 申报时间, 提交时间)"
+)
+
+
+def test_excel_cases_on_a_later_sheet_are_named_with_how_to_choose_them(tmp_path: Path) -> None:
+    """Issue 10 item 11: the error named only [source.columns], never the sheet."""
+    path = tmp_path / "cases.xlsx"
+    _two_sheets(path)
+    with pytest.raises(InputError) as err:
+        load_cases(Settings(), path)
+    assert str(err.value) == (
+        f"{path}: {_NO_CASE_COLUMNS}; sheet 说明 has: 说明; the cases seem to be on sheet "
+        f'办件: choose it with [source] sheet = "办件" or --sheet 办件, '
+        f"or map your headers under [source.columns]"
+    )
+
+
+def test_excel_sheet_keyword_overrides_the_configured_sheet(tmp_path: Path) -> None:
+    path = tmp_path / "cases.xlsx"
+    _two_sheets(path)
+    loaded = load_cases(Settings(source={"sheet": "说明"}), path, sheet="办件")
+    assert loaded.source == f"{path}[办件]"
+    check_sample(loaded)
+    with pytest.raises(InputError) as err:
+        load_cases(Settings(source={"sheet": "办件"}), path, sheet="办件明细")
+    assert str(err.value) == f"{path}: no sheet named '办件明细' (--sheet)"
+
+
+def test_excel_of_several_sheets_none_with_cases_mentions_the_sheet_setting(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "cases.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        pd.DataFrame({"说明": ["导出说明"]}).to_excel(writer, sheet_name="说明", index=False)
+        pd.DataFrame({"编号": ["1"]}).to_excel(writer, sheet_name="附表", index=False)
+    with pytest.raises(InputError) as err:
+        load_cases(Settings(), path)
+    assert str(err.value) == (
+        f"{path}: {_NO_CASE_COLUMNS}; sheet 说明 has: 说明; map your headers under "
+        f"[source.columns], or choose another sheet (说明, 附表) with [source] sheet or "
+        f"--sheet NAME"
+    )
+
+
+def test_sheet_keyword_on_a_file_that_is_not_a_workbook(write_cases_csv: WriteCsv) -> None:
+    path = write_cases_csv()
+    with pytest.raises(InputError) as err:
+        load_cases(Settings(), path, sheet="办件")
+    assert str(err.value) == f"{path}: --sheet is for Excel workbooks; this is a .csv file"
 
 
 def test_excel_native_cells(tmp_path: Path) -> None:

@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monitor.cases.normalise import QUALITY_COLUMNS, header_map, normalise, parse_timestamps
+from monitor.cases.headers import header_map
+from monitor.cases.normalise import QUALITY_COLUMNS, normalise
 from monitor.cases.sources import RawTable
+from monitor.cases.timestamps import parse_timestamps
 from monitor.errors import InputError
 
 T = pd.Timestamp
@@ -143,6 +145,44 @@ def test_naive_datetime_column_is_kept() -> None:
 )
 def test_unparseable_timestamps(text: str) -> None:
     assert parse([text, "2024-03-05"]) == ([None, T("2024-03-05")], [True, False])
+
+
+def test_impossible_seconds_are_unparseable() -> None:
+    """Arrow's strptime carries 60 and 61 seconds over into the next minute (10:00:61 would
+    become 10:01:01 without a word): both are bad; 59 is fine."""
+    assert parse(
+        ["2024-03-05 10:00:61", "2024-03-05 10:00:60", "2024-03-05 10:00:59", "2024-03-05 10:59:61"]
+    ) == ([None, None, T("2024-03-05 10:00:59"), None], [True, True, False, True])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1900-01-01 00:00:00",  # a placeholder of some exports
+        "1989-12-31 23:59:59",
+        "2100-01-01 00:00:00",
+        "9999-12-31 00:00:00",
+        "9999/12/31",
+        "1900年1月1日",
+        dt.datetime(1900, 1, 1),
+        dt.datetime(9999, 12, 31),
+    ],
+)
+def test_timestamps_outside_1990_to_2099_are_bad(value: object) -> None:
+    assert parse([value, "1990-01-01 00:00:00", "2099-12-31 23:59:59"]) == (
+        [None, T("1990-01-01 00:00:00"), T("2099-12-31 23:59:59")],
+        [True, False, False],
+    )
+
+
+def test_typed_timestamps_outside_1990_to_2099_are_bad() -> None:
+    """A typed column (CSV read by Arrow, Parquet, SQL) may hold 1900 or 9999 too."""
+    col = pd.Series(
+        np.array(["1900-01-01", "2024-03-05T10:20", "9999-12-31", "NaT"], dtype="datetime64[s]")
+    )
+    parsed, bad = parse_timestamps(col, 4)
+    assert [None if pd.isna(v) else v for v in parsed] == [None, T("2024-03-05 10:20"), None, None]
+    assert bad.tolist() == [True, False, True, False]
 
 
 def test_empty_and_missing_are_not_bad() -> None:
@@ -446,6 +486,47 @@ def test_suspended_days() -> None:
         ("S4", "suspended_days", "unparseable or negative suspended_days"),
         ("S5", "suspended_days", "unparseable or negative suspended_days"),
     ]
+
+
+def test_implausible_values_are_listed_and_kept_out() -> None:
+    """Issue 10 item 15: a value the calendar cannot serve is a problem of its row. Bounds:
+    dates from 1990 up to (not including) 2100, limits and suspended days up to 3650."""
+    cases, quality = run(
+        table(
+            {"办件编号": "OK", "承诺时限": "3650个工作日", "特别程序时长": "3650"},
+            {"办件编号": "LIMIT", "承诺时限": "999999999999"},
+            {"办件编号": "LIMIT-NUM", "承诺时限": 1e308},  # an Excel number cell
+            {"办件编号": "LEGAL", "法定时限": "3651自然日"},
+            {"办件编号": "OLD", "申请时间": "1900-01-01 00:00:00"},
+            {"办件编号": "FAR", "办结时间": "9999-12-31 00:00:00"},
+            {"办件编号": "OLD-CELL", "申请时间": dt.datetime(1989, 12, 31, 23, 59)},
+            {"办件编号": "SUSP-INF", "特别程序时长": float("inf")},
+            {"办件编号": "SUSP-BIG", "特别程序时长": 1e308},
+            {"办件编号": "FAR-SLASH", "受理时间": "2100/1/1"},
+        )
+    )
+    assert cases["case_id"].tolist() == ["OK"]
+    assert cases["promised_limit"].tolist() == [3650.0]
+    assert cases["suspended_days"].tolist() == [3650.0]
+    late_date = "(before 1990 or from 2100 on)"
+    assert problems(quality) == [
+        (3, "LIMIT", "promised_limit", "implausible promised_limit (over 3650 days)",
+         "999999999999"),
+        (4, "LIMIT-NUM", "promised_limit", "implausible promised_limit (over 3650 days)",
+         "1e+308"),
+        (5, "LEGAL", "legal_limit", "implausible legal_limit (over 3650 days)", "3651自然日"),
+        (6, "OLD", "submitted_at", f"implausible date in submitted_at {late_date}",
+         "1900-01-01 00:00:00"),
+        (7, "FAR", "completed_at", f"implausible date in completed_at {late_date}",
+         "9999-12-31 00:00:00"),
+        (8, "OLD-CELL", "submitted_at", f"implausible date in submitted_at {late_date}",
+         "1989-12-31 23:59:00"),
+        (9, "SUSP-INF", "suspended_days", "unparseable or negative suspended_days", "inf"),
+        (10, "SUSP-BIG", "suspended_days", "implausible suspended_days (over 3650 days)",
+         "1e+308"),
+        (11, "FAR-SLASH", "accepted_at", f"implausible date in accepted_at {late_date}",
+         "2100/1/1"),
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("first_row", [1, 2])

@@ -123,6 +123,15 @@ def test_catalogue_with_only_some_columns(tmp_path: Path) -> None:
             "事项编码,预警天数\nITEM-A,两天\n",
             "row 2, column 预警天数 (warn_before_days): must be a number ≥ 0, found '两天'",
         ),
+        (  # issue 10 item 16: an AttributeError before
+            "事项编码,受理时限,受理时限\nITEM-A,3,5\n",
+            "2 columns are headed 受理时限 (acceptance_limit); remove or rename all but one",
+        ),
+        (  # issue 10 item 15: taken as a limit before, then beyond any calendar
+            "事项编码,承诺时限\nITEM-A,10\nITEM-B,999999999999\n",
+            "row 3, column 承诺时限 (promised_limit): '999999999999' is over 3650 days, not a "
+            "plausible time limit",
+        ),
     ],
 )
 def test_catalogue_errors_name_file_row_and_column(tmp_path: Path, text: str, message: str) -> None:
@@ -202,6 +211,28 @@ def test_bad_suspension_rows_go_to_problems_and_the_rest_is_kept(tmp_path: Path)
             "reason": "unreadable suspension start or end",
             "value": "suspensions.csv row 5",
         },
+    ]
+
+
+def test_implausible_suspensions_go_to_problems(tmp_path: Path) -> None:
+    """Issue 10 item 15: times outside 1990–2099 and intervals over 3650 days (ten years)
+    would make the evaluation build a calendar from 1900 or run past its end."""
+    path = write(
+        tmp_path / "suspensions.csv",
+        "办件编号,开始时间,结束时间\n"
+        "R-1,1900-01-01 00:00:00,2025-10-09 09:00:00\n"
+        "R-2,2025-09-30 09:00:00,9999-12-31 00:00:00\n"
+        "R-3,2015-01-01 09:00:00,2025-01-02 09:00:00\n"  # 3654 days (2016, 2020, 2024 leap)
+        "R-4,2015-01-03 09:00:00,2025-01-01 09:00:00\n"  # 3651 days
+        "R-5,2015-01-04 09:00:00,2025-01-01 09:00:00\n",  # 3650 days: kept
+    )
+    intervals, problems = load_suspensions(path)
+    assert list(intervals["case_id"]) == ["R-5"]
+    assert problems[["case_id", "reason", "value"]].values.tolist() == [
+        ["R-1", "unreadable suspension start or end", "suspensions.csv row 2"],
+        ["R-2", "unreadable suspension start or end", "suspensions.csv row 3"],
+        ["R-3", "implausible suspension (over 3650 days)", "suspensions.csv row 4"],
+        ["R-4", "implausible suspension (over 3650 days)", "suspensions.csv row 5"],
     ]
 
 

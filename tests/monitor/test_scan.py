@@ -531,6 +531,61 @@ def test_allowed_estimate_is_marked_per_row_and_in_the_summary(
     )
 
 
+# --- implausible rows (issue 10 item 15) ------------------------------------------------------
+
+IMPLAUSIBLE_CSV = CASES_CSV + (
+    f"IM-001,{SAMR},ITEM-A,食品经营许可,窗口,2025-09-22 09:00:00,,"
+    "2025-09-22 10:00:00,,999999999999,,,办理中\n"
+    f"IM-002,{SAMR},ITEM-A,食品经营许可,窗口,1900-01-01 09:00:00,,,,5,,,待受理\n"
+    f"IM-003,{SAMR},ITEM-A,食品经营许可,窗口,2025-09-22 09:00:00,,"
+    "9999-12-31 00:00:00,,5,,,办理中\n"
+    f"IM-004,{SAMR},ITEM-A,食品经营许可,窗口,2025-09-22 09:00:00,,"
+    "2025-09-22 10:00:00,,5,,inf,办理中\n"
+    f"IM-005,{SAMR},ITEM-A,食品经营许可,窗口,2025-09-22 09:00:00,,"
+    "2025-09-22 10:00:00,,5,,1e308,办理中\n"
+)
+
+
+def test_implausible_rows_are_data_problems_and_the_rest_is_scanned(
+    runner: CliRunner, cases: Path
+) -> None:
+    """A limit of 999999999999, a date in 1900 or 9999, 特别程序时长 inf or 1e308: each made
+    the whole scan stop (exit 2, or a traceback: year 10001 is out of range). Now each is a
+    data problem of its row and the eight good cases are scanned as before."""
+    expected = scan_json(runner, cases, "--all")
+    cases.write_text(IMPLAUSIBLE_CSV, encoding="utf-8")
+    result = scan(runner, cases, "--all", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == expected
+    assert result.stderr == SUMMARY.replace("data problems 1", "data problems 6") + "\n"
+
+
+def test_a_long_limit_gets_a_calendar_long_enough(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The calendar spanned one year past the data: a plausible 2000-day limit ran out of
+    it ("date … is outside the working-day calendar"). Accepted Mon 2025-09-01, 2000 natural
+    days (285 weeks + 5 days): Sat 2031-02-22, not a working day → Mon 2031-02-24, in an
+    estimated year (its Spring Festival, Jan 22–27, is long past)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.toml").write_text(
+        "[calendar]\nallow_estimated_years = true\n", encoding="utf-8"
+    )
+    path = tmp_path / "cases.csv"
+    path.write_text(
+        HEADER + f"LONG-1,{CIVIL},ITEM-D,社会团体登记,窗口,2025-09-01 09:00:00,,"
+        "2025-09-01 10:00:00,,2000自然日,,,办理中\n",
+        encoding="utf-8",
+    )
+    records = scan_json(runner, path, "--all")
+    completion = find(records, "LONG-1", "completion")
+    assert (completion["deadline"], completion["level"], completion["estimated_calendar"]) == (
+        "2031-02-24",
+        "ok",
+        True,
+    )
+
+
 # --- a real run -------------------------------------------------------------------------------
 
 

@@ -609,6 +609,41 @@ COMPLETION_ROWS = [
             intervals=(("2024-09-12 09:00", "2024-09-18 09:00"),)),
         id="cmp-interval-natural",
     ),
+    # --- intervals seen at a past now (--at): only their part before now counts (issue 10)
+    P(
+        # The interval (05-08 09:00, 05-13 17:00] has not started at 05-07 17:00: nothing is
+        # suspended yet. 10: 07 08 09 10 11*(5) 13..17(10). R: 08 09 10 11* 13..17 = 9.
+        Row(CMP, "2024-05-07 17:00", "2024-05-06", "2024-05-17", "open", "ok", 9, 0,
+            accepted="2024-05-06 09:00:00", promised="10个工作日",
+            intervals=(("2024-05-08 09:00", "2024-05-13 17:00"),)),
+        id="cmp-interval-starts-after-now",
+    ),
+    P(
+        # Still suspended at Fri 05-10 12:00: counted up to now, (05-08, 05-10]: 09 10 = 2.
+        # 10 + 2 = 12: .. 17(10) 20(11) 21(12). R: 11* 13 14 15 16 17 20 21 = 8.
+        Row(CMP, "2024-05-10 12:00", "2024-05-06", "2024-05-21", "open", "ok", 8, 0,
+            accepted="2024-05-06 09:00:00", promised="10个工作日",
+            intervals=(("2024-05-08 09:00", "2024-05-13 17:00"),)),
+        id="cmp-interval-open-at-now",
+    ),
+    P(
+        # Two intervals, the second after now (Mon 05-13 08:00): only (05-07, 05-08] = 08
+        # counts. 10 + 1 = 11: .. 17(10) 20(11). R: 14..17 20 = 5.
+        Row(CMP, "2024-05-13 08:00", "2024-05-06", "2024-05-20", "open", "ok", 5, 0,
+            accepted="2024-05-06 09:00:00", promised="10个工作日",
+            intervals=(("2024-05-07 10:00", "2024-05-08 10:00"),
+                       ("2024-05-13 09:00", "2024-05-15 09:00"))),
+        id="cmp-interval-one-before-one-after-now",
+    ),
+    P(
+        # Natural days, still suspended at Sat 09-14 10:00 (a 调休 working day): (09-12,
+        # 09-14] = 2 days. 09-10 + 15 + 2 = 09-27 (Fri). R: 14* is T; 15..17 off (中秋);
+        # 18 19 20 23 24 25 26 27 = 8. (Counted to its end, 6 days: D would be 10-08.)
+        Row(CMP, "2024-09-14 10:00", "2024-09-10", "2024-09-27", "open", "ok", 8, 0,
+            accepted="2024-09-10 10:00:00", promised="15自然日",
+            intervals=(("2024-09-12 09:00", "2024-09-18 09:00"),)),
+        id="cmp-interval-natural-open-at-now",
+    ),
     # --- status
     P(
         # 撤件 after acceptance: completion closed at the withdrawal, before D 04-02.
@@ -914,7 +949,8 @@ def test_intervals_replace_suspended_days_of_their_case_only(cal: WorkingCalenda
     cases = cases_frame({**accepted, "case_id": "IV"}, {**accepted, "case_id": "DAYS"})
     # (05-08, 05-13]: 09 10 11* 13 = 4.
     suspensions = intervals_frame(("IV", "2024-05-08 09:00", "2024-05-13 17:00"))
-    ev = evaluate(cases, cal, at("2024-05-07 09:00"), suspensions=suspensions)
+    # At 05-14, after the interval (issue 10: an interval after now does not count yet).
+    ev = evaluate(cases, cal, at("2024-05-14 09:00"), suspensions=suspensions)
     iv, days = one(ev, "IV", CMP), one(ev, "DAYS", CMP)
     # 10 + 4 = 14: 07..10(4) 11*(5) 13..17(10) 20..23(14).
     assert (iv["suspended"], day(iv["deadline"])) == (4.0, "2024-05-23")

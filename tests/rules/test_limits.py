@@ -101,3 +101,31 @@ def test_unit_is_categorical_of_the_two_units() -> None:
     parsed = parse_limits(pd.Series(["20", "15自然日"]))
     assert isinstance(parsed.unit.dtype, pd.CategoricalDtype)
     assert list(parsed.unit.cat.categories) == [WORKDAY, NATURAL]
+
+
+@pytest.mark.parametrize(
+    ("raw", "days", "unit", "invalid", "implausible"),
+    [
+        ("3650个工作日", 3650.0, WORKDAY, False, False),  # ten years: the bound, kept
+        ("3650自然日", 3650.0, NATURAL, False, False),
+        ("3651自然日", NAN, None, False, True),
+        ("999999999999", NAN, None, False, True),
+        (999999999999, NAN, None, False, True),
+        (1e308, NAN, None, False, True),
+        (math.inf, NAN, None, True, False),  # int(inf) raised OverflowError
+        (-math.inf, NAN, None, True, False),
+        ("inf", NAN, None, True, False),
+    ],
+)
+def test_implausible_and_infinite_limits(
+    raw: object, days: float, unit: str | None, invalid: bool, implausible: bool
+) -> None:
+    """Issue 10 item 15: above MAX_DAYS (3650) a limit is implausible, a non-finite number
+    is not a limit at all; both are data problems with value NaN, never a number of days."""
+    parsed = parse_limits(pd.Series([raw, "20"], dtype=object))
+    assert _same(parsed.value.iloc[0], days)
+    got_unit = parsed.unit.iloc[0]
+    assert (None if pd.isna(got_unit) else got_unit) == unit
+    assert (bool(parsed.invalid[0]), bool(parsed.implausible[0])) == (invalid, implausible)
+    assert not parsed.negative[0]
+    assert parsed.value.iloc[1] == 20.0
