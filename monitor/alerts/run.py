@@ -81,6 +81,7 @@ def run_alert(
     now: dt.datetime,
     *,
     input_path: str | None = None,
+    sheet: str | None = None,
     dry_run: bool = False,
     transport: Receiver | None = None,
     engine: Engine | None = None,
@@ -88,14 +89,12 @@ def run_alert(
 ) -> AlertRun:
     """One alert run at ``now`` (naive Asia/Shanghai); ``dry_run`` changes nothing.
 
-    ``engine`` is the monitor's database (the daemon's job passes its own); without one the
-    run opens it, bringing the schema up to date. A transport the configuration cannot make
-    (an SMTP password variable that is not set) is a ConfigError before anything is recorded.
-    ``run_id`` is the run of the job that calls this (the daemon's ``scan``): the ledger's
-    events are recorded under it and the job finishes it. Without one the run records itself
-    as an ``alert`` run, first marking one that a killed process left ``running`` as
-    interrupted: call it under the scan job's lock (:func:`monitor.daemon.lock.job_lock`), as
-    ``monitor alert`` does.
+    ``engine``: the monitor's database (else opened here). A transport the configuration
+    cannot make (an unset SMTP password variable) is a ConfigError before anything is
+    recorded. ``run_id``: the calling job's run (the daemon's ``scan``), which records the
+    ledger's events and is finished by the job; without one the run records itself as an
+    ``alert`` run, first marking one a killed process left ``running`` as interrupted: hold
+    the scan job's lock (:func:`monitor.daemon.lock.job_lock`), as ``monitor alert`` does.
     """
     if transport is None and not dry_run:
         check_transport(settings)
@@ -105,6 +104,7 @@ def run_alert(
                 settings,
                 now,
                 input_path=input_path,
+                sheet=sheet,
                 dry_run=dry_run,
                 transport=transport,
                 engine=opened,
@@ -113,7 +113,7 @@ def run_alert(
     result = AlertRun(dry_run=dry_run)
     # The calendar also spans last year: repeat intervals count from the last notice.
     evaluated = evaluate_loaded(
-        settings, load_cases(settings, input_path), now, years=(now.year - 1, now.year)
+        settings, load_cases(settings, input_path, sheet=sheet), now, years=(now.year - 1, now.year)
     )
     own = run_id is None and not dry_run
     if own:

@@ -35,7 +35,9 @@ __all__ = ["COMMANDS"]
 @at_option("Run as of this local (Asia/Shanghai) time instead of now.")
 @click.option("--dry-run", is_flag=True, help="Change nothing; print what would be sent.")
 @common_options
-def alert_cmd(state: State, input_path: str | None, at: str | None, dry_run: bool) -> None:
+def alert_cmd(
+    state: State, input_path: str | None, sheet: str | None, at: str | None, dry_run: bool
+) -> None:
     """Evaluate, update the warning ledger, queue and send alert mail.
 
     One email per recipient list, listing its cases most urgent first. Prints the counts:
@@ -56,7 +58,7 @@ def alert_cmd(state: State, input_path: str | None, at: str | None, dry_run: boo
     settings = state.settings()
     now = parse_at(at)
     with job_lock(settings, "scan"):
-        result = run_alert(settings, now, input_path=input_path, dry_run=dry_run)
+        result = run_alert(settings, now, input_path=input_path, sheet=sheet, dry_run=dry_run)
     for recipients, subject, n in result.messages:
         prefix = "would send" if dry_run else "queued"
         click.echo(f"{prefix}: {subject}  → {', '.join(recipients)} ({plural(n, 'case')})")

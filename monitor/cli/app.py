@@ -59,23 +59,36 @@ class State:
         return open_database(self.settings())
 
 
+# Paths are not checked by click (its error is a usage text of four lines): the library's
+# own error names what is wrong with the file in one line.
 _config_option = click.option(
     "--config",
     "config",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
     default=None,
     help="Configuration file (default: ./config.toml, else built-in defaults).",
 )
 _debug_option = click.option(
     "--debug", is_flag=True, default=False, help="Show tracebacks on errors."
 )
-input_option = click.option(
-    "--input",
-    "input_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Case file to read instead of [source] (.csv, .xlsx, .parquet).",
-)
+
+
+def input_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--input PATH`` and ``--sheet NAME`` (the commands get ``input_path`` and
+    ``sheet``)."""
+    func = click.option(
+        "--sheet",
+        default=None,
+        metavar="NAME",
+        help="Excel sheet holding the cases (instead of [source] sheet).",
+    )(func)
+    return click.option(
+        "--input",
+        "input_path",
+        type=click.Path(),
+        default=None,
+        help="Case file to read instead of [source] (.csv, .xlsx, .parquet).",
+    )(func)
 
 
 unmasked_option = click.option(

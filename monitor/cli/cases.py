@@ -54,7 +54,9 @@ def check_config(state: State) -> None:
 )
 @unmasked_option
 @common_options
-def inspect_cmd(state: State, input_path: str | None, fmt: str, unmasked: bool) -> None:
+def inspect_cmd(
+    state: State, input_path: str | None, sheet: str | None, fmt: str, unmasked: bool
+) -> None:
     """Show what a source of cases holds: rows, departments, bad rows, dates, calendar years.
 
     \b
@@ -70,7 +72,7 @@ def inspect_cmd(state: State, input_path: str | None, fmt: str, unmasked: bool) 
     settings = state.settings()
     if unmasked:
         audit_unmasked(settings, f"inspect --format {fmt}")
-    loaded = load_cases(settings, input_path)
+    loaded = load_cases(settings, input_path, sheet=sheet)
     found = problems_before_evaluation(settings, loaded, parse_at(None))
     data = overview(loaded, settings, data_problems(loaded, found), masked=not unmasked)
     if fmt == "json":
@@ -118,6 +120,7 @@ def inspect_cmd(state: State, input_path: str | None, fmt: str, unmasked: bool) 
 def scan_cmd(
     state: State,
     input_path: str | None,
+    sheet: str | None,
     at: str | None,
     include_all: bool,
     department: str | None,
@@ -149,7 +152,7 @@ def scan_cmd(
     settings = state.settings()
     if unmasked:
         audit_unmasked(settings, f"scan --format {fmt}")
-    evaluated = evaluate_loaded(settings, load_cases(settings, input_path), now)
+    evaluated = evaluate_loaded(settings, load_cases(settings, input_path, sheet=sheet), now)
     # The summary and --fail-on cover what was asked for: one department, or all of them.
     table = in_department(evaluated.evaluation.table, department)
     text = render(

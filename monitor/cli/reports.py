@@ -38,6 +38,7 @@ def report_cmd(
     state: State,
     period: str,
     input_path: str | None,
+    sheet: str | None,
     at: str | None,
     out_dir: str | None,
     send: bool,
@@ -73,6 +74,7 @@ def report_cmd(
             period,
             parse_at(at),
             input_path=input_path,
+            sheet=sheet,
             out_dir=Path(out_dir) if out_dir else None,
             send=send,
         )

@@ -54,6 +54,7 @@ def run_report(
     now: dt.datetime,
     *,
     input_path: str | None = None,
+    sheet: str | None = None,
     out_dir: Path | None = None,
     send: bool = False,
     transport: Receiver | None = None,
@@ -69,7 +70,10 @@ def run_report(
     period = Period.parse(period_text)
     first = min(period.trailing(12)[0].start.year, period.previous().start.year)
     evaluated = evaluate_loaded(
-        settings, load_cases(settings, input_path), now, years=(first, period.last_day.year + 1)
+        settings,
+        load_cases(settings, input_path, sheet=sheet),
+        now,
+        years=(first, period.last_day.year + 1),
     )
     folder = out_dir or settings.resolve(settings.reports.out_dir)
     sending = send and bool(settings.reports.recipients)

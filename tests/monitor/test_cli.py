@@ -413,3 +413,55 @@ def test_inspect_masks_personal_data_in_department_names(
         assert "县民政局330225********1234" in out
     out = runner.invoke(cli, ["inspect", "--input", str(path), "--unmasked"]).stdout
     assert "县民政局330225199001011234" in out
+
+
+def test_sheet_option_reads_the_named_sheet_in_inspect_scan_and_report(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor.errors import InputError
+
+    """Issue 10, item 11: the cases on the second sheet of a workbook, read with --sheet;
+    without it, the error names the sheet and the option."""
+    import openpyxl
+
+    monkeypatch.chdir(tmp_path)
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["本表为办件导出说明"])
+    cases = book.create_sheet("办件")
+    cases.append(["办件编号", "实施部门", "申请时间", "承诺时限"])
+    cases.append(["A1", "县民政局", "2025-03-03 09:00:00", "5"])
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+    plain = runner.invoke(cli, ["inspect", "--input", str(path)])
+    assert isinstance(plain.exception, InputError)  # main() prints it as one line, exit 2
+    assert "--sheet 办件" in str(plain.exception)
+    for args in (
+        ["inspect", "--input", str(path), "--sheet", "办件", "--format", "json"],
+        ["scan", "--input", str(path), "--sheet", "办件", "--at", "2025-03-04T09:00", "--all"],
+        ["report", "--period", "2025-03", "--input", str(path), "--sheet", "办件",
+         "--at", "2025-04-01T09:00", "--out", str(tmp_path / "r")],
+    ):  # fmt: skip
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0, (args[0], result.output)
+    assert (
+        json.loads(
+            runner.invoke(
+                cli, ["inspect", "--input", str(path), "--sheet", "办件", "--format", "json"]
+            ).stdout
+        )["cases"]
+        == 1
+    )
+
+
+@pytest.mark.parametrize("option", ["--input", "--config"])
+def test_a_folder_given_as_a_file_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    """Issue 10, item 16: not click's four-line usage text."""
+    with pytest.raises(SystemExit) as exc:
+        main(["inspect", option, str(tmp_path)])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert len(err.splitlines()) == 1, err
+    assert str(tmp_path) in err
