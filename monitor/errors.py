@@ -17,6 +17,7 @@ __all__ = [
     "LedgerConflict",
     "LockHeld",
     "MonitorError",
+    "NothingSent",
     "RulesError",
     "UnknownYearError",
 ]
@@ -47,6 +48,13 @@ class ConfigError(MonitorError, ValueError):
 
 class InputError(MonitorError, ValueError):
     """A source of cases (file, table, query) cannot be read or has the wrong shape."""
+
+
+class NothingSent(MonitorError):
+    """A run queued messages but the receiver was down and not one went; the CLI exits 5
+    (for cron: the run itself worked, the messages wait in the outbox)."""
+
+    exit_code = 5
 
 
 class LedgerConflict(MonitorError):

@@ -18,7 +18,7 @@ from monitor.cli.app import (
     parse_at,
     unmasked_option,
 )
-from monitor.errors import InputError
+from monitor.errors import InputError, NothingSent
 from monitor.mask import mask
 from monitor.text import plural
 
@@ -63,6 +63,14 @@ def alert_cmd(
         prefix = "would send" if dry_run else "queued"
         click.echo(f"{prefix}: {subject}  → {', '.join(recipients)} ({plural(n, 'case')})")
     click.echo(("dry run, nothing changed: " if dry_run else "") + result.line())
+    delivered = result.delivered
+    if delivered is not None and delivered.nothing_sent:
+        n = delivered.failed
+        waiting = "1 message stays" if n == 1 else f"{n:,} messages stay"
+        raise NothingSent(
+            f"nothing could be sent: {delivered.stopped_by}; {waiting} queued for the next run "
+            "(monitor outbox)"
+        )
 
 
 @click.command("ack")

@@ -7,6 +7,7 @@ import json
 import click
 
 from monitor.cli.app import State, at_option, common_options, parse_at
+from monitor.errors import NothingSent
 
 __all__ = ["COMMANDS"]
 
@@ -82,6 +83,11 @@ def run_cmd(state: State, job: str, at: str | None, log_format: str | None) -> N
     with job_lock(settings, job):
         counts = run_job(settings, job, now)
     click.echo(json.dumps(counts, ensure_ascii=False, sort_keys=True))
+    if counts.get("stopped_by") and not counts.get("sent"):
+        raise NothingSent(
+            f"nothing could be sent: {counts['stopped_by']}; the messages stay queued for the "
+            "next run (monitor outbox)"
+        )
 
 
 #: The commands of this module, registered on the group by :mod:`monitor.cli`.

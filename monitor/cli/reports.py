@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from monitor.cli.app import State, at_option, common_options, input_option, parse_at
+from monitor.errors import NothingSent
 
 __all__ = ["COMMANDS"]
 
@@ -83,7 +84,12 @@ def report_cmd(
     if send and not settings.reports.recipients:
         click.echo("no recipients: [reports] recipients is empty, nothing sent")
     elif send:
-        click.echo(", ".join(f"{k} {v}" for k, v in result.counts.items()))
+        click.echo(", ".join(f"{k} {v}" for k, v in result.counts.items() if k != "stopped_by"))
+        if result.counts.get("stopped_by") and not result.counts.get("sent"):
+            raise NothingSent(
+                f"nothing could be sent: {result.counts['stopped_by']}; the report stays queued "
+                "for the next run (monitor outbox)"
+            )
 
 
 #: The commands of this module, registered on the group by :mod:`monitor.cli`.

@@ -198,7 +198,10 @@ def _scan(
     # The alert is this run: its ledger events are recorded under the scan's run id, and
     # no second ("alert") run is recorded beside it.
     alerted = run_alert(settings, now, transport=transport, engine=engine, run_id=run_id)
-    return dict(alerted.counts)
+    counts: dict[str, Any] = dict(alerted.counts)
+    if alerted.delivered is not None and alerted.delivered.stopped_by:
+        counts["stopped_by"] = alerted.delivered.stopped_by  # the receiver that was down
+    return counts
 
 
 def _report_of(kind: str) -> Callable[..., dict[str, Any]]:

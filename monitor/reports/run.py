@@ -45,7 +45,7 @@ class ReportResult:
 
     period: str
     paths: dict[str, Path] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)
 
 
 def run_report(
@@ -212,7 +212,7 @@ def _send(
     paths: dict[str, Path],
     now: dt.datetime,
     transport: Receiver | None,
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Queue the report for ``[reports] recipients`` (HTML body, workbook attached), send."""
     recipients = tuple(settings.reports.recipients)
     html = inline_css(paths["html"].read_text(encoding="utf-8"))
@@ -241,4 +241,12 @@ def _send(
         html=html,
         attachment=paths["xlsx"],
     )
-    return {"queued": int(queued), "sent": done.sent, "failed": done.failed, "dead": done.dead}
+    counts: dict[str, Any] = {
+        "queued": int(queued),
+        "sent": done.sent,
+        "failed": done.failed,
+        "dead": done.dead,
+    }
+    if done.stopped_by:
+        counts["stopped_by"] = done.stopped_by  # the receiver that was down
+    return counts

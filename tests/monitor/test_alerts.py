@@ -1093,10 +1093,15 @@ def test_cli_status_outbox_and_db_upgrade(
     code, out, err = monitor(
         capsys, "alert", "--config", config, "--input", cases, "--at", "2025-03-13T09:00"
     )
-    assert code == 0
+    # The server is down: the counts, then one line naming it, and exit 5 (issue 10, item 22).
+    assert code == 5
     assert out.splitlines()[-1] == (
         "new 1, raised 0, repeated 0, suppressed 0, deferred 0, unrouted 0, resolved 0, "
         "queued 1, sent 0, failed 1, dead 0, held 0"
+    )
+    assert err == (
+        f"error: nothing could be sent: SMTP 127.0.0.1:{port} refused the connection; "
+        "1 message stays queued for the next run (monitor outbox)\n"
     )
     code, out, err = monitor(capsys, "status", "--config", config)
     assert (code, err) == (0, "")
