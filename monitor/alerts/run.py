@@ -5,7 +5,8 @@ or none of it), then a delivery pass in which each message is marked sent on its
 is included (Alertmanager's vocabulary): a warning that is new, whose level rose, or that
 has waited ``repeat_every`` working days since it was last sent at its level; never twice in
 one run; one level per case (its current one). Silenced departments or items and
-acknowledged warnings (until their level rises) are suppressed.
+acknowledged warnings (until their level rises) are suppressed. The messages are made by
+:mod:`monitor.alerts.digest` (one fresh digest per recipient list, replacing a held one).
 """
 
 from __future__ import annotations
@@ -13,30 +14,23 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
-import numpy as np
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
 from monitor import clock
 from monitor.alerts.acks import acks_in_force, active_silences
 from monitor.alerts.choose import choose
-from monitor.alerts.ledger import mark_notified, notified, update_ledger
-from monitor.alerts.listing import reference
-from monitor.alerts.routing import route
+from monitor.alerts.digest import queue_digests, queue_resolved
+from monitor.alerts.ledger import mark_notified, update_ledger
 from monitor.cases.evaluate import Evaluated, evaluate_loaded
 from monitor.cases.load import load_cases
 from monitor.config import Settings
 from monitor.db.engine import open_database
 from monitor.db.runs import finish_run, mark_interrupted, start_run
-from monitor.db.tables import LEVEL_RANK
 from monitor.errors import LedgerConflict
-from monitor.notify.mail.render import AlertGroup, AlertItem, render_alert
-from monitor.notify.mail.resolved import ResolvedItem, render_resolved
 from monitor.notify.mail.transport import check_transport, transport_for
-from monitor.notify.outbox import Delivered, deliver, message_key, queue, waiting_recipients
+from monitor.notify.outbox import Delivered, deliver
 from monitor.notify.receiver import Receiver
 
 __all__ = ["COUNTS", "AlertRun", "run_alert"]
@@ -50,7 +44,7 @@ COUNTS = (
     "raised",
     "repeated",
     "suppressed",
-    "deferred",
+    "replaced",
     "unrouted",
     "resolved",
     "queued",
@@ -185,142 +179,12 @@ def _fold(
     )
     for reason in ("new", "raised", "repeated"):
         result.counts[reason] = int((chosen["reason"] == reason).sum())
-    routed = _queue_groups(conn, chosen, settings, now, run_id, result)
+    done = queue_digests(conn, chosen, ledger.open, settings, now, run_id)
     if settings.alerts.resolved_notices:
-        _queue_resolved(conn, ledger.resolved, settings, now, run_id, result)
-    marked = chosen.iloc[sorted(routed)]
-    mark_notified(conn, marked["id"].tolist(), marked["level"].tolist(), now)
-
-
-def _queue_groups(
-    conn: Connection,
-    chosen: pd.DataFrame,
-    settings: Settings,
-    now: dt.datetime,
-    run_id: int | None,
-    result: AlertRun,
-) -> set[int]:
-    """Route the chosen warnings, render one message per recipient list and queue it;
-    returns the positions in ``chosen`` that reached at least one recipient."""
-    routed: set[int] = set()
-    if chosen.empty:
-        return routed
-    order = _urgency_order(chosen)
-    ordered = chosen.iloc[order].reset_index(drop=True)
-    waiting = waiting_recipients(conn, "alert")
-    addressed: set[int] = set()
-    for delivery in route(ordered, settings.alerts):
-        rows = list(delivery.rows)
-        addressed.update(int(order[p]) for p in rows)
-        if ",".join(delivery.recipients) in waiting:
-            # A message to these recipients still waits (held outside the send window, or
-            # retrying): it already carries these cases; repeat them once it has gone.
-            rows = [p for p in rows if ordered["reason"].iat[p] != "repeated"]
-            if not rows:
-                continue
-        routed.update(int(order[p]) for p in rows)
-        part = ordered.iloc[rows]
-        group = AlertGroup(
-            recipients=delivery.recipients,
-            items=[_item(r) for r in part.itertuples(index=False)],
-            departments=tuple(dict.fromkeys(part["department"].astype(str))),
-            generated_at=now,
-            max_items=settings.alerts.max_cases_per_email,
-            escalation=delivery.escalation,
-        )
-        mail = render_alert(group, settings.alerts.language)
-        lines = [f"{r.case_id}|{r.obligation}|{r.level}" for r in part.itertuples(index=False)]
-        key_kind = "escalation" if delivery.escalation else "alert"
-        _queue_mail(conn, "alert", key_kind, delivery.recipients, mail, lines, now, run_id, result)
-    result.counts["unrouted"] = len(chosen) - len(addressed)
-    result.counts["deferred"] = len(addressed - routed)
-    return routed
-
-
-def _queue_mail(
-    conn: Connection,
-    kind: str,
-    key_kind: str,
-    recipients: tuple[str, ...],
-    mail: Any,
-    lines: list[str],
-    now: dt.datetime,
-    run_id: int | None,
-    result: AlertRun,
-) -> None:
-    """Queue one rendered message (its key: ``key_kind``, recipients, day, ``lines``, one
-    per case) and count it; a message already queued under that key is not counted."""
-    key = message_key(key_kind, recipients, now.date(), lines)
-    if queue(
-        conn,
-        key=key,
-        kind=kind,
-        run_id=run_id,
-        recipients=recipients,
-        subject=mail.subject,
-        text=mail.text,
-        html=mail.html,
-        case_count=len(lines),
-        now=now,
-        cases=lines,
-    ):
-        result.counts["queued"] += 1
-        result.messages.append((recipients, mail.subject, len(lines)))
-
-
-def _queue_resolved(
-    conn: Connection,
-    ids: list[int],
-    settings: Settings,
-    now: dt.datetime,
-    run_id: int | None,
-    result: AlertRun,
-) -> None:
-    """One resolved notice per recipient list, for warnings that had been sent."""
-    if not ids:
-        return
-    ended = notified(conn, ids)
-    if ended.empty:
-        return
-    ended["level"] = "resolved"  # no supervisors' copy
-    for delivery in route(ended, settings.alerts):
-        part = ended.iloc[list(delivery.rows)]
-        items = [
-            ResolvedItem(r.case_id, r.department, r.item_name or "", r.obligation, r.resolution)
-            for r in part.itertuples(index=False)
-        ]
-        mail = render_resolved(items, now, settings.alerts.language)
-        lines = [f"{i.case_id}|{i.obligation}|{i.resolution}" for i in items]
-        _queue_mail(
-            conn, "resolved", "resolved", delivery.recipients, mail, lines, now, run_id, result
-        )
-
-
-def _urgency_order(chosen: pd.DataFrame) -> np.ndarray:
-    """Positions of ``chosen``: escalated first, most days late, earliest deadline."""
-    return np.lexsort(
-        (
-            pd.to_datetime(chosen["deadline"]).to_numpy().astype("datetime64[D]").astype(np.int64),
-            -chosen["late_workdays"].to_numpy(dtype=np.int64),
-            -chosen["level"].map(LEVEL_RANK).to_numpy(),
-        )
-    )
-
-
-def _item(r: Any) -> AlertItem:  # a row of itertuples()
-    remaining = getattr(r, "remaining_workdays", None)
-    return AlertItem(
-        case_id=str(r.case_id),
-        department=str(r.department),
-        item_name="" if pd.isna(r.item_name) else str(r.item_name),
-        obligation=str(r.obligation),
-        level=str(r.level),
-        deadline=pd.Timestamp(r.deadline).date(),
-        late_workdays=int(r.late_workdays),
-        remaining_workdays=None if remaining is None or pd.isna(remaining) else int(remaining),
-        first_seen=pd.Timestamp(r.first_seen_at).to_pydatetime(),
-        ref=reference(r.id),
-    )
+        queue_resolved(conn, ledger.resolved, settings, now, run_id, done)
+    mark_notified(conn, done.carried["id"].tolist(), done.carried["level"].tolist(), now)
+    result.messages += done.messages
+    result.counts.update(queued=len(done.messages), unrouted=done.unrouted, replaced=done.replaced)
 
 
 def _count(result: AlertRun, done: Delivered) -> None:

@@ -41,7 +41,7 @@ def alert_cmd(
     """Evaluate, update the warning ledger, queue and send alert mail.
 
     One email per recipient list, listing its cases most urgent first. Prints the counts:
-    new, raised, repeated, suppressed, deferred (a repeat waiting for a held message),
+    new, raised, repeated, suppressed, replaced (held digests replaced by a fresher one),
     unrouted (no recipient), resolved, queued, sent, failed, dead, held
     (outside the send window). --at stands for "now" in everything the run does. It holds
     the scan job's lock, as the daemon's scan does: while either runs, the other exits 4.

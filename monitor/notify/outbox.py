@@ -38,14 +38,15 @@ from rules.calendar import WorkingCalendar
 __all__ = [
     "Delivered",
     "deliver",
+    "held_messages",
     "in_window",
     "message_key",
     "messages_about",
     "outbox_rows",
     "queue",
+    "replace_messages",
     "retry",
     "send_now",
-    "waiting_recipients",
 ]
 
 log = logging.getLogger(__package__)
@@ -231,12 +232,52 @@ def send_now(
     return queued, deliver(engine, transport, settings, now, None, kinds=(kind,), window=False)
 
 
-def waiting_recipients(conn: Connection, kind: str) -> set[str]:
-    """Recipient lists (as stored, comma-separated) that have a message of ``kind`` queued
-    but not yet sent."""
+@dataclass(frozen=True)
+class Held:
+    """A message still waiting, untouched (held outside the send window, or waiting to retry
+    a server that was down): its id, key and ``(case_id, obligation, level)`` lines."""
+
+    id: int
+    key: str
+    lines: tuple[tuple[str, str, str], ...]
+
+
+def held_messages(conn: Connection, kind: str) -> dict[tuple[str, ...], list[Held]]:
+    """The queued messages of ``kind`` that no recipient has yet and that are not being
+    sent, by recipient list; only those that say which cases they carry (queued since
+    revision 0004) can be replaced."""
     c = notifications.c
-    rows = conn.execute(select(c.recipients).where(c.status == "queued", c.kind == kind))
-    return {r[0] for r in rows}
+    rows = conn.execute(
+        select(c.id, c.key, c.recipients, c.cases)
+        .where(c.status == "queued", c.kind == kind, c.cases.is_not(None))
+        .where(c.sending_since.is_(None))
+        .where((c.delivered_to.is_(None)) | (c.delivered_to == ""))
+        .order_by(c.id)
+    ).mappings()
+    held: dict[tuple[str, ...], list[Held]] = {}
+    for row in rows:
+        lines = tuple(
+            (parts[0], parts[1], parts[2])
+            for parts in (line.split("|") for line in row["cases"].splitlines())
+            if len(parts) >= 3
+        )
+        recipients = tuple(row["recipients"].split(","))
+        held.setdefault(recipients, []).append(Held(row["id"], row["key"], lines))
+    return held
+
+
+def replace_messages(conn: Connection, ids: Sequence[int], why: str) -> int:
+    """Take the queued messages ``ids`` out of the queue (status ``replaced``, ``why`` as
+    their last error): a fresher message says what they said. Returns how many."""
+    if not ids:
+        return 0
+    c = notifications.c
+    result = conn.execute(
+        update(notifications)
+        .where(c.id.in_(list(ids)), c.status == "queued")
+        .values(status="replaced", last_error=why)
+    )
+    return int(result.rowcount or 0)
 
 
 def messages_about(conn: Connection, case_id: str) -> pd.DataFrame:

@@ -844,7 +844,7 @@ def test_dry_run_changes_nothing(
         f"would send: {SUBJECT_GAJ}  → {GAJ_TO} (1 case)",
         f"would send: {SUBJECT_SCJG}  → {SCJG_TO} (2 cases)",
         f"would send: {SUBJECT_BOSS}  → {BOSS} (1 case)",
-        "dry run, nothing changed: new 3, raised 0, repeated 0, suppressed 0, deferred 0, "
+        "dry run, nothing changed: new 3, raised 0, repeated 0, suppressed 0, replaced 0, "
         "unrouted 0, resolved 0, queued 3, sent 0, failed 0, dead 0, held 0",
     ]
     assert smtp_server.messages == []
@@ -915,7 +915,7 @@ def test_cli_alert_ack_warnings_and_repeats(
     subject = "【办件预警】县市场监督管理局:已超期 1 件"
     assert out.splitlines() == [
         f"queued: {subject}  → {SCJG_TO} (1 case)",
-        "new 1, raised 0, repeated 0, suppressed 0, deferred 0, unrouted 0, resolved 0, "
+        "new 1, raised 0, repeated 0, suppressed 0, replaced 0, unrouted 0, resolved 0, "
         "queued 1, sent 1, failed 0, dead 0, held 0",
     ]
 
@@ -974,7 +974,7 @@ def test_cli_alert_ack_warnings_and_repeats(
     assert out.splitlines() == [
         f"queued: 【办件预警】县市场监督管理局:督办 1 件  → {SCJG_TO} (1 case)",
         f"queued: {SUBJECT_BOSS}  → {BOSS} (1 case)",
-        "new 0, raised 1, repeated 0, suppressed 0, deferred 0, unrouted 0, resolved 0, "
+        "new 0, raised 1, repeated 0, suppressed 0, replaced 0, unrouted 0, resolved 0, "
         "queued 2, sent 2, failed 0, dead 0, held 0",
     ]
     assert subjects(smtp_server) == [
@@ -1009,7 +1009,7 @@ def test_cli_silence_and_warnings(
     )
     assert out.splitlines() == [
         f"queued: 【办件预警】县市场监督管理局:即将超期 1 件  → {SCJG_TO} (1 case)",
-        "new 1, raised 0, repeated 0, suppressed 2, deferred 0, unrouted 0, resolved 0, "
+        "new 1, raised 0, repeated 0, suppressed 2, replaced 0, unrouted 0, resolved 0, "
         "queued 1, sent 1, failed 0, dead 0, held 0",
     ]
     code, out, err = monitor(capsys, "warnings", "--config", config)
@@ -1096,7 +1096,7 @@ def test_cli_status_outbox_and_db_upgrade(
     # The server is down: the counts, then one line naming it, and exit 5 (issue 10, item 22).
     assert code == 5
     assert out.splitlines()[-1] == (
-        "new 1, raised 0, repeated 0, suppressed 0, deferred 0, unrouted 0, resolved 0, "
+        "new 1, raised 0, repeated 0, suppressed 0, replaced 0, unrouted 0, resolved 0, "
         "queued 1, sent 0, failed 1, dead 0, held 0"
     )
     assert err == (
@@ -1121,12 +1121,13 @@ def test_cli_status_outbox_and_db_upgrade(
     assert (code, out) == (0, f"database at revision {head_revision()}\n")
 
 
-def test_a_held_message_is_not_followed_by_a_repeat_of_its_cases(
+def test_a_held_digest_is_replaced_by_a_fresh_one_not_sent_beside_it(
     engine: sa.Engine, smtp_server: SmtpTestServer, tmp_path: Path
 ) -> None:
     # B003: warning on Thu 3-13 (1 left) and Fri 3-14 (due today): same level, so on Friday
-    # it is due for a repeat. Thursday's message was held (07:00, before the window): the
-    # repeat waits for it, and 县公安局 receives one message, not two.
+    # it is due for a repeat. Thursday's digest was held (07:00, before the window): Friday's
+    # run replaces it with a fresh one (issue 10, item 7), and 县公安局 receives one message,
+    # Friday's, saying what is true on Friday.
     cases = write_cases(tmp_path, "B003")
     settings = make_settings(url_of(engine), smtp_server.port)
     thu_early = dt.datetime(2025, 3, 13, 7, 0)
@@ -1135,14 +1136,53 @@ def test_a_held_message_is_not_followed_by_a_repeat_of_its_cases(
     )
     fri_early = dt.datetime(2025, 3, 14, 7, 0)
     assert run_alert(settings, fri_early, input_path=cases).counts == counts(
-        repeated=1, deferred=1, held=1
+        repeated=1, queued=1, replaced=1, held=1
     )
-    assert run_alert(settings, FRI, input_path=cases).counts == counts(
-        repeated=1, deferred=1, sent=1
-    )
+    # 09:00: the fresh digest is still true (B003 still due today): it goes out as it is.
+    assert run_alert(settings, FRI, input_path=cases).counts == counts(sent=1)
     assert smtp_server.envelope_recipients == [[GAJ_TO]]
+    (message,) = smtp_server.messages
+    text = message.get_body(("plain",)).get_content()
+    assert "今日到期" in text and "剩余 1" not in text
     # Sent now: Monday's run repeats it (B003 is overdue by then: a rise, sent at once).
     assert run_alert(settings, MON, input_path=cases).counts == counts(raised=1, queued=1, sent=1)
+
+
+def test_a_digest_held_over_the_weekend_goes_out_fresh_on_monday(
+    engine: sa.Engine, smtp_server: SmtpTestServer, tmp_path: Path
+) -> None:
+    # B003's deadline is Fri 3-14: on Saturday it is overdue with 0 working days late, and
+    # the digest waits (no working day). On Monday it is 1 working day late: one message,
+    # with Monday's count, not Saturday's beside it (issue 10, item 7).
+    cases = write_cases(tmp_path, "B003")
+    settings = make_settings(url_of(engine), smtp_server.port)
+    assert run_alert(settings, SAT, input_path=cases).counts == counts(new=1, queued=1, held=1)
+    assert run_alert(settings, MON, input_path=cases).counts == counts(
+        repeated=1, queued=1, replaced=1, sent=1
+    )
+    (message,) = smtp_server.messages
+    text = message.get_body(("plain",)).get_content()
+    assert "超期 1" in text and "超期 0" not in text
+    with engine.connect() as conn:
+        statuses = conn.execute(sa.select(notifications.c.status).order_by(notifications.c.id))
+        assert list(statuses.scalars()) == ["replaced", "sent"]
+
+
+def test_a_held_digest_of_a_case_closed_since_is_replaced_without_it(
+    engine: sa.Engine, smtp_server: SmtpTestServer, tmp_path: Path
+) -> None:
+    # B003 alone: its digest held on Thursday at 07:00; completed by Friday's export.
+    # Friday's run finds the held digest untrue (its only case closed): it is replaced by
+    # nothing, and no message goes out.
+    cases = write_cases(tmp_path, "B003")
+    settings = make_settings(url_of(engine), smtp_server.port)
+    run_alert(settings, dt.datetime(2025, 3, 13, 7, 0), input_path=cases)
+    closed = ROWS["B003"].replace(",,5个工作日", ",2025-03-13 16:00:00,5个工作日")
+    (tmp_path / "closed.csv").write_text(f"{HEADER}\n{closed}\n", encoding="utf-8")
+    assert run_alert(settings, FRI, input_path=str(tmp_path / "closed.csv")).counts == counts(
+        resolved=1, replaced=1
+    )
+    assert smtp_server.messages == []
 
 
 def test_resolved_notice_goes_to_whoever_was_alerted(

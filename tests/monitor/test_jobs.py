@@ -471,8 +471,9 @@ def test_cli_run_and_status(
     assert lines[3].startswith("  run #1 20")  # started and finished on the wall clock
     assert " → 20" in lines[3]
     assert lines[3].endswith(
-        'ok      {"dead": 0, "deferred": 0, "failed": 0, "held": 0, "new": 3, "queued": 3, '
-        '"raised": 0, "repeated": 0, "resolved": 0, "sent": 3, "suppressed": 0, "unrouted": 0}'
+        'ok      {"dead": 0, "failed": 0, "held": 0, "new": 3, "queued": 3, '
+        '"raised": 0, "repeated": 0, "replaced": 0, "resolved": 0, "sent": 3, "suppressed": 0, '
+        '"unrouted": 0}'
     )
     assert lines[4:10] == [
         'report     "0 8 1 * *", next at 2027-01-01 08:00',
