@@ -4,6 +4,8 @@ their password hidden."""
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import lru_cache
 
 __all__ = ["display_width", "has_breaks", "hide_password", "one_line", "pad", "plural"]
 
@@ -12,8 +14,17 @@ _BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 
 
 def display_width(text: str) -> int:
-    """Columns ``text`` takes in a terminal: CJK characters take two."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    """Columns ``text`` takes in a terminal or a monospaced mail body: wide and full-width
+    characters (CJK, full-width letters, emoji) take two, combining marks and zero-width
+    characters none, everything else one (Unicode's East Asian Width, as wcwidth does)."""
+    return sum(_width(ch) for ch in text)
+
+
+@lru_cache(maxsize=4096)
+def _width(ch: str) -> int:
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
 def pad(text: str, width: int) -> str:

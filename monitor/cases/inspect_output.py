@@ -10,7 +10,7 @@ from monitor.cases.load import LoadedCases
 from monitor.cases.quality import by_reason
 from monitor.config import Settings
 from monitor.mask import mask
-from monitor.text import display_width
+from monitor.text import display_width, plural
 from rules.fields import TIMESTAMP_FIELDS
 
 __all__ = ["overview", "render_overview"]
@@ -60,7 +60,8 @@ def render_overview(data: dict[str, Any]) -> str:
         f"rows read   {data['rows_read']:,}",
         f"cases       {data['cases']:,} valid",
         f"bad rows    {data['bad_rows']:,} kept out of the rules (listed in data quality)",
-        f"duplicates  {data['duplicates']:,} records superseded by a later one with the same id",
+        f"duplicates  {plural(data['duplicates'], 'record')} superseded by a later one with the "
+        "same id",
         f"submitted   {sub['first'] or '-'} .. {sub['last'] or '-'}",
         f"all dates   {data['dates']['first'] or '-'} .. {data['dates']['last'] or '-'}",
         "calendar    "
