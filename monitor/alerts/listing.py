@@ -168,7 +168,9 @@ def to_table(view: LedgerView, *, masked: bool = True) -> str:
     header = ("ref", "case", "obligation", "department", "level", "deadline", "since", "sent")
     rows = [header] + [_row(r) for r in table.itertuples(index=False)]
     widths = [max(display_width(str(r[i])) for r in rows) for i in range(len(header))]
-    lines += ["  ".join(pad(str(v), w) for v, w in zip(r, widths, strict=True)) for r in rows]
+    lines += [
+        "  ".join(pad(str(v), w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    ]
     acked = int(table["ack_level"].notna().sum()) if len(table) else 0
     lines.append(f"{plural(acked, 'acknowledgement')} in force")
     for s in view.silences.itertuples(index=False):

@@ -100,18 +100,21 @@ unmasked_option = click.option(
 
 
 def audit_unmasked(settings: Settings, command: str) -> None:
-    """Log an unmasked export of personal data: which command, which system user, which
-    process; on stderr and in ``[logging] file`` when set."""
-    from monitor.daemon.logs import setup_logging
-
-    setup_logging(settings)
+    """Record an unmasked export of personal data: which command, which system user, which
+    process; a warning on stderr, and a line in ``[logging] file`` when one is set (the
+    log the office keeps)."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):  # no name for the uid (a container)
         user = f"uid {os.getuid()}"
-    logging.getLogger("monitor.audit").warning(
-        "unmasked export of personal data by %s (pid %d): monitor %s", user, os.getpid(), command
-    )
+    message = f"unmasked export of personal data by {user} (pid {os.getpid()}): monitor {command}"
+    click.echo(f"warning: {message}", err=True)
+    if settings.logging.file:
+        path = settings.resolve(settings.logging.file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stamp = clock.now().isoformat(sep=" ", timespec="seconds")
+        with path.open("a", encoding="utf-8") as log:
+            log.write(f"{stamp} WARNING monitor.audit: {message}\n")
 
 
 def at_option(help: str = "Evaluate as of this local (Asia/Shanghai) time instead of now.") -> Any:
