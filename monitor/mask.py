@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
+from monitor.text import map_text
+
 __all__ = ["mask", "mask_series"]
 
 #: Not preceded or followed by an ASCII letter or digit: "whole numbers" only. CJK text next to
@@ -81,24 +83,7 @@ _CANDIDATE = "|".join(
 
 
 def mask_series(values: pd.Series) -> pd.Series:
-    """:func:`mask` on every text value of a column, quickly on millions of rows: a
-    categorical column is masked on its categories; otherwise only the values that could
-    hold a number to mask (a fast regular-expression search) go through :func:`mask`.
-    Missing values stay missing."""
-    import pandas as pd
-
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        names = values.cat.categories.astype("str")
-        masked = names.map(mask)
-        if masked.equals(names):
-            return values
-        if masked.is_unique:
-            return values.cat.rename_categories(masked)
-        values = values.astype(object)
-    text = values.astype("str")
-    maybe = text.str.contains(_CANDIDATE, regex=True).fillna(False).to_numpy(dtype=bool)
-    if not maybe.any():
-        return values
-    out = values.astype(object).copy()
-    out[maybe] = text[maybe].map(mask).to_numpy()
-    return out
+    """:func:`mask` on every text value of a column, quickly on millions of rows: only the
+    values that could hold a number to mask (a regular-expression search over the whole
+    column) go through :func:`mask`. Missing values stay missing."""
+    return map_text(values, mask, lambda text: text.str.contains(_CANDIDATE, regex=True))

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
     from openpyxl.worksheet.worksheet import Worksheet
 
+from monitor.text import map_text
+
 __all__ = ["FORMULA_START", "neutralise", "neutralise_series", "text_cell", "write_workbook"]
 
 #: What a spreadsheet takes for the start of a formula.
@@ -31,25 +33,8 @@ def neutralise(text: str) -> str:
 
 
 def neutralise_series(values: pd.Series) -> pd.Series:
-    """:func:`neutralise` on every text value of a column (missing values stay missing;
-    a categorical column is done on its categories)."""
-    import pandas as pd
-
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        names = values.cat.categories.astype("str")
-        fixed = names.map(neutralise)
-        if fixed.equals(names):
-            return values
-        if fixed.is_unique:
-            return values.cat.rename_categories(fixed)
-        values = values.astype(object)
-    text = values.astype("str")
-    risky = text.str.startswith(FORMULA_START).fillna(False).to_numpy(dtype=bool)
-    if not risky.any():
-        return values
-    out = values.astype(object).copy()
-    out[risky] = ("'" + text[risky]).to_numpy()
-    return out
+    """:func:`neutralise` on every text value of a column (missing values stay missing)."""
+    return map_text(values, neutralise, lambda text: text.str.startswith(FORMULA_START))
 
 
 def text_cell(sheet: Worksheet, row: int, column: int, text: str) -> Cell:

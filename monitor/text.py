@@ -5,9 +5,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-__all__ = ["display_width", "has_breaks", "hide_password", "one_line", "pad", "plural"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "display_width",
+    "has_breaks",
+    "hide_password",
+    "map_text",
+    "one_line",
+    "pad",
+    "plural",
+]
 
 #: Everything str.splitlines() breaks on, plus the other C0 controls: none may reach a header.
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
@@ -30,6 +43,32 @@ def _width(ch: str) -> int:
 def pad(text: str, width: int) -> str:
     """``text`` padded with spaces to ``width`` terminal columns."""
     return text + " " * max(0, width - display_width(text))
+
+
+def map_text(
+    values: pd.Series, fn: Callable[[str], str], candidates: Callable[[pd.Series], pd.Series]
+) -> pd.Series:
+    """``fn`` on the text values of a column that ``candidates`` (a fast, vectorised test on
+    the column as text) picks out, quickly on millions of rows; a categorical column is done
+    on its categories. Missing values stay missing; ``fn`` must leave other values as they
+    are."""
+    import pandas as pd
+
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        names = values.cat.categories.astype("str")
+        mapped = names.map(fn)
+        if mapped.equals(names):
+            return values
+        if mapped.is_unique:
+            return values.cat.rename_categories(mapped)
+        values = values.astype(object)
+    text = values.astype("str")
+    picked = candidates(text).fillna(False).to_numpy(dtype=bool)
+    if not picked.any():
+        return values
+    out = values.astype(object).copy()
+    out[picked] = text[picked].map(fn).to_numpy()
+    return out
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
