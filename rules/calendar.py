@@ -75,6 +75,11 @@ class WorkingCalendar:
     is_workday: npt.NDArray[np.bool_]
     estimated_years: frozenset[int]
     allow_estimated: bool = False
+    #: Why a day is not an ordinary weekday or weekend: day → (kind, name), kind one of
+    #: ``holiday`` (statutory holiday or a day off given in exchange, named in Chinese),
+    #: ``workday`` (a weekend day worked, 调休上班), ``closure`` (a local closure from
+    #: ``[calendar] extra_holidays``), ``extra_workday`` (``[calendar] extra_workdays``).
+    notes: Mapping[dt.date, tuple[str, str]] = field(default_factory=dict)
     _origin: int = field(init=False)
     _cum: npt.NDArray[np.int64] = field(init=False, repr=False)
     _workdays: npt.NDArray[np.int64] = field(init=False, repr=False)
@@ -111,16 +116,22 @@ class WorkingCalendar:
             raise ValueError(f"last_year {last_year} is before first_year {first_year}")
         schedules = dict(schedules or {})
         years = range(first_year, last_year + 1)
-        cn = holidays.China(years=years)
+        cn = holidays.China(years=years, language="zh_CN")
         off = {d for d in cn if d.year not in schedules}
         on = {d for d in cn.weekend_workdays if d.year in years and d.year not in schedules}
+        notes: dict[dt.date, tuple[str, str]] = {d: ("holiday", str(cn[d])) for d in off}
+        notes |= {d: ("workday", "调休上班") for d in on}
         for schedule in schedules.values():
             off.update(schedule.holidays)
             on.update(schedule.workdays)
+            notes |= {d: ("holiday", "法定节假日（配置）") for d in schedule.holidays}
+            notes |= {d: ("workday", "调休上班（配置）") for d in schedule.workdays}
         off |= set(extra_holidays)
         on -= set(extra_holidays)
         on |= set(extra_workdays)
         off -= set(extra_workdays)
+        notes |= {d: ("closure", "本地停工（配置）") for d in extra_holidays}
+        notes |= {d: ("extra_workday", "加班工作日（配置）") for d in extra_workdays}
 
         start = np.datetime64(dt.date(first_year, 1, 1), "D")
         days = np.arange(start, np.datetime64(dt.date(last_year + 1, 1, 1), "D"))
@@ -129,7 +140,7 @@ class WorkingCalendar:
         workday[_indexes(off, start, len(days))] = False
         workday[_indexes(on, start, len(days))] = True
         estimated = frozenset(y for y in years if y not in published_years() | set(schedules))
-        return cls(first_year, last_year, workday, estimated, allow_estimated)
+        return cls(first_year, last_year, workday, estimated, allow_estimated, notes)
 
     # ------------------------------------------------------------------ questions
     def is_working_day(self, days: object) -> npt.NDArray[np.bool_]:

@@ -27,6 +27,7 @@ __all__ = [
     "case_problems",
     "evaluate",
     "most_urgent_first",
+    "prepare",
 ]
 
 EVALUATION_COLUMNS = [
@@ -96,7 +97,7 @@ def evaluate(
     ``case_id``, ``start``, ``end``: each interval suspends the days d with start < d ≤ end,
     counted up to ``now`` only (an interval that starts later has not happened yet).
     """
-    work, rows, problems = _prepare(cases, now, settings, catalogue)
+    work, rows, problems = prepare(cases, now, settings, catalogue)
     if suspensions is not None and len(suspensions):
         _apply_intervals(rows, suspensions, calendar, now)
     rows = rows[rows["limit"].notna().to_numpy()].reset_index(drop=True)
@@ -143,17 +144,19 @@ def case_problems(
     or refused with no time, no time limit at all, promised limit over the legal one. The
     same rows as :attr:`Evaluation.problems` (before suspension-file problems), for outputs
     that list data problems without evaluating (``monitor inspect``)."""
-    return pd.concat(_prepare(cases, now, settings, catalogue)[2], ignore_index=True)
+    return pd.concat(prepare(cases, now, settings, catalogue)[2], ignore_index=True)
 
 
-def _prepare(
+def prepare(
     cases: pd.DataFrame,
     now: dt.datetime,
     settings: RuleSettings,
     catalogue: pd.DataFrame | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.DataFrame]]:
-    """The cases as seen at ``now`` with the catalogue joined, their obligation rows (those
-    without a limit included) and the problems found so far."""
+    """The cases as seen at ``now`` with the catalogue joined (``work``), their obligation
+    rows (``row`` indexes ``work``; those without a limit included) and the problems found
+    so far: the first steps of :func:`evaluate`, for :func:`case_problems` and
+    :mod:`rules.explain`."""
     problems = [_unclosable(cases)]
     numbered = cases.assign(_origin=np.arange(len(cases)))
     work = _with_catalogue(_as_seen_at(numbered[~_unclosable_mask(cases)], now), catalogue)

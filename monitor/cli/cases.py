@@ -1,4 +1,5 @@
-"""Commands on the cases themselves: ``check-config``, ``inspect``, ``scan``, ``demo``.
+"""Commands on the cases themselves: ``check-config``, ``inspect``, ``scan``, ``explain``,
+``demo``.
 
 Read-only: none of them writes the ledger or sends anything (``demo`` writes its own folder).
 """
@@ -169,6 +170,52 @@ def scan_cmd(
         sys.exit(3)
 
 
+@click.command("explain")
+@click.argument("case_id")
+@input_option
+@at_option()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@unmasked_option
+@common_options
+def explain_cmd(
+    state: State,
+    case_id: str,
+    input_path: str | None,
+    sheet: str | None,
+    at: str | None,
+    fmt: str,
+    unmasked: bool,
+) -> None:
+    """Why each deadline of case CASE_ID is that day: start, limit and its source, the
+    rule, and every day from the start to the deadline (counted, weekend, holiday, 调休,
+    closure, suspended).
+
+    \b
+    Examples:
+      monitor explain SX3307260008051945
+      monitor explain SX3307260008051945 --at 2025-10-09T09:00 --format json
+    """
+    from monitor.cases.explain_output import explain_case, to_json, to_text
+    from monitor.cases.load import load_cases
+
+    now = parse_at(at)
+    settings = state.settings()
+    if unmasked:
+        audit_unmasked(settings, f"explain --format {fmt}")
+    story = explain_case(settings, load_cases(settings, input_path, sheet=sheet), case_id, now)
+    if fmt == "json":
+        click.echo(json.dumps(to_json(story, masked=not unmasked), ensure_ascii=False, indent=1))
+    else:
+        click.echo(to_text(story, masked=not unmasked))
+
+
 @click.command("demo")
 @click.option(
     "--cases",
@@ -210,4 +257,4 @@ def demo_cmd(state: State, n_cases: int, seed: int, out_dir: str | None) -> None
 
 
 #: The commands of this module, registered on the group by :mod:`monitor.cli`.
-COMMANDS = (check_config, inspect_cmd, scan_cmd, demo_cmd)
+COMMANDS = (check_config, inspect_cmd, scan_cmd, explain_cmd, demo_cmd)

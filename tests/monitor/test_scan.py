@@ -741,3 +741,51 @@ def test_unmasked_export_shows_numbers_and_is_logged(
     assert line in result.stderr
     assert line in log.read_text(encoding="utf-8")
     assert "monitor scan --format json" in log.read_text(encoding="utf-8")
+
+
+# --- monitor explain (issue 11: why the deadline is that day) ----------------------------
+
+
+def test_explain_tells_each_day_from_the_start_to_the_deadline(
+    runner: CliRunner, cases: Path
+) -> None:
+    # SC-007: accepted Mon 2025-09-01 10:00, 10 working days: Sep 2..5 (4), 8..12 (9), 15 (10)
+    # → D = Sep 15; completed Sep 17: late, L = Sep 16, 17 = 2.
+    result = runner.invoke(cli, ["explain", "SC-007", "--input", str(cases), "--at", AT])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert (
+        "completion: starts 2025-09-01 (accepted_at), limit 10 working days from the "
+        "case's promised limit (承诺时限)" in lines
+    )
+    assert (
+        "  deadline 2025-09-15 (the end of that day): closed 2025-09-17 16:00, late, 2 "
+        "working days late" in lines
+    )
+    assert "  2025-09-01 Mon  start, not counted  起算日不计入" in lines
+    assert "  2025-09-06 Sat  weekend  周末" in lines
+    assert "  2025-09-15 Mon  counted 10  ← deadline" in lines
+    data = json.loads(
+        runner.invoke(
+            cli, ["explain", "SC-007", "--input", str(cases), "--at", AT, "--format", "json"]
+        ).stdout
+    )
+    (completion,) = [o for o in data["obligations"] if o["obligation"] == "completion"]
+    assert (completion["deadline"], completion["level"], completion["rule"]) == (
+        "2025-09-15",
+        "late",
+        "workdays",
+    )
+    assert completion["days"][-1] == {
+        "day": "2025-09-15", "kind": "counted", "number": 10, "note": "", "deadline": True
+    }  # fmt: skip
+
+
+def test_explain_of_an_unknown_case_is_one_line(
+    cases: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["explain", "NOPE", "--input", str(cases), "--at", AT])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert err == f"error: {cases}: no valid case NOPE (a bad row is listed by monitor inspect)\n"
