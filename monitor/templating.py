@@ -25,7 +25,7 @@ from monitor.text import pad
 __all__ = ["environment"]
 
 #: Template folder of each prefix: ``mail/alert.html.j2`` is ``monitor/notify/mail/templates``.
-_FOLDERS = {"mail": "monitor.notify.mail", "reports": "monitor.reports"}
+_FOLDERS = {"mail": "monitor.notify.mail", "reports": "monitor.reports", "web": "monitor.web"}
 _URL = re.compile(r"(?i)\b(https?):(?=//)")
 
 

@@ -11,6 +11,8 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+import pandas as pd
+
 from monitor.cases.evaluate import evaluate_loaded, rule_settings
 from monitor.cases.load import LoadedCases
 from monitor.cases.reference import configured_reference
@@ -19,7 +21,7 @@ from monitor.errors import InputError
 from monitor.mask import mask
 from rules.explain import RULES, SOURCES, CaseStory, ObligationStory, explain
 
-__all__ = ["explain_case", "to_json", "to_text"]
+__all__ = ["explain_case", "explain_rows", "to_json", "to_text"]
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _KINDS = {
@@ -47,6 +49,13 @@ def explain_case(
             f"{loaded.source}: no valid case {mask(case_id)} (a bad row is listed by monitor "
             "inspect)"
         )
+    return explain_rows(settings, loaded, one, now)
+
+
+def explain_rows(
+    settings: Settings, loaded: LoadedCases, one: pd.DataFrame, now: dt.datetime
+) -> CaseStory:
+    """The explanation of the case in ``one`` (its canonical row, from ``loaded``)."""
     evaluated = evaluate_loaded(settings, dataclasses.replace(loaded, cases=one), now)
     catalogue, suspensions, _ = configured_reference(settings)
     return explain(one, evaluated.calendar, now, rule_settings(settings), catalogue, suspensions)

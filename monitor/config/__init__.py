@@ -35,6 +35,7 @@ from monitor.config.settings import (
     load_settings,
     secret,
 )
+from monitor.config.web import WebSettings
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -54,6 +55,7 @@ __all__ = [
     "SmtpSettings",
     "SourceSettings",
     "ThresholdOverride",
+    "WebSettings",
     "YearSchedule",
     "load_settings",
     "secret",

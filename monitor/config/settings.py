@@ -29,6 +29,7 @@ from pydantic import (
 from monitor.config.addresses import address_problem
 from monitor.config.problems import describe
 from monitor.config.toml import read_toml
+from monitor.config.web import WebSettings
 from monitor.errors import ConfigError
 from monitor.text import has_breaks
 from rules.fields import CANONICAL_FIELDS
@@ -328,6 +329,7 @@ class Settings(_Section):
     schedule: ScheduleSettings = ScheduleSettings()
     reports: ReportsSettings = ReportsSettings()
     logging: LoggingSettings = LoggingSettings()
+    web: WebSettings = WebSettings()
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
     origin: str = Field("embedded defaults", exclude=True)
 

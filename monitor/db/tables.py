@@ -170,3 +170,44 @@ silences = Table(
     Column("created_at", Timestamp, nullable=False),
     **_MYSQL,
 )
+
+#: A department's answer to a warning from its case page (预警处理反馈, revision 0006), and
+#: the office's review of it (审核). An answer is also an acknowledgement (``ack_id``).
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("warning_id", Integer, ForeignKey("warnings.id"), nullable=False),
+    Column("case_id", String(64), nullable=False),
+    Column("obligation", String(16), nullable=False),
+    Column("action", String(64), nullable=False),  # what was done: 已办结, 正在办理, …
+    Column("expected_on", Date),  # 预计完成日
+    Column("note", Text, nullable=False),
+    Column("late_reason", String(64)),  # 超期原因 (overdue or escalated only)
+    Column("measures", Text),  # 整改措施 (overdue or escalated only)
+    Column("by", String(128), nullable=False),  # who answers
+    Column("recipients", String(16), nullable=False),  # digest of the list the link went to
+    Column("address", String(64)),  # the answerer's network address
+    Column("level", String(16), nullable=False),  # the warning's level when answered
+    Column("at", Timestamp, nullable=False),
+    Column("ack_id", Integer, ForeignKey("acks.id")),
+    Column("status", String(16), nullable=False),  # submitted, accepted, returned
+    Column("reviewed_by", String(64)),
+    Column("reviewed_at", Timestamp),
+    Column("review_note", Text),
+    **_MYSQL,
+)
+Index("ix_answers_warning", answers.c.warning_id)
+Index("ix_answers_status", answers.c.status)
+
+#: The office's users of the web pages (revision 0006): a name and a password hash (scrypt,
+#: by werkzeug), never the password.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    **_MYSQL,
+)

@@ -1,0 +1,116 @@
+"""The case page a department reaches from its alert (``/c/<token>``): the case masked as in
+mail, both obligations with their explained deadlines, the warning's history and answers,
+and the answer form (预警处理反馈)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, redirect, request
+from sqlalchemy import select
+
+from monitor.alerts.answers import answers_of, record_answer
+from monitor.alerts.ledger import warning_history
+from monitor.alerts.listing import reference
+from monitor.cases.explain_output import explain_rows
+from monitor.db.tables import warnings
+from monitor.web.forms import read_answer
+from monitor.web.links import Link, LinkError, read_link
+from monitor.web.render import page, state
+from rules.explain import RULES, SOURCES
+
+__all__ = ["blueprint"]
+
+blueprint = Blueprint("case", __name__)
+
+
+@blueprint.get("/c/<token>")
+def case_page(token: str) -> Any:
+    """The case of a link; a link that cannot be followed says why (status 403)."""
+    found = _follow(token)
+    if isinstance(found, Response):
+        return found
+    link, warning = found
+    return _page(warning, link, {}, {}, answered=request.args.get("answered") == "1")
+
+
+@blueprint.post("/c/<token>")
+def answer(token: str) -> Any:
+    """Take an answer: back to the page with the problems beside their fields (status 400)
+    and everything typed kept, or stored (an acknowledgement too) and shown."""
+    found = _follow(token)
+    if isinstance(found, Response):
+        return found
+    link, warning = found
+    monitor = state()
+    now = monitor.now()
+    calendar = monitor.calendar(now.year)
+    answer, problems = read_answer(
+        request.form, monitor.settings.web, warning["level"], calendar, now.date()
+    )
+    if answer is None:
+        return _page(warning, link, problems, dict(request.form), status=400)
+    with monitor.engine.begin() as conn:
+        record_answer(conn, warning["id"], answer, link.recipients, request.remote_addr, now)
+    return redirect(f"{request.path}?answered=1", code=303)
+
+
+def _follow(token: str) -> tuple[Link, dict[str, Any]] | Response:
+    """The link and its warning, or the page that says why not."""
+    monitor = state()
+    now = monitor.now()
+    try:
+        link = read_link(monitor.settings, token, monitor.calendar(now.year), now)
+    except LinkError as exc:
+        return page("web/link_error.html.j2", status=403, why=exc.why)
+    with monitor.engine.connect() as conn:
+        row = conn.execute(select(warnings).where(warnings.c.id == link.warning_id)).mappings()
+        warning = row.first()
+    if warning is None:
+        return page("web/link_error.html.j2", status=403, why="revoked")
+    return link, dict(warning)
+
+
+def _page(
+    warning: dict[str, Any],
+    link: Link,
+    problems: dict[str, str],
+    values: dict[str, str],
+    *,
+    answered: bool = False,
+    status: int = 200,
+) -> Response:
+    monitor = state()
+    now = monitor.now()
+    one = monitor.cases.case(warning["case_id"])
+    story = None
+    if one is not None:
+        story = explain_rows(monitor.settings, monitor.cases.loaded(), one, now)
+    with monitor.engine.connect() as conn:
+        history = warning_history(conn, [warning["id"]]).to_dict(orient="records")
+        given = answers_of(conn, warning["id"]).to_dict(orient="records")
+    return page(
+        "web/case.html.j2",
+        status=status,
+        warning=warning,
+        ref=reference(warning["id"]),
+        story=story,
+        rules={k: v[0] for k, v in RULES.items()},
+        sources={k: v[0] for k, v in SOURCES.items()},
+        history=history,
+        answers=given,
+        problems=problems,
+        values=values,
+        web=monitor.settings.web,
+        late=warning["level"] in ("overdue", "escalated") and warning["resolved_at"] is None,
+        answered=answered,
+        today=now.date(),
+        item=_item_of(one),
+    )
+
+
+def _item_of(one: Any) -> str:
+    if one is None:
+        return ""
+    name = one["item_name"].iat[0]
+    return "" if name is None or name != name else str(name)

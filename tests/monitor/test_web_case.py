@@ -1,0 +1,167 @@
+"""The case page a department reaches from its alert (issue 11), over HTTP with Flask's test
+client on a real database: the signed link, the explained deadline, the answer form with its
+CSRF protection, problems beside their fields, the answer stored as an acknowledgement, and
+the pages for a tampered, expired or revoked link.
+
+B001 (县市场监督管理局) is accepted Thu 2025-03-06; 5 working days: 03-07, 10, 11, 12, 13 →
+D = 03-13. At Fri 03-14 09:00 it is overdue (L = 1) and alerted as W1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from monitor.alerts.run import run_alert
+from monitor.config import Settings
+from monitor.db.engine import open_database
+from monitor.db.tables import acks, answers
+from monitor.web.app import create_app
+from monitor.web.links import case_link
+from tests.monitor.test_alerts import FRI, ID_NUMBER, SCJG_TO, make_settings, url_of, write_cases
+
+SECRET_ENV = "MONITOR_TEST_WEB_SECRET"
+BASE = "https://zwfw.example.gov.cn/monitor"
+
+
+@pytest.fixture
+def site(
+    engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Settings, FlaskClient, str]:
+    """(settings, client, link): B001 alerted on Fri 03-14, its link to 市场监管's list."""
+    monkeypatch.setenv(SECRET_ENV, "a-long-random-secret-for-the-tests")
+    cases = write_cases(tmp_path, "B001")
+    settings = make_settings(url_of(engine), mail_dir=tmp_path / "mail").model_copy(
+        update={
+            "source": Settings().source.model_copy(update={"path": cases}),
+            "web": Settings().web.model_copy(update={"base_url": BASE, "secret_env": SECRET_ENV}),
+        }
+    )
+    run_alert(settings, FRI)
+    clock = {"now": dt.datetime(2025, 3, 14, 10, 0)}
+    with open_database(settings) as db:
+        app = create_app(settings, db, now=lambda: clock["now"])
+        app.config["clock"] = clock
+        link = case_link(settings, 1, [SCJG_TO])
+        assert link is not None and link.startswith(f"{BASE}/c/")
+        yield settings, app.test_client(), link.removeprefix(BASE)
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+
+
+def test_the_case_page_explains_the_deadline_and_masks(site: tuple) -> None:
+    _, client, path = site
+    page = client.get(path)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "W1 · 办件 B001" in html
+    assert "截止日 2025-03-13" in html
+    assert "计入 第 5 日 · 截止日" in html  # the fifth working day, Thu 03-13
+    assert ID_NUMBER not in html and "330225********1234" in html
+    assert "<script>alert(1)</script>" not in html  # the item name, escaped
+    assert "超期原因" in html  # overdue: the form asks why
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_an_answer_is_stored_as_an_acknowledgement(engine: sa.Engine, site: tuple) -> None:
+    _, client, path = site
+    token = csrf(client.get(path).get_data(as_text=True))
+    form = {
+        "csrf_token": token,
+        "action": "正在办理",
+        "expected_on": "2025-03-17",
+        "note": "材料已补齐，今日办结",
+        "late_reason": "人员原因",
+        "measures": "专人跟进",
+        "by": "张三",
+    }
+    done = client.post(path, data=form)
+    assert (done.status_code, done.headers["Location"]) == (303, f"{path}?answered=1")
+    with engine.connect() as conn:
+        (row,) = conn.execute(sa.select(answers)).mappings().all()
+        (ack,) = conn.execute(sa.select(acks)).mappings().all()
+    assert (row["case_id"], row["obligation"], row["level"], row["status"]) == (
+        "B001",
+        "completion",
+        "overdue",
+        "submitted",
+    )
+    assert (row["action"], row["expected_on"], row["late_reason"], row["by"]) == (
+        "正在办理",
+        dt.date(2025, 3, 17),
+        "人员原因",
+        "张三",
+    )
+    assert (row["ack_id"], ack["level"], ack["by"]) == (ack["id"], "overdue", "张三")
+    shown = client.get(f"{path}?answered=1").get_data(as_text=True)
+    assert "反馈已提交" in shown and "待审核" in shown
+
+
+def test_a_bad_answer_comes_back_with_its_problems_and_nothing_lost(site: tuple) -> None:
+    settings, client, path = site
+    token = csrf(client.get(path).get_data(as_text=True))
+    form = {
+        "csrf_token": token,
+        "action": "随便",
+        "expected_on": "2025-03-15",  # a Saturday
+        "note": "x" * (settings.web.answer_max_chars + 1),
+        "late_reason": "",
+        "measures": "",
+        "by": "李四",
+    }
+    back = client.post(path, data=form)
+    assert back.status_code == 400
+    html = back.get_data(as_text=True)
+    problems = (
+        "请选择处理情况。",
+        "预计完成日应为工作日。",
+        "不超过 2000 字（现为 2001 字）。",
+        "超期办件请选择超期原因。",
+        "超期办件请填写整改措施。",
+    )
+    for problem in problems:
+        assert problem in html
+    assert 'value="李四"' in html and 'value="2025-03-15"' in html
+
+
+def test_a_form_without_its_csrf_token_is_refused(engine: sa.Engine, site: tuple) -> None:
+    _, client, path = site
+    refused = client.post(path, data={"action": "已办结", "note": "n", "by": "王五"})
+    assert refused.status_code == 400
+    assert "表单未提交" in refused.get_data(as_text=True)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(answers)).scalar() == 0
+
+
+def test_a_tampered_link_is_refused(site: tuple) -> None:
+    _, client, path = site
+    tampered = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
+    page = client.get(tampered)
+    assert page.status_code == 403
+    assert "不完整或已被改动" in page.get_data(as_text=True)
+
+
+def test_a_link_past_its_working_days_is_expired(site: tuple) -> None:
+    _, client, path = site
+    # Made Fri 03-14 (the test's wall clock); 10 working days later is Fri 03-28. The
+    # link is stamped with the real time of the test run, so move the clock from there.
+    app_clock = client.application.config["clock"]
+    app_clock["now"] = dt.datetime.now() + dt.timedelta(days=30)
+    page = client.get(path)
+    assert page.status_code == 403
+    assert "已过有效期" in page.get_data(as_text=True)
+
+
+def test_a_link_to_a_warning_that_is_gone_is_revoked(site: tuple) -> None:
+    settings, client, _ = site
+    link = case_link(settings, 999, [SCJG_TO])
+    page = client.get(link.removeprefix(BASE))  # type: ignore[union-attr]
+    assert page.status_code == 403
+    assert "已失效" in page.get_data(as_text=True)
