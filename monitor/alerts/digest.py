@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from monitor.alerts.ledger import notified
+from monitor.alerts.links import case_link
 from monitor.alerts.listing import reference
 from monitor.alerts.routing import route
 from monitor.config import Settings
@@ -117,7 +118,10 @@ def _queue_group(
         return None
     group = AlertGroup(
         recipients=recipients,
-        items=[_item(r) for r in part.itertuples(index=False)],
+        items=[
+            _item(r, case_link(settings, int(r.id), recipients))
+            for r in part.itertuples(index=False)
+        ],
         departments=tuple(dict.fromkeys(part["department"].astype(str))),
         generated_at=now,
         max_items=settings.alerts.max_cases_per_email,
@@ -200,7 +204,7 @@ def _urgency_order(rows: pd.DataFrame) -> np.ndarray:
     )
 
 
-def _item(r: Any) -> AlertItem:  # a row of itertuples()
+def _item(r: Any, link: str | None = None) -> AlertItem:  # a row of itertuples()
     remaining = getattr(r, "remaining_workdays", None)
     return AlertItem(
         case_id=str(r.case_id),
@@ -213,4 +217,5 @@ def _item(r: Any) -> AlertItem:  # a row of itertuples()
         remaining_workdays=None if remaining is None or pd.isna(remaining) else int(remaining),
         first_seen=pd.Timestamp(r.first_seen_at).to_pydatetime(),
         ref=reference(r.id),
+        link=link,
     )

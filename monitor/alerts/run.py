@@ -23,6 +23,7 @@ from monitor.alerts.acks import acks_in_force, active_silences
 from monitor.alerts.choose import choose
 from monitor.alerts.digest import queue_digests, queue_resolved
 from monitor.alerts.ledger import mark_notified, update_ledger
+from monitor.alerts.links import serializer
 from monitor.cases.evaluate import Evaluated, evaluate_loaded
 from monitor.cases.load import load_cases
 from monitor.config import Settings
@@ -90,8 +91,7 @@ def run_alert(
     ``alert`` run, first marking one a killed process left ``running`` as interrupted: hold
     the scan job's lock (:func:`monitor.daemon.lock.job_lock`), as ``monitor alert`` does.
     """
-    if transport is None and not dry_run:
-        check_transport(settings)
+    _check_before(settings, transport, dry_run)
     if engine is None:
         with open_database(settings) as opened:
             return run_alert(
@@ -129,6 +129,15 @@ def run_alert(
         with engine.begin() as c:
             finish_run(c, run_id, "ok", result.counts, None, clock.now())
     return result
+
+
+def _check_before(settings: Settings, transport: Receiver | None, dry_run: bool) -> None:
+    """What would fail mid-run, checked before anything is recorded: the transport's
+    settings (an SMTP password variable) and, with links on, the links' secret."""
+    if transport is None and not dry_run:
+        check_transport(settings)
+    if settings.web.base_url:
+        serializer(settings)
 
 
 def _fold_once(

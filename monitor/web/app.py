@@ -14,6 +14,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import Flask
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from monitor import clock
 from monitor.config import Settings, secret
@@ -44,6 +45,9 @@ def create_app(
         MAX_CONTENT_LENGTH=256 * 1024,
     )
     CSRFProtect(app)
+    # Behind the office's reverse proxy (one hop, the server listens on 127.0.0.1): the
+    # answerer's address and the scheme come from its X-Forwarded-* headers.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     app.extensions["monitor"] = MonitorState(settings, engine, cases or CaseSource(settings), now)
     app.register_blueprint(case_pages)
 

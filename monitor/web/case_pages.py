@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from monitor.alerts.answers import answers_of, record_answer
 from monitor.alerts.ledger import warning_history
+from monitor.alerts.links import Link, LinkError, read_link
 from monitor.alerts.listing import reference
 from monitor.cases.explain_output import explain_rows
 from monitor.db.tables import warnings
 from monitor.web.forms import read_answer
-from monitor.web.links import Link, LinkError, read_link
 from monitor.web.render import page, state
 from rules.explain import RULES, SOURCES
 
@@ -52,7 +52,8 @@ def answer(token: str) -> Any:
         return _page(warning, link, problems, dict(request.form), status=400)
     with monitor.engine.begin() as conn:
         record_answer(conn, warning["id"], answer, link.recipients, request.remote_addr, now)
-    return redirect(f"{request.path}?answered=1", code=303)
+    # Relative: the page may sit under a prefix the reverse proxy strips (/monitor/c/…).
+    return redirect("?answered=1", code=303)
 
 
 def _follow(token: str) -> tuple[Link, dict[str, Any]] | Response:

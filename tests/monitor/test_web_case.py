@@ -17,12 +17,12 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from monitor.alerts.links import case_link
 from monitor.alerts.run import run_alert
 from monitor.config import Settings
 from monitor.db.engine import open_database
 from monitor.db.tables import acks, answers
 from monitor.web.app import create_app
-from monitor.web.links import case_link
 from tests.monitor.test_alerts import FRI, ID_NUMBER, SCJG_TO, make_settings, url_of, write_cases
 
 SECRET_ENV = "MONITOR_TEST_WEB_SECRET"
@@ -83,7 +83,7 @@ def test_an_answer_is_stored_as_an_acknowledgement(engine: sa.Engine, site: tupl
         "by": "张三",
     }
     done = client.post(path, data=form)
-    assert (done.status_code, done.headers["Location"]) == (303, f"{path}?answered=1")
+    assert (done.status_code, done.headers["Location"]) == (303, "?answered=1")
     with engine.connect() as conn:
         (row,) = conn.execute(sa.select(answers)).mappings().all()
         (ack,) = conn.execute(sa.select(acks)).mappings().all()
@@ -165,3 +165,75 @@ def test_a_link_to_a_warning_that_is_gone_is_revoked(site: tuple) -> None:
     page = client.get(link.removeprefix(BASE))  # type: ignore[union-attr]
     assert page.status_code == 403
     assert "已失效" in page.get_data(as_text=True)
+
+
+def test_the_link_in_the_alert_mail_opens_the_case_page(site: tuple, tmp_path: Path) -> None:
+    """The .eml that `monitor alert` wrote carries the link (text and HTML); it opens W1."""
+    import email
+    import email.policy
+
+    _, client, _ = site
+    (eml,) = [f for f in (tmp_path / "mail").glob("*.eml") if b"scjg" in f.read_bytes()]
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    (link,) = re.findall(rf"W1  ({re.escape(BASE)}/c/\S+)", text)
+    assert f'href="{link}"' in html
+    page = client.get(link.removeprefix(BASE))
+    assert page.status_code == 200
+    assert "W1 · 办件 B001" in page.get_data(as_text=True)
+
+
+def test_alerts_need_the_links_secret_when_links_are_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor.errors import ConfigError
+
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    settings = Settings(
+        database={"url": f"sqlite:///{tmp_path / 'm.db'}"},
+        web={"base_url": BASE, "secret_env": SECRET_ENV},
+    )
+    with pytest.raises(ConfigError, match=SECRET_ENV):
+        run_alert(settings, FRI, input_path=write_cases(tmp_path, "B001"))
+    assert not (tmp_path / "m.db").exists()  # checked before anything was recorded
+
+
+def test_monitor_web_serves_the_pages(tmp_path: Path) -> None:
+    """`monitor web` for real: a process on a free port answers a link it cannot follow
+    with the page that says why (403)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = tmp_path / "config.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "m.db"}"\n', encoding="utf-8")
+    env = {**os.environ, "MONITOR_WEB_SECRET": "a-long-random-secret-for-the-tests"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "web", "--config", str(config), "--port", str(port)],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/c/not-a-link", timeout=1)
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 403
+                assert "不完整或已被改动" in exc.read().decode("utf-8")
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("monitor web did not answer within 10 s")
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -45,7 +45,8 @@ class AlertItem:
     ``remaining_workdays`` counts working days left (None when not known or already late).
     ``first_seen`` is when the monitor first warned about this obligation. ``ref`` is the
     warning's reference (``W12``): what to acknowledge it by, without repeating a case id
-    that may be personal data.
+    that may be personal data. ``link`` is the signed address of its case page (none
+    without ``[web] base_url``).
     """
 
     case_id: str
@@ -58,6 +59,7 @@ class AlertItem:
     remaining_workdays: int | None
     first_seen: datetime
     ref: str = ""
+    link: str | None = None
 
 
 @dataclass
@@ -118,6 +120,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "intro_escalation": "{who}有以下办件超期已达督办条件，请督促尽快办理。",
         "generated": "统计时间：{at}",
         "more": "另有 {n} 件未列出。",
+        "links": "在线反馈（点击链接，无需登录）：",
         "ack": (
             "处理后请反馈：monitor ack 预警编号 --by 姓名 --note 处理情况（如 monitor ack W12 …）。"
         ),
@@ -151,6 +154,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "intro_escalation": "{who}: the cases below are overdue past escalation; please follow up.",
         "generated": "As of {at}",
         "more": "{n} more not listed.",
+        "links": "Answer online (no login needed):",
         "ack": "To acknowledge a warning: monitor ack REF --by NAME --note TEXT (e.g. W12)",
         "timezone": "Times are Asia/Shanghai. This message was sent by the case monitor.",
         "html_lang": "en",
@@ -179,6 +183,7 @@ def render_alert(group: AlertGroup, language: str) -> RenderedMail:
         "generated_at": local(group.generated_at).strftime("%Y-%m-%d %H:%M"),
         "sections": _sections(group.items, shown, words),
         "hidden": len(ordered) - len(shown),
+        "links": [(item.ref, item.link) for item in shown if item.link],
         "escalation": group.escalation,
         "widths": _widths(shown, words),
         "workdays": partial(_workdays, words=words),
