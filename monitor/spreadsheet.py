@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numbers
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,8 +51,9 @@ def text_cell(sheet: Worksheet, row: int, column: int, text: str) -> Cell:
     return cell
 
 
-def write_workbook(frame: pd.DataFrame, path: Path, sheet_name: str) -> None:
-    """``frame`` as a one-sheet workbook: a bold header row, text as :func:`text_cell`,
+def write_workbook(frame: pd.DataFrame, path: Path | BinaryIO, sheet_name: str) -> None:
+    """``frame`` as a one-sheet workbook (a file, or written into a binary stream): a bold
+    header row, text as :func:`text_cell`,
     numbers and booleans as they are, missing values empty."""
     from openpyxl import Workbook
     from openpyxl.styles import Font

@@ -22,7 +22,7 @@ from monitor.db.frames import frame, typed
 from monitor.db.tables import answers, warnings
 from monitor.errors import InputError
 
-__all__ = ["STATUSES", "Answer", "answers_of", "record_answer", "review", "reviewable"]
+__all__ = ["STATUSES", "Answer", "answers_of", "record_answer", "review"]
 
 #: An answer is submitted, then accepted or returned (sent back) by the office.
 STATUSES = ("submitted", "accepted", "returned")
@@ -85,23 +85,6 @@ def record_answer(
 def answers_of(conn: sa.Connection, warning_id: int) -> pd.DataFrame:
     """Every answer to warning ``warning_id``, oldest first (every column of ``answers``)."""
     stmt = sa.select(answers).where(_A.warning_id == warning_id).order_by(_A.at, _A.id)
-    return typed(frame(conn, stmt))
-
-
-def reviewable(conn: sa.Connection, statuses: tuple[str, ...] = ("submitted",)) -> pd.DataFrame:
-    """Answers in ``statuses`` with their warning's department and current level, oldest
-    first: every column of ``answers`` plus ``department``, ``current_level``, ``resolved_at``."""
-    stmt = (
-        sa.select(
-            answers,
-            _W.department,
-            _W.level.label("current_level"),
-            _W.resolved_at.label("resolved_at"),
-        )
-        .join(warnings, _W.id == _A.warning_id)
-        .where(_A.status.in_(statuses))
-        .order_by(_A.at, _A.id)
-    )
     return typed(frame(conn, stmt))
 
 

@@ -33,6 +33,12 @@ class WebSettings(BaseModel):
     link_workdays: int = Field(10, ge=1, le=250)
     #: The longest answer (note, measures) a form takes, in characters.
     answer_max_chars: int = Field(2000, ge=100, le=20_000)
+    #: Failed logins to the office pages allowed per address and per user name within
+    #: ``login_window_minutes``; more are refused (status 429) until the window passes.
+    login_attempts: int = Field(5, ge=1, le=100)
+    login_window_minutes: int = Field(15, ge=1, le=1440)
+    #: An office login lasts this many hours.
+    session_hours: int = Field(8, ge=1, le=72)
     #: What a department reports it did (预警处理反馈).
     actions: list[str] = ["已办结", "正在办理", "已申请特别程序", "非本部门办件"]
     #: The reasons a late case may give (超期原因).

@@ -20,7 +20,10 @@ from monitor import clock
 from monitor.config import Settings, secret
 from monitor.web.case_pages import blueprint as case_pages
 from monitor.web.cases import CaseSource
+from monitor.web.office import blueprint as office
+from monitor.web.office_lists import blueprint as office_lists
 from monitor.web.render import MonitorState, page
+from monitor.web.throttle import Throttle
 
 __all__ = ["create_app"]
 
@@ -41,6 +44,7 @@ def create_app(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=https,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.web.session_hours),
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         MAX_CONTENT_LENGTH=256 * 1024,
     )
@@ -48,8 +52,14 @@ def create_app(
     # Behind the office's reverse proxy (one hop, the server listens on 127.0.0.1): the
     # answerer's address and the scheme come from its X-Forwarded-* headers.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
-    app.extensions["monitor"] = MonitorState(settings, engine, cases or CaseSource(settings), now)
+    web = settings.web
+    throttle = Throttle(web.login_attempts, web.login_window_minutes * 60.0)
+    app.extensions["monitor"] = MonitorState(
+        settings, engine, cases or CaseSource(settings), now, throttle
+    )
     app.register_blueprint(case_pages)
+    app.register_blueprint(office)
+    app.register_blueprint(office_lists)
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> object:

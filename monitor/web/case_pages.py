@@ -19,7 +19,7 @@ from monitor.web.forms import read_answer
 from monitor.web.render import page, state
 from rules.explain import RULES, SOURCES
 
-__all__ = ["blueprint"]
+__all__ = ["blueprint", "case_view", "find_warning"]
 
 blueprint = Blueprint("case", __name__)
 
@@ -30,8 +30,7 @@ def case_page(token: str) -> Any:
     found = _follow(token)
     if isinstance(found, Response):
         return found
-    link, warning = found
-    return _page(warning, link, {}, {}, answered=request.args.get("answered") == "1")
+    return case_view(found[1], answered=request.args.get("answered") == "1")
 
 
 @blueprint.post("/c/<token>")
@@ -49,7 +48,7 @@ def answer(token: str) -> Any:
         request.form, monitor.settings.web, warning["level"], calendar, now.date()
     )
     if answer is None:
-        return _page(warning, link, problems, dict(request.form), status=400)
+        return case_view(warning, problems=problems, values=dict(request.form), status=400)
     with monitor.engine.begin() as conn:
         record_answer(conn, warning["id"], answer, link.recipients, request.remote_addr, now)
     # Relative: the page may sit under a prefix the reverse proxy strips (/monitor/c/…).
@@ -64,23 +63,32 @@ def _follow(token: str) -> tuple[Link, dict[str, Any]] | Response:
         link = read_link(monitor.settings, token, monitor.calendar(now.year), now)
     except LinkError as exc:
         return page("web/link_error.html.j2", status=403, why=exc.why)
-    with monitor.engine.connect() as conn:
-        row = conn.execute(select(warnings).where(warnings.c.id == link.warning_id)).mappings()
-        warning = row.first()
+    warning = find_warning(link.warning_id)
     if warning is None:
         return page("web/link_error.html.j2", status=403, why="revoked")
-    return link, dict(warning)
+    return link, warning
 
 
-def _page(
+def find_warning(warning_id: int) -> dict[str, Any] | None:
+    """The ledger's row of warning ``warning_id``, or None."""
+    with state().engine.connect() as conn:
+        row = conn.execute(select(warnings).where(warnings.c.id == warning_id)).mappings()
+        found = row.first()
+    return None if found is None else dict(found)
+
+
+def case_view(
     warning: dict[str, Any],
-    link: Link,
-    problems: dict[str, str],
-    values: dict[str, str],
     *,
+    problems: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
     answered: bool = False,
     status: int = 200,
+    **office: Any,
 ) -> Response:
+    """The case page of ``warning``: for the department with the answer form (the problems
+    of a refused answer beside its fields, with what was typed), or for the office (with
+    ``office`` context: ``user``, ``root``, ``review_problem``…) with the review forms."""
     monitor = state()
     now = monitor.now()
     one = monitor.cases.case(warning["case_id"])
@@ -100,13 +108,14 @@ def _page(
         sources={k: v[0] for k, v in SOURCES.items()},
         history=history,
         answers=given,
-        problems=problems,
-        values=values,
+        problems=problems or {},
+        values=values or {},
         web=monitor.settings.web,
         late=warning["level"] in ("overdue", "escalated") and warning["resolved_at"] is None,
         answered=answered,
         today=now.date(),
         item=_item_of(one),
+        **({"office": False, "reviewed": False, "review_problem": None} | office),
     )
 
 

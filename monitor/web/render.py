@@ -17,9 +17,10 @@ from monitor.cases.calendar import build_calendar
 from monitor.config import Settings
 from monitor.templating import environment
 from monitor.web.cases import CaseSource
+from monitor.web.throttle import Throttle
 from rules.calendar import WorkingCalendar
 
-__all__ = ["MonitorState", "page", "state"]
+__all__ = ["MonitorState", "page", "state", "words"]
 
 
 @dataclass
@@ -30,6 +31,7 @@ class MonitorState:
     engine: sa.Engine
     cases: CaseSource
     now: Callable[[], dt.datetime]
+    throttle: Throttle
     _calendars: dict[int, WorkingCalendar] = field(default_factory=dict)
 
     def calendar(self, year: int) -> WorkingCalendar:
@@ -45,7 +47,8 @@ def state() -> MonitorState:
 
 
 @functools.cache
-def _words() -> dict[str, str]:
+def words() -> dict[str, str]:
+    """The Chinese words of levels, obligations and outcomes."""
     return {
         "ok": "正常",
         "warning": "预警",
@@ -65,7 +68,7 @@ def page(template: str, *, status: int = 200, **context: Any) -> Response:
     html = (
         environment()
         .get_template(template)
-        .render(csrf_token=generate_csrf(), words=_words(), **context)
+        .render(csrf_token=generate_csrf(), words=words(), **context)
     )
     response = Response(html, status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"  # pages with case data stay off caches
