@@ -22,7 +22,7 @@ from monitor.db.frames import frame, typed
 from monitor.db.tables import answers, warnings
 from monitor.errors import InputError
 
-__all__ = ["STATUSES", "Answer", "answers_of", "record_answer", "review"]
+__all__ = ["STATUSES", "Answer", "RepeatedForm", "answers_of", "record_answer", "review"]
 
 #: An answer is submitted, then accepted or returned (sent back) by the office.
 STATUSES = ("submitted", "accepted", "returned")
@@ -39,6 +39,12 @@ class Answer:
     expected_on: dt.date | None = None
     late_reason: str | None = None
     measures: str | None = None
+    #: The key of the form it came from (used once: a form sent again is refused).
+    form_key: str | None = None
+
+
+class RepeatedForm(InputError):
+    """The form of an answer was submitted before (a replay or a second click)."""
 
 
 def record_answer(
@@ -51,7 +57,13 @@ def record_answer(
 ) -> int:
     """Store ``answer`` to warning ``warning_id`` (sent to the recipient list of digest
     ``recipients``, answered from ``address``) and, while the warning is open, acknowledge it
-    at its level; returns the answer's id."""
+    at its level; returns the answer's id. :class:`RepeatedForm` when ``answer.form_key``
+    was used before (the database's unique index also refuses a concurrent repeat, as an
+    IntegrityError the caller's transaction ends with)."""
+    if answer.form_key is not None:
+        used = sa.select(_A.id).where(_A.form_key == answer.form_key)
+        if conn.execute(used).first() is not None:
+            raise RepeatedForm("this answer form was submitted before")
     row = conn.execute(
         sa.select(_W.case_id, _W.obligation, _W.level, _W.resolved_at).where(_W.id == warning_id)
     ).first()
@@ -77,6 +89,7 @@ def record_answer(
             at=naive(now),
             ack_id=ack_id,
             status="submitted",
+            form_key=answer.form_key,
         )
     )
     return int(result.inserted_primary_key[0])

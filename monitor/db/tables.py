@@ -195,10 +195,13 @@ answers = Table(
     Column("reviewed_by", String(64)),
     Column("reviewed_at", Timestamp),
     Column("review_note", Text),
+    # the key of the form it came from, used once: a form sent again is refused (rev. 0007)
+    Column("form_key", String(64)),
     **_MYSQL,
 )
 Index("ix_answers_warning", answers.c.warning_id)
 Index("ix_answers_status", answers.c.status)
+Index("ux_answers_form_key", answers.c.form_key, unique=True)
 
 #: The office's users of the web pages (revision 0006): a name and a password hash (scrypt,
 #: by werkzeug), never the password.

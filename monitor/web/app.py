@@ -63,6 +63,6 @@ def create_app(
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> object:
-        return page("web/form_refused.html.j2", status=400, reason=error.description)
+        return page("web/form_refused.html.j2", status=400, why="csrf")
 
     return app

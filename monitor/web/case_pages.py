@@ -8,14 +8,15 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from monitor.alerts.answers import answers_of, record_answer
+from monitor.alerts.answers import RepeatedForm, answers_of, record_answer
 from monitor.alerts.ledger import warning_history
 from monitor.alerts.links import Link, LinkError, read_link
 from monitor.alerts.listing import reference
 from monitor.cases.explain_output import explain_rows
 from monitor.db.tables import warnings
-from monitor.web.forms import read_answer
+from monitor.web.forms import FORM_KEY, new_form_key, read_answer
 from monitor.web.render import page, state
 from rules.explain import RULES, SOURCES
 
@@ -41,6 +42,8 @@ def answer(token: str) -> Any:
     if isinstance(found, Response):
         return found
     link, warning = found
+    if not FORM_KEY.fullmatch(request.form.get("form_key", "")):
+        return page("web/form_refused.html.j2", status=400, why="stale")
     monitor = state()
     now = monitor.now()
     calendar = monitor.calendar(now.year)
@@ -49,8 +52,11 @@ def answer(token: str) -> Any:
     )
     if answer is None:
         return case_view(warning, problems=problems, values=dict(request.form), status=400)
-    with monitor.engine.begin() as conn:
-        record_answer(conn, warning["id"], answer, link.recipients, request.remote_addr, now)
+    try:
+        with monitor.engine.begin() as conn:
+            record_answer(conn, warning["id"], answer, link.recipients, request.remote_addr, now)
+    except (RepeatedForm, IntegrityError):  # IntegrityError: the same form, at the same time
+        return page("web/form_refused.html.j2", status=409, why="repeated")
     # Relative: the page may sit under a prefix the reverse proxy strips (/monitor/c/…).
     return redirect("?answered=1", code=303)
 
@@ -110,6 +116,7 @@ def case_view(
         answers=given,
         problems=problems or {},
         values=values or {},
+        form_key=(values or {}).get("form_key") or new_form_key(),
         web=monitor.settings.web,
         late=warning["level"] in ("overdue", "escalated") and warning["resolved_at"] is None,
         answered=answered,

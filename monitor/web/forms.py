@@ -7,16 +7,20 @@ Chinese); what was typed comes back with it, so nothing is lost.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import secrets
 from collections.abc import Mapping
 
 from monitor.alerts.answers import Answer
 from monitor.config import WebSettings
 from rules.calendar import WorkingCalendar
 
-__all__ = ["FIELDS", "read_answer"]
+__all__ = ["FIELDS", "FORM_KEY", "new_form_key", "read_answer"]
 
 #: The fields of the form, in order.
-FIELDS = ("action", "expected_on", "note", "late_reason", "measures", "by")
+FIELDS = ("action", "expected_on", "note", "late_reason", "measures", "by", "form_key")
+#: What a form key looks like (``secrets.token_urlsafe``), made when the page is served.
+FORM_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _LATE = ("overdue", "escalated")
 
 
@@ -57,6 +61,7 @@ def read_answer(
         expected_on=expected,
         late_reason=values["late_reason"] if late else None,
         measures=values["measures"] if late else None,
+        form_key=values["form_key"] if FORM_KEY.fullmatch(values["form_key"]) else None,
     )
     return answer, {}
 
@@ -77,3 +82,8 @@ def _expected_on(
     elif day.year > calendar.last_year or not calendar.is_working_day([day])[0]:
         problems["expected_on"] = "预计完成日应为工作日。"
     return day
+
+
+def new_form_key() -> str:
+    """A fresh key for an answer form."""
+    return secrets.token_urlsafe(24)

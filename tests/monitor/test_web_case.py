@@ -56,6 +56,10 @@ def csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
 
 
+def form_key(html: str) -> str:
+    return re.search(r'name="form_key" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+
+
 def test_the_case_page_explains_the_deadline_and_masks(site: tuple) -> None:
     _, client, path = site
     page = client.get(path)
@@ -72,9 +76,10 @@ def test_the_case_page_explains_the_deadline_and_masks(site: tuple) -> None:
 
 def test_an_answer_is_stored_as_an_acknowledgement(engine: sa.Engine, site: tuple) -> None:
     _, client, path = site
-    token = csrf(client.get(path).get_data(as_text=True))
+    html = client.get(path).get_data(as_text=True)
     form = {
-        "csrf_token": token,
+        "csrf_token": csrf(html),
+        "form_key": form_key(html),
         "action": "正在办理",
         "expected_on": "2025-03-17",
         "note": "材料已补齐，今日办结",
@@ -106,9 +111,11 @@ def test_an_answer_is_stored_as_an_acknowledgement(engine: sa.Engine, site: tupl
 
 def test_a_bad_answer_comes_back_with_its_problems_and_nothing_lost(site: tuple) -> None:
     settings, client, path = site
-    token = csrf(client.get(path).get_data(as_text=True))
+    html = client.get(path).get_data(as_text=True)
+    key = form_key(html)
     form = {
-        "csrf_token": token,
+        "csrf_token": csrf(html),
+        "form_key": key,
         "action": "随便",
         "expected_on": "2025-03-15",  # a Saturday
         "note": "x" * (settings.web.answer_max_chars + 1),
@@ -129,6 +136,31 @@ def test_a_bad_answer_comes_back_with_its_problems_and_nothing_lost(site: tuple)
     for problem in problems:
         assert problem in html
     assert 'value="李四"' in html and 'value="2025-03-15"' in html
+    assert form_key(html) == key  # the same form, corrected, can still be sent once
+
+
+def test_a_form_sent_again_is_refused(engine: sa.Engine, site: tuple) -> None:
+    _, client, path = site
+    html = client.get(path).get_data(as_text=True)
+    form = {
+        "csrf_token": csrf(html),
+        "form_key": form_key(html),
+        "action": "已办结",
+        "note": "已办结",
+        "late_reason": "系统故障",
+        "measures": "已报修",
+        "by": "王五",
+    }
+    assert client.post(path, data=form).status_code == 303
+    again = client.post(path, data=form)
+    assert again.status_code == 409
+    assert "此表单已提交过" in again.get_data(as_text=True)
+    without = client.post(path, data={k: v for k, v in form.items() if k != "form_key"})
+    assert without.status_code == 400
+    fresh = client.get(path).get_data(as_text=True)
+    assert form_key(fresh) != form["form_key"]  # a new page, a new form
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(answers)).scalar() == 1
 
 
 def test_a_form_without_its_csrf_token_is_refused(engine: sa.Engine, site: tuple) -> None:

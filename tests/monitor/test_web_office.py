@@ -23,7 +23,7 @@ from monitor.db.tables import answers, warnings
 from monitor.web.throttle import Throttle
 from monitor.web.users import add_user, remove_user
 from tests.monitor.test_alerts import ID_NUMBER, SCJG
-from tests.monitor.test_web_case import csrf, site  # noqa: F401 (the fixture)
+from tests.monitor.test_web_case import csrf, form_key, site  # noqa: F401 (the fixture)
 
 PASSWORD = "correct horse battery"
 NOW = dt.datetime(2025, 3, 14, 10, 0)
@@ -46,9 +46,10 @@ def sign_in(client: FlaskClient, name: str = "zhangwei", password: str = PASSWOR
 
 def answer_w1(client: FlaskClient, path: str, note: str = "材料已补齐，今日办结") -> None:
     """The department answers W1 (overdue) from its link, giving a reason."""
-    token = csrf(client.get(path).get_data(as_text=True))
+    html = client.get(path).get_data(as_text=True)
     form = {
-        "csrf_token": token,
+        "csrf_token": csrf(html),
+        "form_key": form_key(html),
         "action": "正在办理",
         "expected_on": "",
         "note": note,
