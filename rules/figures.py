@@ -23,6 +23,8 @@ from rules.definitions import (
     COUNT_KEYS,
     FIGURE_KEYS,
     FRACTIONS,
+    LOOP_SUPPORT_KEYS,
+    MEAN_KEYS,
     SUPPORT_KEYS,
 )
 from rules.evaluate import Evaluation
@@ -43,10 +45,11 @@ class Figures:
     """The figures of one period for the county (``totals``) and per department.
 
     ``totals`` has exactly :data:`FIGURE_KEYS`; ``departments`` is indexed by department
-    (one row per department with any count > 0 in the period, sorted by name) with the
-    columns :data:`FIGURE_KEYS`: counts as int64, rates and the mean as objects (a float or
-    ``None``). ``support`` / ``department_support`` hold :data:`SUPPORT_KEYS`, the parts of
-    the rates that are not figures; :meth:`fraction` gives ``(n, d, r)`` of any rate.
+    (one row per department with any count > 0 in the period or a warning of the answer
+    loop, sorted by name) with the columns :data:`FIGURE_KEYS`: counts as int64, rates and
+    the means as objects (a float or ``None``). ``support`` / ``department_support`` hold
+    :data:`SUPPORT_KEYS`, the parts of the rates that are not figures; :meth:`fraction`
+    gives ``(n, d, r)`` of any rate.
     """
 
     period: Period
@@ -82,6 +85,7 @@ def period_figures(
     completion_denominator: Literal["all", "exclude_immediate"] = "all",
     thresholds: Thresholds = _DEFAULT_THRESHOLDS,
     warning_counts: pd.DataFrame | None = None,
+    loop_counts: pd.DataFrame | None = None,
 ) -> Figures:
     """The figures of ``period`` (DOMAIN.md §5, see :data:`DEFINITIONS`).
 
@@ -90,6 +94,8 @@ def period_figures(
     ``department``, ``level``, ``count``: the ledger's warnings raised in the period) gives
     warnings / overdue / escalated; without it they are derived from the evaluation with the
     global ``thresholds``. Rows of ``warning_counts`` at another level are ignored.
+    ``loop_counts`` (:func:`rules.loop.loop_counts`, indexed by department) gives the answer
+    loop's figures; without it their counts are 0 and the figures ``None``.
     """
     if completion_denominator not in COMPLETION_DENOMINATORS:
         raise ValueError(f"{_DENOMINATOR_ERROR}, found {completion_denominator!r}")
@@ -109,13 +115,17 @@ def period_figures(
         _by_department(table["department"], table_counts),
         raised_part,
     ]
+    if loop_counts is not None:
+        parts.append(loop_counts.reindex(columns=list(LOOP_SUPPORT_KEYS)))
     counts_keys = [*COUNT_KEYS, *SUPPORT_KEYS]
     dept = pd.concat(parts, axis=1).reindex(columns=counts_keys).fillna(0).astype(np.int64)
-    dept = dept[(dept[list(COUNT_KEYS)] > 0).any(axis=1)].sort_index()
+    active = [*COUNT_KEYS, "notified_warnings", "late_warnings"]
+    dept = dept[(dept[active] > 0).any(axis=1)].sort_index()
     dept.index.name = "department"
     totals = {k: int(np.count_nonzero(v)) for k, v in case_counts.items()}
     totals.update({k: int(v.sum()) for k, v in table_counts.items()})
     totals.update(raised_totals)
+    totals.update({k: int(dept[k].sum()) for k in LOOP_SUPPORT_KEYS})
     total_frame = _with_rates(pd.DataFrame([totals], columns=counts_keys))
     return Figures(
         period=period,
@@ -333,7 +343,7 @@ def _with_rates(counts: pd.DataFrame) -> pd.DataFrame:
         d = counts[den].to_numpy(dtype=np.int64)
         with np.errstate(divide="ignore", invalid="ignore"):
             value = n / d  # correctly rounded: 104 / 2050000 stays 104 / 2050000
-        if key == "mean_processing_workdays":
+        if key in MEAN_KEYS:
             value = np.round(value, 2)
         shown = value.astype(object)  # Python floats
         shown[d == 0] = None

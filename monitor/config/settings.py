@@ -308,6 +308,9 @@ class ReportsSettings(_Section):
     completion_denominator: Literal["all", "exclude_immediate"] = "all"
     #: Late cases listed in a report at the most; the rest are counted.
     late_cases_max: int = Field(200, ge=1, le=100_000)
+    #: 预警响应率: a warning is answered in time within this many working days of the day it
+    #: was first seen (that day not counted). No law sets it: the office chooses (issue 11).
+    response_workdays: int = Field(2, ge=1, le=250)
 
 
 class LoggingSettings(_Section):

@@ -2,8 +2,10 @@
 :func:`report_data`, and the order of the departments (红黑榜) every rendering uses.
 
 The figures are :func:`rules.figures.period_figures` for the period, the previous period and
-the twelve periods of the trend; the late cases are :func:`rules.figures.late_obligations`;
-the data problems are the loaded cases' and the evaluation's.
+the twelve periods of the trend, with the answer loop's counts (:func:`rules.loop.loop_counts`)
+where the warning ledger covers the period; the late cases are
+:func:`rules.figures.late_obligations`; the data problems are the loaded cases' and the
+evaluation's.
 """
 
 from __future__ import annotations
@@ -20,11 +22,19 @@ from monitor.cases.evaluate import Evaluated, rule_settings
 from monitor.cases.quality import by_reason
 from monitor.config import Settings
 from rules.calendar import WorkingCalendar
-from rules.definitions import DEFINITIONS, FRACTIONS
+from rules.definitions import DEFINITIONS, FRACTIONS, LOOP_KEYS
 from rules.figures import Figures, late_obligations, period_figures
+from rules.loop import loop_counts
 from rules.periods import Period
 
-__all__ = ["LedgerCounts", "ReportData", "WarningSource", "ranked_departments", "report_data"]
+__all__ = [
+    "LedgerCounts",
+    "LedgerPeriod",
+    "ReportData",
+    "WarningSource",
+    "ranked_departments",
+    "report_data",
+]
 
 _TREND = ("accepted_late_rate", "completed_late_rate", "online_rate")
 _NO_COUNTS = pd.DataFrame(
@@ -51,9 +61,28 @@ class WarningSource:
     complete: bool = False
 
 
-#: A period's warnings raised by level per department (``department, level, count``) from the
-#: ledger, or None to derive them, and where they came from.
-LedgerCounts = Callable[[Period], tuple[pd.DataFrame | None, WarningSource]]
+@dataclass(frozen=True)
+class LedgerPeriod:
+    """What the warning ledger says of one period: the warnings raised in it by level per
+    department (``counts``: ``department, level, count``; None to derive them from the
+    cases) and where they come from (``source``); and the rows behind the answer loop's
+    figures (``responses`` and ``explanations``, :data:`rules.loop.RESPONSE_COLUMNS` and
+    :data:`rules.loop.EXPLANATION_COLUMNS`), None when the ledger does not cover the period.
+    """
+
+    counts: pd.DataFrame | None = None
+    source: WarningSource = field(default_factory=WarningSource)
+    responses: pd.DataFrame | None = None
+    explanations: pd.DataFrame | None = None
+
+    @property
+    def loop_known(self) -> bool:
+        """Whether the answer loop's figures are known (the ledger covers the period)."""
+        return self.responses is not None and self.explanations is not None
+
+
+#: What the ledger says of a period (:class:`LedgerPeriod`).
+LedgerCounts = Callable[[Period], LedgerPeriod]
 
 
 @dataclass
@@ -71,7 +100,10 @@ class ReportData:
     and capped) have ``case_id, item_name, department, obligation ("acceptance" |
     "completion"), deadline, late_workdays``. ``definitions`` maps a figure
     key to its (zh, en) definition with numerator and denominator. ``warning_source`` says
-    where the period's warning counts come from.
+    where the period's warning counts come from. ``answer_loop`` says whether the answer
+    loop's figures (:data:`LOOP_KEYS`) are known — only from a ledger that covers the
+    period; otherwise they are None and have no fractions — and ``response_workdays`` is the
+    N of 预警响应率.
     """
 
     period: str
@@ -93,17 +125,27 @@ class ReportData:
     quality_total: int
     definitions: dict[str, tuple[str, str]]
     warning_source: WarningSource = field(default_factory=WarningSource)
+    answer_loop: bool = False
+    response_workdays: int = 2
 
 
 def _rate_sum(row: dict[str, Any]) -> float:
     return sum(row.get(key) or 0.0 for key in ("accepted_late_rate", "completed_late_rate"))
 
 
-def ranked_departments(data: ReportData) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """(department, its numerators) pairs in the order of the 红黑榜.
+def _answered(row: dict[str, Any], key: str) -> float:
+    """An answer-loop rate for the order; missing (nothing to answer or explain, or no
+    ledger) counts as 100 %: nothing was left unanswered."""
+    value = row.get(key)
+    return 1.0 if value is None else float(value)
 
-    Highest accepted-late rate plus completed-late rate first, then most cases received,
-    then by name (a missing rate counts as 0).
+
+def ranked_departments(data: ReportData) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(department, its numerators) pairs in the order of the 红黑榜, worst first.
+
+    Highest accepted-late rate plus completed-late rate first (a missing rate counts as 0);
+    then the lowest 预警响应率, then the lowest 超期件说明率 (a missing one counts as 100 %);
+    then most cases received, then by name.
     """
     numerators = list(data.department_numerators)
     numerators += [{}] * (len(data.departments) - len(numerators))
@@ -112,6 +154,8 @@ def ranked_departments(data: ReportData) -> list[tuple[dict[str, Any], dict[str,
         pairs,
         key=lambda pair: (
             -_rate_sum(pair[0]),
+            _answered(pair[0], "warning_response_rate"),
+            _answered(pair[0], "late_explained_rate"),
             -(pair[0].get("received") or 0),
             str(pair[0].get("department", "")),
         ),
@@ -129,20 +173,22 @@ def report_data(
     """Everything the report of ``period`` shows, computed from one evaluation.
 
     ``calendar`` defaults to the evaluation's; it must span the trend's twelve periods.
-    ``ledger_counts(period)`` gives the warnings the ledger raised in a period (department,
-    level, count) and where they come from, or None to derive them from the evaluation (as
-    without ``ledger_counts``, or a ledger that has no alert run in the period).
+    ``ledger_counts(period)`` gives what the ledger says of a period (:class:`LedgerPeriod`):
+    the warnings it raised, or None to derive them from the evaluation (as without
+    ``ledger_counts``, or a ledger that has no alert run in the period), and the rows of the
+    answer loop's figures, which are unknown (None) without them.
     """
     r = settings.reports
     calendar = calendar or evaluated.calendar
-    sources: dict[Period, WarningSource] = {}
+    ledgers: dict[Period, LedgerPeriod] = {}
 
     def figures(p: Period, rates_only: bool = False) -> Figures:
         # The trend shows rates only: no warning counts to derive for those periods.
-        counts = _NO_COUNTS if rates_only else None
+        counts, loop = (_NO_COUNTS if rates_only else None), None
         if ledger_counts is not None and not rates_only:
-            counts, sources[p] = ledger_counts(_so_far(p, now))
-        return _figures(settings, evaluated, _so_far(p, now), calendar, counts)
+            ledgers[p] = ledger = ledger_counts(_so_far(p, now))
+            counts, loop = ledger.counts, _loop(ledger, calendar, r.response_workdays)
+        return _figures(settings, evaluated, _so_far(p, now), calendar, counts, loop)
 
     current, previous = figures(period), figures(period.previous())
     trend = [
@@ -152,6 +198,8 @@ def report_data(
     ]
     late, late_total = _late_cases(evaluated, _so_far(period, now), calendar, r.late_cases_max)
     quality = by_reason(evaluated.quality)
+    ledger = ledgers.get(period, LedgerPeriod())
+    keys = [k for k in FRACTIONS if ledger.loop_known or k not in LOOP_KEYS]
     return ReportData(
         period=period.label,
         kind=period.kind,
@@ -162,16 +210,26 @@ def report_data(
         completion_denominator=r.completion_denominator,
         totals=current.totals,
         previous_totals=previous.totals,
-        **_departments(current, previous),
-        numerators={k: current.fraction(k)[:2] for k in FRACTIONS},
+        **_departments(current, previous, keys),
+        numerators={k: current.fraction(k)[:2] for k in keys},
         trend=trend,
         late_cases=late,
         late_cases_total=late_total,
         quality=quality,
         quality_total=sum(n for _, n in quality),
         definitions=DEFINITIONS,
-        warning_source=sources.get(period, WarningSource()),
+        warning_source=ledger.source,
+        answer_loop=ledger.loop_known,
+        response_workdays=r.response_workdays,
     )
+
+
+def _loop(ledger: LedgerPeriod, calendar: WorkingCalendar, workdays: int) -> pd.DataFrame | None:
+    """The answer loop's counts per department (:func:`rules.loop.loop_counts`), or None
+    when the ledger does not cover the period."""
+    if ledger.responses is None or ledger.explanations is None:  # not loop_known, spelled out
+        return None
+    return loop_counts(ledger.responses, ledger.explanations, calendar, workdays)
 
 
 def _figures(
@@ -180,6 +238,7 @@ def _figures(
     period: Period,
     calendar: WorkingCalendar,
     counts: pd.DataFrame | None,
+    loop: pd.DataFrame | None = None,
 ) -> Figures:
     """:func:`rules.figures.period_figures` of one period with the configured rules."""
     return period_figures(
@@ -191,18 +250,22 @@ def _figures(
         completion_denominator=settings.reports.completion_denominator,
         thresholds=rule_settings(settings).thresholds,
         warning_counts=counts,
+        loop_counts=loop,
     )
 
 
-def _departments(current: Figures, previous: Figures) -> dict[str, list[dict[str, Any]]]:
-    """``departments`` (each with the previous period's figures) and their numerators."""
+def _departments(
+    current: Figures, previous: Figures, keys: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """``departments`` (each with the previous period's figures) and the numerators of the
+    fractions ``keys``."""
     departments, numerators = [], []
     for name, row in current.departments.iterrows():
         before = (
             previous.departments.loc[name].to_dict() if name in previous.departments.index else None
         )
         departments.append({"department": str(name), **row.to_dict(), "previous": before})
-        numerators.append({k: current.fraction(k, name)[:2] for k in FRACTIONS})
+        numerators.append({k: current.fraction(k, name)[:2] for k in keys})
     return {"departments": departments, "department_numerators": numerators}
 
 

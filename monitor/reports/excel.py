@@ -1,10 +1,11 @@
 """The period report as an Excel workbook (``P.xlsx``, issue 5).
 
-Sheets 汇总 (every figure with the previous period and the change), 部门 (the departments in
-the order of the 红黑榜), 超期明细 (the late cases), 数据质量 (the data-quality problems) and
-指标口径 (the definitions). Rates are stored as fractions with a percent format that shows at
-least two significant digits (104 / 2,050,000 shows 0.0051%, not 0.00%); counts are numbers.
-Header rows are bold and frozen.
+Sheets 汇总 (every figure with the previous period, the change, and each rate's numerator and
+denominator), 部门 (the departments in the order of the 红黑榜: their figures, the previous
+period's rates, then each rate's numerator and denominator), 超期明细 (the late cases),
+数据质量 (the data-quality problems) and 指标口径 (the definitions). Rates are stored as
+fractions with a percent format that shows at least two significant digits (104 / 2,050,000
+shows 0.0051%, not 0.00%); counts are numbers. Header rows are bold and frozen.
 
 Text from the source system is written as text only: masked like the HTML report
 (:func:`monitor.mask.mask`), stripped of characters XML cannot hold, never a formula,
@@ -31,7 +32,7 @@ from monitor.reports.format import percent_format
 from monitor.reports.words import LABELS, WORDS, period_title
 from monitor.spreadsheet import text_cell
 from monitor.text import display_width
-from rules.definitions import FIGURE_KEYS, RATE_KEYS
+from rules.definitions import FIGURE_KEYS, FRACTIONS, MEAN_KEYS, RATE_KEYS
 
 __all__ = ["SHEETS", "write_excel"]
 
@@ -43,6 +44,7 @@ _COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "summary": ("指标", "本期", "上期", "变化(比率为百分点)", "分子", "分母"),
         "departments": ("排名", "部门"),
         "previous": ("上期",),
+        "parts": ("{label}分子", "{label}分母"),
         "late": ("办件编号", "事项", "部门", "环节", "截止日", "超期工作日"),
         "quality": ("问题", "记录数"),
         "definitions": ("指标", "口径"),
@@ -61,6 +63,7 @@ _COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "departments": ("Rank", "Department"),
         "previous": ("Previous",),
+        "parts": ("{label} numerator", "{label} denominator"),
         "late": ("Case", "Item", "Department", "Step", "Deadline", "Working days late"),
         "quality": ("Problem", "Records"),
         "definitions": ("Figure", "Definition"),
@@ -115,7 +118,7 @@ def _figure(sheet: Worksheet, row: int, column: int, key: str, value: Any) -> Ce
     cell.value = value
     if key in RATE_KEYS:
         cell.number_format = percent_format(value)
-    elif key == "mean_processing_workdays":
+    elif key in MEAN_KEYS:
         cell.number_format = _DAYS_FORMAT
     else:
         cell.number_format = _COUNT_FORMAT
@@ -170,9 +173,11 @@ def _departments(sheet: Worksheet, data: ReportData, columns: dict[str, tuple[st
     previous_label = columns["previous"][0]
     names = [*columns["departments"], *(labels[key] for key in FIGURE_KEYS)]
     names += [f"{previous_label} {labels[key]}" for key in RATE_KEYS]
+    parts_at = len(names) + 1
+    names += [part.format(label=labels[key]) for key in FRACTIONS for part in columns["parts"]]
     _header(sheet, names, freeze="C2")
     ranked = ranked_departments(data)
-    for row, (department, _fractions) in enumerate(ranked, start=2):
+    for row, (department, fractions) in enumerate(ranked, start=2):
         _figure(sheet, row, 1, "count", row - 1)
         _text(sheet, row, 2, department.get("department", ""))
         for column, key in enumerate(FIGURE_KEYS, start=3):
@@ -180,6 +185,9 @@ def _departments(sheet: Worksheet, data: ReportData, columns: dict[str, tuple[st
         previous = department.get("previous") or {}
         for column, key in enumerate(RATE_KEYS, start=3 + len(FIGURE_KEYS)):
             _figure(sheet, row, column, key, previous.get(key))
+        for column, key in enumerate(FRACTIONS):
+            for offset, part in enumerate(fractions.get(key, (None, None))):
+                _figure(sheet, row, parts_at + 2 * column + offset, "count", part)
     if ranked:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{len(ranked) + 1}"
     _widths(sheet)

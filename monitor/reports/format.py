@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from rules.definitions import RATE_KEYS
+from rules.definitions import MEAN_KEYS, RATE_KEYS
 
 __all__ = [
     "DEPARTMENT_KEYS",
@@ -45,6 +45,10 @@ DEPARTMENT_KEYS: tuple[str, ...] = (
     "on_time_rate",
     "early_rate",
     "mean_processing_workdays",
+    "warning_response_rate",
+    "mean_response_workdays",
+    "late_explained_rate",
+    "late_explanation_accepted_rate",
     "warnings",
     "overdue",
     "escalated",
@@ -65,6 +69,10 @@ _DIRECTION: dict[str, int] = {
     "warnings": -1,
     "overdue": -1,
     "escalated": -1,
+    "warning_response_rate": 1,
+    "mean_response_workdays": -1,
+    "late_explained_rate": 1,
+    "late_explanation_accepted_rate": 1,
 }
 
 _NONE = "—"
@@ -162,10 +170,10 @@ def format_fraction(numerator: int, denominator: int, rate: float | None = None)
 
 
 def format_value(key: str, value: Any, language: str = "zh") -> str:
-    """Any figure by its key: a rate, the mean working days, or a count."""
+    """Any figure by its key: a rate, a mean of working days, or a count."""
     if key in RATE_KEYS:
         return format_rate(value)
-    if key == "mean_processing_workdays":
+    if key in MEAN_KEYS:
         return format_days(value)
     return format_count(value, language)
 
@@ -208,7 +216,7 @@ def change(key: str, current: Any, previous: Any, language: str = "zh") -> Chang
     arrow = "↑" if delta > 0 else "↓" if delta < 0 else "→"
     if key in RATE_KEYS:
         difference = format_points(abs(delta), language).lstrip("+")
-    elif key == "mean_processing_workdays":
+    elif key in MEAN_KEYS:
         difference = format_days(abs(delta))
     else:
         difference = format_count(abs(delta), language)

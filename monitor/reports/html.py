@@ -34,7 +34,7 @@ from monitor.reports.format import (
 )
 from monitor.reports.words import LABELS, WORDS, period_title
 from monitor.templating import environment
-from rules.definitions import FIGURE_KEYS, RATE_KEYS
+from rules.definitions import FIGURE_KEYS, MEAN_KEYS, RATE_KEYS
 
 __all__ = ["narrative", "render_html", "render_index"]
 
@@ -77,8 +77,8 @@ def narrative(data: ReportData) -> str:
 
 
 def _cell(key: str, value: Any, fractions: dict[str, tuple[int, int]], language: str) -> str:
-    """A figure as shown in a table: ``n / d = r`` for a rate (or the mean) with its fraction."""
-    if key in fractions and (key in RATE_KEYS or key == "mean_processing_workdays"):
+    """A figure as shown in a table: ``n / d = r`` for a rate (or a mean) with its fraction."""
+    if key in fractions and (key in RATE_KEYS or key in MEAN_KEYS):
         numerator, denominator = fractions[key]
         if key in RATE_KEYS:
             return format_fraction(numerator, denominator, value)
@@ -133,6 +133,7 @@ def _context(data: ReportData) -> dict[str, Any]:
         "definitions": _definitions(data),
         "estimated": data.estimated_calendar,
         "warning_source": _warning_source(data),
+        "loop_note": _loop_note(data),
         "denominator": words["denominators"].get(
             data.completion_denominator, data.completion_denominator
         ),
@@ -146,6 +147,14 @@ def _warning_source(data: ReportData) -> str:
         return texts["derived"]
     text = texts["ledger" if source.complete else "partial"]
     return text.format(first=f"{source.first:%Y-%m-%d %H:%M}", last=f"{source.last:%Y-%m-%d %H:%M}")
+
+
+def _loop_note(data: ReportData) -> str:
+    """Where the answer loop's figures come from (and the N of 预警响应率), as a sentence."""
+    texts = _words(data.language)["loop_source"]
+    if not data.answer_loop:
+        return texts["unknown"]
+    return texts["ledger"].format(n=data.response_workdays)
 
 
 def _department_rows(data: ReportData) -> list[dict[str, Any]]:

@@ -17,10 +17,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import Engine
 
-from monitor.alerts.counts import raised_in_period
+from monitor.alerts.counts import explanations_in_period, raised_in_period, responses_in_period
 from monitor.cases.evaluate import evaluate_loaded
 from monitor.cases.load import load_cases
 from monitor.config import Settings
@@ -31,7 +30,13 @@ from monitor.notify.mail.render import inline_css
 from monitor.notify.mail.transport import transport_for
 from monitor.notify.outbox import message_key, send_now
 from monitor.notify.receiver import Receiver
-from monitor.reports.data import LedgerCounts, ReportData, WarningSource, report_data
+from monitor.reports.data import (
+    LedgerCounts,
+    LedgerPeriod,
+    ReportData,
+    WarningSource,
+    report_data,
+)
 from monitor.reports.html import narrative, render_html, render_index
 from rules.definitions import FIGURE_KEYS, FRACTIONS
 from rules.periods import Period
@@ -78,7 +83,7 @@ def run_report(
     folder = out_dir or settings.resolve(settings.reports.out_dir)
     sending = send and bool(settings.reports.recipients)
     with _database(settings, engine, create=sending) as db:
-        data = report_data(settings, evaluated, period, now, ledger_counts=_counter(db))
+        data = report_data(settings, evaluated, period, now, ledger_counts=_counter(db, now))
         folder.mkdir(parents=True, exist_ok=True)
         result = ReportResult(period.label, _write(folder, data))
         if sending:
@@ -102,25 +107,30 @@ def _database(
         yield opened
 
 
-def _counter(engine: Engine | None) -> LedgerCounts | None:
-    """The ledger's warning counts of a period and where they come from, or None without a
-    database the monitor has run against (the figures then derive them from the cases)."""
+def _counter(engine: Engine | None, now: dt.datetime) -> LedgerCounts | None:
+    """What the ledger says of a period — its warning counts, where they come from, the rows
+    of the answer loop's figures (answers and acknowledgements made by ``now``) — or None
+    without a database the monitor has run against (the figures then derive the counts from
+    the cases, and the answer loop's figures are unknown)."""
     if engine is None:
         return None
     with engine.connect() as conn:
         if not any_run(conn):
             return None
 
-    def counts(period: Period) -> tuple[pd.DataFrame | None, WarningSource]:
+    def counts(period: Period) -> LedgerPeriod:
         start = dt.datetime.combine(period.start, dt.time())
         with engine.connect() as conn:
             span = alert_runs(conn, start, dt.datetime.combine(period.end, dt.time()))
             if span is None:  # no alert job ran in the period: the ledger knows nothing of it
-                return None, WarningSource()
+                return LedgerPeriod()
             frame = raised_in_period(conn, period.start, period.end)
+            responses = responses_in_period(conn, period.start, period.end, now)
+            explanations = explanations_in_period(conn, period.start, period.end, now)
         first, last = span
         complete = first.date() <= period.start and last.date() >= period.last_day
-        return frame, WarningSource(True, first, last, complete)
+        source = WarningSource(True, first, last, complete)
+        return LedgerPeriod(frame, source, responses, explanations)
 
     return counts
 
@@ -139,7 +149,8 @@ def _write(folder: Path, data: ReportData) -> dict[str, Path]:
 
 def _json(data: ReportData) -> dict[str, Any]:
     """The report as data: every figure, every rate's numerator and denominator, where the
-    warning counts come from; department names masked like every output."""
+    warning counts come from, whether the answer loop's figures are known and with which N;
+    department names masked like every output."""
     source = data.warning_source
     return {
         "period": data.period,
@@ -152,6 +163,9 @@ def _json(data: ReportData) -> dict[str, Any]:
             "last_run": source.last.isoformat(timespec="seconds") if source.last else None,
             "complete": source.complete if source.ledger else None,
         },
+        # The answer loop's figures (预警处理反馈) are known only from a ledger that covers
+        # the period; otherwise they are null and have no fractions.
+        "answer_loop": {"known": data.answer_loop, "response_workdays": data.response_workdays},
         "totals": {k: data.totals[k] for k in FIGURE_KEYS},
         "fractions": _fractions(data.numerators),
         "departments": [

@@ -32,6 +32,10 @@ LABELS: dict[str, dict[str, str]] = {
         "warnings": "预警数",
         "overdue": "超期告警数",
         "escalated": "督办数",
+        "warning_response_rate": "预警响应率",
+        "mean_response_workdays": "平均响应时长(工作日)",
+        "late_explained_rate": "超期件说明率",
+        "late_explanation_accepted_rate": "超期说明通过率",
     },
     "en": {
         "received": "Cases received",
@@ -52,6 +56,10 @@ LABELS: dict[str, dict[str, str]] = {
         "warnings": "Warnings raised",
         "overdue": "Overdue alerts raised",
         "escalated": "Escalations raised",
+        "warning_response_rate": "Warning response rate",
+        "mean_response_workdays": "Mean response time (working days)",
+        "late_explained_rate": "Overdue explanation rate",
+        "late_explanation_accepted_rate": "Overdue explanations accepted",
     },
 }
 
@@ -77,7 +85,8 @@ WORDS: dict[str, dict[str, Any]] = {
         "summary_columns": ("指标", "本期", "计算", "上期", "变化"),
         "departments": "各部门情况（红黑榜）",
         "departments_note": (
-            "按超期受理率与超期办结率之和从高到低排列，相同时按办件量从多到少排列；"
+            "按超期受理率与超期办结率之和从高到低排列；相同时依次按预警响应率、超期件说明率"
+            "从低到高（无可响应或可说明的预警视为100%），再按办件量从多到少排列；"
             "比率均列出分子、分母。"
         ),
         "department_columns": ("排名", "部门"),
@@ -113,6 +122,16 @@ WORDS: dict[str, dict[str, Any]] = {
                 "此外发出的预警未计入。"
             ),
         },
+        "loop_source": {
+            "unknown": (
+                "预警响应率、平均响应时长、超期件说明率、超期说明通过率取自预警台账与处理反馈；"
+                "预警台账中本期没有预警运行记录，以“—”表示。"
+            ),
+            "ledger": (
+                "预警响应率、平均响应时长、超期件说明率、超期说明通过率取自预警台账与处理反馈，"
+                "计至报告生成时；预警响应率按首次发现后 {n} 个工作日内响应计。"
+            ),
+        },
         "estimated": (
             "注：本报告涉及的部分年份尚无官方公布的节假日与调休安排，工作日按估算日历计算，"
             "相关期限与超期工作日可能有偏差。"
@@ -145,8 +164,10 @@ WORDS: dict[str, dict[str, Any]] = {
         "summary_columns": ("Figure", "This period", "Calculation", "Previous", "Change"),
         "departments": "Departments (ranked)",
         "departments_note": (
-            "Highest late-acceptance rate plus late-completion rate first, then most cases "
-            "received; every rate with its numerator and denominator."
+            "Highest late-acceptance rate plus late-completion rate first; then the lowest "
+            "warning response rate, then the lowest overdue explanation rate (100% when there "
+            "was nothing to answer or explain); then most cases received; every rate with its "
+            "numerator and denominator."
         ),
         "department_columns": ("Rank", "Department"),
         "alerts_column": "Warnings / overdue / escalated",
@@ -180,6 +201,16 @@ WORDS: dict[str, dict[str, Any]] = {
             "from {first} to {last}).",
             "partial": "Warnings, overdue and escalated come from the warning ledger, which covers "
             "only {first} to {last} of the period: alerts outside that span are not counted.",
+        },
+        "loop_source": {
+            "unknown": "The warning response rate, mean response time, overdue explanation rate "
+            "and overdue explanations accepted come from the warning ledger and the "
+            "departments' answers; the ledger has no alert run in this period, so they are "
+            "shown as —.",
+            "ledger": "The warning response rate, mean response time, overdue explanation rate "
+            "and overdue explanations accepted come from the warning ledger and the "
+            "departments' answers recorded when the report was made; a warning is answered in "
+            "time within {n} working days of the day it was first seen.",
         },
         "estimated": (
             "Note: some years in this report have no published holiday schedule; working days "

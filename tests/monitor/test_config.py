@@ -93,6 +93,7 @@ def test_good_file_loads_with_its_values() -> None:
     assert s.reports.out_dir == "out/reports"
     assert s.reports.recipients == ["leaders@example.gov.cn"]
     assert s.reports.language == "en"
+    assert s.reports.response_workdays == 3
 
 
 def test_defaults() -> None:
@@ -117,6 +118,7 @@ def test_defaults() -> None:
     assert s.mail.file.dir == "var/mail"
     assert s.schedule.scan == "*/30 8-18 * * *"
     assert s.reports.language == "zh"
+    assert s.reports.response_workdays == 2
     assert s.reports.out_dir == "var/reports"
 
 
@@ -193,6 +195,10 @@ BAD: dict[str, list[str]] = {
     ],
     "bad-port-zero.toml": [
         "mail.smtp.port: expected a number greater than or equal to 1, found 0 (an integer)",
+    ],
+    "bad-response-workdays-zero.toml": [
+        "reports.response_workdays: expected a number greater than or equal to 1, "
+        "found 0 (an integer)",
     ],
     "bad-column-mapping.toml": [
         "source.columns.业务编号: expected 'case_id', 'department', 'item_code', 'item_name', "

@@ -138,6 +138,11 @@ def _figures(
         "warnings": 0,
         "overdue": 0,
         "escalated": 0,
+        # the answer loop's figures: unknown (no ledger) unless given
+        "warning_response_rate": None,
+        "mean_response_workdays": None,
+        "late_explained_rate": None,
+        "late_explanation_accepted_rate": None,
     }
     figures.update(others)
     assert set(figures) == set(FIGURE_KEYS)

@@ -62,7 +62,7 @@ from monitor.daemon.jobs import run_job
 from monitor.db.tables import notifications
 from monitor.reports.data import report_data
 from monitor.reports.run import run_report
-from rules.definitions import FIGURE_KEYS
+from rules.definitions import FIGURE_KEYS, MEAN_KEYS
 from rules.periods import Period
 from tests.conftest import SmtpTestServer
 
@@ -111,10 +111,11 @@ RATES = [k for k in FIGURE_KEYS if k.endswith("_rate")]
 
 
 def expect(**given: object) -> dict[str, object]:
-    """All 18 figures: the given ones; every other count 0, every rate and the mean None."""
+    """All 22 figures: the given ones; every other count 0, every rate and mean None (so
+    the answer loop's figures are unknown, as without a ledger, unless given)."""
     assert set(given) <= set(FIGURE_KEYS), set(given) - set(FIGURE_KEYS)
     counts = {k: 0 for k in FIGURE_KEYS if not k.endswith("_rate")}
-    return {**counts, "mean_processing_workdays": None, **dict.fromkeys(RATES), **given}
+    return {**counts, **dict.fromkeys(MEAN_KEYS), **dict.fromkeys(RATES), **given}
 
 
 # fmt: off
@@ -292,6 +293,7 @@ def test_month_report_through_the_cli(
         "estimated_calendar",
         "completion_denominator",
         "warning_counts",
+        "answer_loop",
         "totals",
         "fractions",
         "departments",
@@ -305,6 +307,7 @@ def test_month_report_through_the_cli(
         "last_run": None,
         "complete": None,
     }
+    assert data["answer_loop"] == {"known": False, "response_workdays": 2}
     assert list(data["totals"]) == list(FIGURE_KEYS)  # type: ignore[arg-type]
     for d in data["departments"]:  # type: ignore[union-attr]
         assert list(d) == ["department", *FIGURE_KEYS, "fractions"]
@@ -559,7 +562,10 @@ def test_warning_counts_come_from_the_ledger(engine: sa.Engine, tmp_path: Path) 
       K2 completed the day before.
 
     The ledger's May: warnings K8 = 1, overdue K6 = 1, escalated K3 K6 K9 = 3 — not the
-    evaluation's 7 / 6 / 4, which the report gives without a ledger.
+    evaluation's 7 / 6 / 4, which the report gives without a ledger. Its answer loop: the
+    four warnings first seen (K3a K6c K8c K9c) all went out and none was answered: 预警响应率
+    0 / 4, no mean; three became late (K3a K6c K9c), none explained: 超期件说明率 0 / 3, and
+    超期说明通过率 0 / 0 (None).
     """
     settings = make_settings(url_of(engine), mail_dir=tmp_path / "mail")
     cases, out = write_cases(tmp_path), tmp_path / "reports"
@@ -567,8 +573,22 @@ def test_warning_counts_come_from_the_ledger(engine: sa.Engine, tmp_path: Path) 
         run_alert(settings, at, input_path=str(cases))
     run_report(settings, "2025-05", NOW, input_path=str(cases), out_dir=out)
     data = read_json(out / "2025-05.json")
-    ledger = {"warnings": 1, "overdue": 1, "escalated": 3}
+    ledger = {
+        "warnings": 1,
+        "overdue": 1,
+        "escalated": 3,
+        "warning_response_rate": 0.0,
+        "late_explained_rate": 0.0,
+    }
     assert data["totals"] == {**MAY_TOTALS, **ledger}
+    assert data["answer_loop"] == {"known": True, "response_workdays": 2}
+    assert data["fractions"] == {
+        **MAY_FRACTIONS,
+        "warning_response_rate": fraction(0, 4),
+        "mean_response_workdays": fraction(0, 0),
+        "late_explained_rate": fraction(0, 3),
+        "late_explanation_accepted_rate": fraction(0, 0),
+    }
     # Counted from the ledger, which says it covers only 05-20 .. 05-28 of May.
     assert data["warning_counts"] == {
         "source": "ledger",
@@ -578,9 +598,10 @@ def test_warning_counts_come_from_the_ledger(engine: sa.Engine, tmp_path: Path) 
     }
     html = (out / "2025-05.html").read_text(encoding="utf-8")
     assert "台账只覆盖本期的 2025-05-20 09:00 至 2025-05-28 09:00" in html
+    loop = {"warning_response_rate": 0.0, "late_explained_rate": 0.0}  # K3a K9c; K6c K8c
     assert by_department(data) == {
-        SCRIPT: {**MAY_DEPARTMENTS[SCRIPT], "warnings": 0, "overdue": 0, "escalated": 2},
-        MKT: {**MAY_DEPARTMENTS[MKT], "warnings": 1, "overdue": 1, "escalated": 1},
+        SCRIPT: {**MAY_DEPARTMENTS[SCRIPT], "warnings": 0, "overdue": 0, "escalated": 2, **loop},
+        MKT: {**MAY_DEPARTMENTS[MKT], "warnings": 1, "overdue": 1, "escalated": 1, **loop},
     }
     # No alert ran in April: the ledger knows nothing of it, so April's counts are derived
     # from the cases (K1's completion warned on 04-30), and the report says so — not the 0 /
@@ -590,6 +611,9 @@ def test_warning_counts_come_from_the_ledger(engine: sa.Engine, tmp_path: Path) 
     totals = april["totals"]
     assert (totals["warnings"], totals["overdue"], totals["escalated"]) == (1, 0, 0)  # type: ignore[index]
     assert april["warning_counts"]["source"] == "derived"  # type: ignore[index]
+    assert april["answer_loop"]["known"] is False  # type: ignore[index]
+    assert totals["warning_response_rate"] is None  # type: ignore[index]
+    assert "warning_response_rate" not in april["fractions"]  # type: ignore[operator]
 
     # A corrected export on Thu 05-29 gives K9 5 working days (D 05-27, L = 28 29 = 2): its
     # level falls from escalated to overdue. Lowered is not raised: still 1 / 1 / 3.

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from rules.calendar import WorkingCalendar
-from rules.definitions import DEFINITIONS, FIGURE_KEYS, FRACTIONS
+from rules.definitions import DEFINITIONS, FIGURE_KEYS, FRACTIONS, MEAN_KEYS
 from rules.evaluate import evaluate
 from rules.figures import Figures, period_figures
 from rules.levels import Thresholds
@@ -110,7 +110,7 @@ def expect(**given: object) -> dict[str, object]:
     """All figures: the given ones, every other count 0 and every rate / mean None."""
     assert set(given) <= set(FIGURE_KEYS), set(given) - set(FIGURE_KEYS)
     counts = {k: 0 for k in FIGURE_KEYS if k.endswith("_rate") is False}
-    counts["mean_processing_workdays"] = None
+    counts.update(dict.fromkeys(MEAN_KEYS))
     return {**counts, **{k: None for k in FIGURE_KEYS if k.endswith("_rate")}, **given}
 
 
@@ -426,6 +426,4 @@ def test_period_containing() -> None:
 def test_definitions_cover_every_figure() -> None:
     assert tuple(DEFINITIONS) == FIGURE_KEYS
     assert all(zh and en for zh, en in DEFINITIONS.values())
-    assert set(FRACTIONS) == {k for k in FIGURE_KEYS if k.endswith("_rate")} | {
-        "mean_processing_workdays"
-    }
+    assert set(FRACTIONS) == {k for k in FIGURE_KEYS if k.endswith("_rate")} | set(MEAN_KEYS)
