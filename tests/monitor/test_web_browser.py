@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import json
 import re
 import shutil
 import threading
@@ -31,13 +32,16 @@ from monitor.alerts.run import run_alert
 from monitor.config import Settings
 from monitor.db.engine import open_database
 from monitor.db.tables import answers
+from monitor.reports.run import run_report
 from monitor.web.app import create_app
 from monitor.web.users import add_user
+from rules.definitions import LOOP_KEYS
 from tests.monitor.test_alerts import FRI, ID_NUMBER, MON, SCJG_TO, make_settings, write_cases
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SECRET_ENV = "MONITOR_TEST_WEB_SECRET"
 PASSWORD = "correct horse battery"
+APR_1 = dt.datetime(2025, 4, 1, 9, 0)
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytestmark = pytest.mark.skipif(
@@ -187,3 +191,18 @@ def test_a_department_answers_and_the_office_accepts(loop: dict[str, Any]) -> No
     run = run_alert(loop["settings"], MON)
     assert (run.counts["repeated"], run.counts["suppressed"]) == (0, 1)
     assert set(loop["mail"].glob("*.eml")) == before
+
+    # The month's report counts it: answered the day it was first seen (in time, 0 working
+    # days), overdue in March and explained, the explanation accepted.
+    out = loop["mail"].parent / "reports"
+    run_report(loop["settings"], "2025-03", APR_1, out_dir=out, engine=loop["engine"])
+    report = json.loads((out / "2025-03.json").read_text(encoding="utf-8"))
+    one = {"numerator": 1, "denominator": 1}
+    assert {k: report["fractions"][k] for k in LOOP_KEYS} == {
+        "warning_response_rate": one,
+        "mean_response_workdays": {"numerator": 0, "denominator": 1},
+        "late_explained_rate": one,
+        "late_explanation_accepted_rate": one,
+    }
+    page.goto((out / "2025-03.html").as_uri())
+    assert "超期件说明率" in page.inner_text("body")
