@@ -100,6 +100,9 @@ warnings = Table(
     **_MYSQL,
 )
 Index("ix_warnings_open", warnings.c.resolved_at)
+# the office's warning list: its order and its department filter (revision 0008)
+Index("ix_warnings_level_deadline", warnings.c.level, warnings.c.deadline, warnings.c.id)
+Index("ix_warnings_department", warnings.c.department)
 
 warning_events = Table(
     "warning_events",

@@ -17,7 +17,7 @@ from monitor.alerts.listing import reference
 from monitor.cases.explain_output import explain_rows
 from monitor.db.tables import warnings
 from monitor.web.forms import FORM_KEY, new_form_key, read_answer
-from monitor.web.render import page, state
+from monitor.web.render import page, records, state
 from rules.explain import RULES, SOURCES
 
 __all__ = ["blueprint", "case_view", "find_warning"]
@@ -102,8 +102,8 @@ def case_view(
     if one is not None:
         story = explain_rows(monitor.settings, monitor.cases.loaded(), one, now)
     with monitor.engine.connect() as conn:
-        history = warning_history(conn, [warning["id"]]).to_dict(orient="records")
-        given = answers_of(conn, warning["id"]).to_dict(orient="records")
+        history = records(warning_history(conn, [warning["id"]]))
+        given = records(answers_of(conn, warning["id"]))
     return page(
         "web/case.html.j2",
         status=status,

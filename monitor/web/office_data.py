@@ -24,10 +24,11 @@ __all__ = [
     "LEVELS",
     "PAGE_SIZE",
     "Filters",
+    "answer_count",
     "by_department",
     "pending_answers",
     "read_filters",
-    "warning_count",
+    "total",
     "warning_rows",
 ]
 
@@ -118,13 +119,17 @@ def _latest() -> sa.Subquery:
     )
 
 
-def _filtered(filters: Filters, columns: list[Any]) -> sa.Select[Any]:
-    latest = _latest()
-    stmt = sa.select(*columns).select_from(
-        warnings.outerjoin(latest, latest.c.warning_id == _W.id).outerjoin(
-            answers, _A.id == latest.c.answer_id
+def _filtered(filters: Filters, columns: list[Any], *, joined: bool = True) -> sa.Select[Any]:
+    """``columns`` of the warnings of ``filters`` (without the latest answers joined when
+    ``joined`` is false, which the answer filter needs)."""
+    stmt = sa.select(*columns)
+    if joined or filters.answer:
+        latest = _latest()
+        stmt = stmt.select_from(
+            warnings.outerjoin(latest, latest.c.warning_id == _W.id).outerjoin(
+                answers, _A.id == latest.c.answer_id
+            )
         )
-    )
     if not filters.resolved:
         stmt = stmt.where(_W.resolved_at.is_(None))
     if filters.department:
@@ -164,7 +169,10 @@ _ROW = [
     .where(_DONE.warning_id == _W.id, _DONE.status == "accepted", _DONE.late_reason.is_not(None))
     .label("explained"),
 ]
-_SEVERITY = sa.case({"escalated": 0, "overdue": 1}, value=_W.level, else_=2)
+#: Most serious first, then by deadline. The levels' names sort in their order of severity
+#: (escalated < overdue < warning, see :data:`LEVELS`), so the order is the columns' own and
+#: the index ``ix_warnings_level_deadline`` serves it.
+_ORDER = (_W.level, _W.deadline, _W.id)
 
 
 def warning_rows(
@@ -172,11 +180,16 @@ def warning_rows(
 ) -> pd.DataFrame:
     """The warnings of ``filters``' page (all of them when ``limit`` is None), most serious
     first, then by deadline: the warning's columns, its latest answer's, ``explained`` (an
-    explanation of its lateness accepted) and ``disposal`` (:func:`_disposal`)."""
-    stmt = _filtered(filters, _ROW).order_by(_SEVERITY, _W.deadline, _W.id)
-    if limit is not None:
-        stmt = stmt.limit(limit).offset((filters.page - 1) * limit)
-    rows = typed(frame(conn, stmt))
+    explanation of its lateness accepted) and ``disposal`` (:func:`_disposal`).
+
+    A page is found first (its ids, by the index), then its rows with their answers."""
+    if limit is None:
+        rows = typed(frame(conn, _filtered(filters, _ROW).order_by(*_ORDER)))
+    else:
+        ids_stmt = _filtered(filters, [_W.id], joined=False).order_by(*_ORDER)
+        ids = list(conn.execute(ids_stmt.limit(limit).offset((filters.page - 1) * limit)).scalars())
+        stmt = _filtered(Filters(resolved=True), _ROW).where(_W.id.in_(ids)).order_by(*_ORDER)
+        rows = typed(frame(conn, stmt))
     rows["explained"] = rows["explained"].astype(bool)
     rows["disposal"] = _disposal(rows)
     return rows
@@ -196,16 +209,10 @@ def _disposal(rows: pd.DataFrame) -> pd.Series:
     return out.where(late, None)
 
 
-def warning_count(conn: sa.Connection, filters: Filters) -> int:
-    """How many warnings ``filters`` select (on every page)."""
-    inner = _filtered(filters, [_W.id]).subquery()
-    return int(conn.execute(sa.select(sa.func.count()).select_from(inner)).scalar() or 0)
-
-
 def by_department(conn: sa.Connection, filters: Filters) -> list[dict[str, Any]]:
     """Per department of ``filters`` (every department, the department filter ignored):
     warnings, of them unanswered, waiting for review, accepted, returned; most warnings
-    first."""
+    first. The warnings ``filters`` select number :func:`total` of these rows."""
     status = sa.func.coalesce(_A.status, "none")
     stmt = _filtered(replace(filters, department=None), [_W.department, status.label("s")])
     counted = stmt.subquery()
@@ -225,25 +232,51 @@ def by_department(conn: sa.Connection, filters: Filters) -> list[dict[str, Any]]
     return sorted(table.values(), key=lambda r: (-r["total"], r["department"]))
 
 
-def pending_answers(
-    conn: sa.Connection, department: str | None, statuses: tuple[str, ...] = ("submitted",)
-) -> pd.DataFrame:
-    """Answers in ``statuses`` (of ``department`` when given), oldest first: every column of
-    ``answers`` plus the warning's department, item, deadline, current level and resolution."""
-    stmt = (
-        sa.select(
-            answers,
-            _W.department,
-            _W.item_name,
-            _W.deadline,
-            _W.level.label("current_level"),
-            _W.late_workdays,
-            _W.resolved_at,
-        )
-        .join(warnings, _W.id == _A.warning_id)
-        .where(_A.status.in_(statuses))
-        .order_by(_A.at, _A.id)
+def total(departments: list[dict[str, Any]], filters: Filters) -> int:
+    """How many warnings ``filters`` select, from their :func:`by_department` rows."""
+    return sum(
+        row["total"]
+        for row in departments
+        if not filters.department or row["department"] == filters.department
     )
-    if department:
-        stmt = stmt.where(_W.department == department)
+
+
+def _answers_of(department: str | None, statuses: tuple[str, ...], columns: list[Any]) -> Any:
+    stmt = (
+        sa.select(*columns)
+        .select_from(answers.join(warnings, _W.id == _A.warning_id))
+        .where(_A.status.in_(statuses))
+    )
+    return stmt.where(_W.department == department) if department else stmt
+
+
+def pending_answers(
+    conn: sa.Connection,
+    department: str | None,
+    statuses: tuple[str, ...] = ("submitted",),
+    *,
+    limit: int | None = None,
+    page: int = 1,
+) -> pd.DataFrame:
+    """Answers in ``statuses`` (of ``department`` when given), oldest first, page ``page``
+    of ``limit`` (all when None): every column of ``answers`` plus the warning's department,
+    item, deadline, current level and resolution."""
+    columns = [
+        answers,
+        _W.department,
+        _W.item_name,
+        _W.deadline,
+        _W.level.label("current_level"),
+        _W.late_workdays,
+        _W.resolved_at,
+    ]
+    stmt = _answers_of(department, statuses, columns).order_by(_A.at, _A.id)
+    if limit is not None:
+        stmt = stmt.limit(limit).offset((page - 1) * limit)
     return typed(frame(conn, stmt))
+
+
+def answer_count(conn: sa.Connection, department: str | None, statuses: tuple[str, ...]) -> int:
+    """How many answers :func:`pending_answers` lists on all its pages."""
+    stmt = _answers_of(department, statuses, [sa.func.count()])
+    return int(conn.execute(stmt).scalar() or 0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 from flask import Blueprint, Response, g, redirect, request, send_file
@@ -24,14 +25,15 @@ from monitor.web.office_data import (
     ANSWER_STATES,
     LEVELS,
     PAGE_SIZE,
+    answer_count,
     by_department,
     pending_answers,
     read_filters,
-    warning_count,
+    total,
     warning_rows,
 )
 from monitor.web.office_export import answers_workbook, warnings_workbook
-from monitor.web.render import page, state
+from monitor.web.render import page, records, state
 
 __all__ = ["blueprint"]
 
@@ -49,8 +51,8 @@ def warnings_page() -> Response:
     monitor = state()
     with monitor.engine.connect() as conn:
         rows = warning_rows(conn, filters)
-        total = warning_count(conn, filters)
         departments = by_department(conn, filters)
+        selected = total(departments, filters)
         names = sorted(known_departments(conn))
     return page(
         "web/office_warnings.html.j2",
@@ -58,9 +60,9 @@ def warnings_page() -> Response:
         root=office_root(),
         filters=filters,
         problems=problems,
-        rows=rows.to_dict(orient="records"),
-        total=total,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        rows=records(rows),
+        total=selected,
+        pages=max(1, -(-selected // PAGE_SIZE)),
         departments=departments,
         names=names,
         levels=LEVELS,
@@ -99,7 +101,7 @@ def review_answer() -> Any:
 @signed_in
 def answers_export() -> Response:
     """The answers of the list as a workbook, masked and formula-safe."""
-    department, statuses = _answer_filters()
+    department, statuses, _ = _answer_filters()
     with state().engine.connect() as conn:
         rows = pending_answers(conn, department, statuses)
     return _workbook(answers_workbook(rows), "预警反馈")
@@ -139,29 +141,45 @@ def _warning_page(
     )
 
 
-def _answer_filters() -> tuple[str | None, tuple[str, ...]]:
+def _answer_filters() -> tuple[str | None, tuple[str, ...], int]:
+    """The answer list's department, statuses and page."""
     department = (request.args.get("department") or "").strip() or None
     everything = request.args.get("all") == "1"
-    return department, ("submitted", "accepted", "returned") if everything else ("submitted",)
+    statuses = ("submitted", "accepted", "returned") if everything else ("submitted",)
+    number = (request.args.get("page") or "1").strip()
+    page_number = int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1
+    return department, statuses, page_number
 
 
 def _answers_page(problem: str | None = None, status: int = 200) -> Response:
-    department, statuses = _answer_filters()
+    department, statuses, number = _answer_filters()
     with state().engine.connect() as conn:
-        rows = pending_answers(conn, department, statuses)
+        rows = pending_answers(conn, department, statuses, limit=PAGE_SIZE, page=number)
+        count = answer_count(conn, department, statuses)
         names = sorted(known_departments(conn))
     return page(
         "web/office_answers.html.j2",
         status=status,
         user=g.user,
         root=office_root(),
-        rows=rows.to_dict(orient="records"),
+        rows=records(rows),
         department=department,
         everything=len(statuses) > 1,
+        count=count,
+        page_number=number,
+        pages=max(1, -(-count // PAGE_SIZE)),
+        query=_answers_query(department, len(statuses) > 1),
         names=names,
         problem=problem,
         reviewed=request.args.get("reviewed") == "1",
         decided=_DECIDED,
+    )
+
+
+def _answers_query(department: str | None, everything: bool) -> str:
+    """The answer list's filters as a query string (pages and exports add to it)."""
+    return urlencode(
+        {k: v for k, v in (("department", department), ("all", "1" if everything else None)) if v}
     )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 from flask import Response, current_app
 from flask_wtf.csrf import generate_csrf
@@ -20,7 +21,7 @@ from monitor.web.cases import CaseSource
 from monitor.web.throttle import Throttle
 from rules.calendar import WorkingCalendar
 
-__all__ = ["MonitorState", "page", "state", "words"]
+__all__ = ["MonitorState", "page", "records", "state", "words"]
 
 
 @dataclass
@@ -39,6 +40,12 @@ class MonitorState:
         if year not in self._calendars:
             self._calendars[year] = build_calendar(self.settings, year - 1, year + 1)
         return self._calendars[year]
+
+
+def records(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """``rows`` as dicts for a template, every missing value (NaN, NaT, NA) None: a
+    template's ``{% if %}`` takes NaT for true."""
+    return rows.astype(object).where(rows.notna(), None).to_dict(orient="records")
 
 
 def state() -> MonitorState:

@@ -39,7 +39,7 @@ def test_upgrade_creates_the_tables_and_is_idempotent(engine: sa.Engine) -> None
 
 
 def test_head_revision_is_the_newest_migration() -> None:
-    assert head_revision() == "0007"
+    assert head_revision() == "0008"
 
 
 def test_upgrading_an_older_database_keeps_its_data(engine: sa.Engine) -> None:
@@ -85,7 +85,7 @@ def test_upgrading_an_older_database_keeps_its_data(engine: sa.Engine) -> None:
             )
         )
     upgrade(engine)
-    assert current_revision(engine) == "0007"
+    assert current_revision(engine) == "0008"
     new = sa.table(
         "notifications",
         *(

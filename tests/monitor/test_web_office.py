@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 
 from monitor.config import Settings
 from monitor.db.tables import answers, warnings
+from monitor.web.office_data import LEVELS
 from monitor.web.throttle import Throttle
 from monitor.web.users import add_user, remove_user
 from tests.monitor.test_alerts import ID_NUMBER, SCJG
@@ -151,6 +152,7 @@ def test_the_warning_list_by_department_with_answer_status(office: tuple) -> Non
     assert "未解除的预警（1 条）" in before
     assert '<a href="./w/1">W1</a>' in before
     assert "未反馈" in before and "待说明" in before  # not answered, lateness not explained
+    assert "（已解除）" not in before  # open (a missing resolved_at is not a resolution)
     assert ID_NUMBER not in before and "330225********1234" in before
     assert "<script>alert(1)</script>" not in before
     answer_w1(client, path)
@@ -186,6 +188,11 @@ def test_filters(office: tuple) -> None:
     backwards = text(client.get("/office/?since=2025-03-14&until=2025-03-01"))
     assert "结束日期不能早于开始日期。" in backwards
     assert "未解除的预警（1 条）" in backwards  # since 03-14 kept, the wrong until left out
+
+
+def test_the_levels_names_sort_most_serious_first() -> None:
+    """The list is ordered by the level column itself (its index serves the order)."""
+    assert sorted(LEVELS) == list(LEVELS) == ["escalated", "overdue", "warning"]
 
 
 def test_pages_of_a_long_list(engine: sa.Engine, office: tuple) -> None:
@@ -312,3 +319,35 @@ def test_the_pages_need_the_secret(
     monkeypatch.delenv("MONITOR_WEB_SECRET", raising=False)
     with pytest.raises(ConfigError, match="MONITOR_WEB_SECRET"):
         create_app(Settings(), engine)
+
+
+def test_pages_of_the_answers_to_review(engine: sa.Engine, office: tuple) -> None:
+    _, client, _ = office
+    rows = [
+        {
+            "warning_id": 1,
+            "case_id": "B001",
+            "obligation": "completion",
+            "action": "正在办理",
+            "note": f"第 {i} 次说明",
+            "by": "张三",
+            "recipients": "0" * 16,
+            "level": "overdue",
+            "at": NOW + dt.timedelta(minutes=i),
+            "status": "submitted",
+        }
+        for i in range(130)
+    ]
+    with engine.begin() as conn:
+        conn.execute(answers.insert(), rows)
+    sign_in(client)
+    first = text(client.get("/office/answers"))
+    assert "待审核反馈（130 条）" in first and "第 1 / 2 页" in first
+    assert first.count('name="answer_id"') == 100 and "第 0 次说明" in first
+    second = text(client.get("/office/answers?page=2"))
+    assert second.count('name="answer_id"') == 30 and "第 129 次说明" in second
+    assert "第 0 次说明" not in second
+    assert 'href="./answers?page=1">上一页' in second
+    everything = text(client.get(f"/office/answers?department={SCJG}&all=1"))
+    assert 'href="./answers?department=%E5%8E%BF' in everything
+    assert "&amp;all=1&amp;page=2" in everything
