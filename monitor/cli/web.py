@@ -14,7 +14,8 @@ __all__ = ["COMMANDS"]
 @click.option("--port", type=int, default=None, help="Port to listen on (default: [web] port).")
 @common_options
 def web_cmd(state: State, host: str | None, port: int | None) -> None:
-    """Serve the pages departments answer their warnings from (the links in alert mail).
+    """Serve the pages departments answer their warnings from (the links in alert mail),
+    and the office's pages at /office/ (users: monitor user add).
 
     Runs the Flask application under waitress until stopped (Ctrl-C or SIGTERM). It listens
     on 127.0.0.1:8080 by default: put the office's reverse proxy in front of it and set
@@ -34,7 +35,11 @@ def web_cmd(state: State, host: str | None, port: int | None) -> None:
     with state.database() as engine:
         app = create_app(settings, engine)
         where = f"{host or settings.web.host}:{port or settings.web.port}"
-        click.echo(f"serving the answer pages on http://{where} (Ctrl-C to stop)", err=True)
+        click.echo(
+            f"serving the case pages (/c/…) and the office pages on http://{where}/office/ "
+            "(Ctrl-C to stop)",
+            err=True,
+        )
         serve(app, host=host or settings.web.host, port=port or settings.web.port, threads=8)
 
 
