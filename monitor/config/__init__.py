@@ -13,20 +13,19 @@ calendar, scheduler) are built by the package that uses them.
 
 from __future__ import annotations
 
+from monitor.config.alerts import AlertsSettings, Route, SendWindow
+from monitor.config.receivers import RECEIVER_KINDS, ReceiverSettings
 from monitor.config.settings import (
     DEFAULT_CONFIG,
     AcceptanceSettings,
-    AlertsSettings,
     CalendarSettings,
     DatabaseSettings,
     FileMailSettings,
     LoggingSettings,
     MailSettings,
     ReportsSettings,
-    Route,
     RulesSettings,
     ScheduleSettings,
-    SendWindow,
     Settings,
     SmtpSettings,
     SourceSettings,
@@ -39,6 +38,7 @@ from monitor.config.web import WebSettings
 
 __all__ = [
     "DEFAULT_CONFIG",
+    "RECEIVER_KINDS",
     "AcceptanceSettings",
     "AlertsSettings",
     "CalendarSettings",
@@ -46,6 +46,7 @@ __all__ = [
     "FileMailSettings",
     "LoggingSettings",
     "MailSettings",
+    "ReceiverSettings",
     "ReportsSettings",
     "Route",
     "RulesSettings",

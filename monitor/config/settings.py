@@ -18,16 +18,16 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
     model_validator,
 )
 
-from monitor.config.addresses import address_problem
+from monitor.config.alerts import AlertsSettings
+from monitor.config.base import FINITE, MAX_WORKDAYS, Email, Section
 from monitor.config.problems import describe
+from monitor.config.receivers import ReceiverSettings, check_references
 from monitor.config.toml import read_toml
 from monitor.config.web import WebSettings
 from monitor.errors import ConfigError
@@ -41,16 +41,6 @@ DEFAULT_CONFIG = "config.toml"
 CanonicalField = Literal[*CANONICAL_FIELDS]  # type: ignore[valid-type]
 #: A date written as a TOML date (2026-10-01) or as ISO text ("2026-10-01").
 Day = Annotated[date, Field(strict=False)]
-
-#: No limit or threshold counted in working days is longer than a year: the longest time
-#: limits in law are counted in tens of working days (行政许可法 Art. 42: 20, extended by 10).
-MAX_WORKDAYS = 366
-#: Numbers in the file must be finite: TOML has inf and nan, and neither means anything here.
-_FINITE = {"allow_inf_nan": False}
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
 
 
 def _check_url(value: str | None) -> str | None:
@@ -73,25 +63,12 @@ def _check_url(value: str | None) -> str | None:
 DatabaseUrl = Annotated[str, AfterValidator(_check_url)]
 
 
-def _check_email(value: str) -> str:
-    problem = address_problem(value)
-    if problem:
-        raise ValueError(
-            f"expected an email address like name@example.gov.cn, found {value!r} ({problem})"
-        )
-    return value
-
-
-#: One email address; checked per item so that a problem names its position in a list.
-Email = Annotated[str, AfterValidator(_check_email)]
-
-
-class DatabaseSettings(_Section):
+class DatabaseSettings(Section):
     url: DatabaseUrl = "sqlite:///var/monitor.db"
     password_env: str | None = None
 
 
-class SourceSettings(_Section):
+class SourceSettings(Section):
     path: str | None = None
     url: DatabaseUrl | None = None
     query: str | None = None
@@ -111,12 +88,12 @@ class SourceSettings(_Section):
         return self
 
 
-class YearSchedule(_Section):
+class YearSchedule(Section):
     holidays: list[Day]
     workdays: list[Day] = []
 
 
-class CalendarSettings(_Section):
+class CalendarSettings(Section):
     extra_holidays: list[Day] = []
     extra_workdays: list[Day] = []
     allow_estimated_years: bool = False
@@ -155,23 +132,23 @@ class CalendarSettings(_Section):
         return "published" if year in published_years() else "not published"
 
 
-class AcceptanceSettings(_Section):
+class AcceptanceSettings(Section):
     # 行政许可法 Art. 32: incomplete applications must be answered within 5 (working) days.
     limit: int = Field(5, ge=0, le=MAX_WORKDAYS)
 
 
-class ThresholdOverride(_Section):
+class ThresholdOverride(Section):
     """Thresholds for one department or item; a key left out keeps the wider setting."""
 
     warn_before_days: int | None = Field(None, ge=0, le=MAX_WORKDAYS)
     escalate_after_days: int | None = Field(None, ge=1, le=MAX_WORKDAYS)
-    warn_ratio: float | None = Field(None, gt=0, le=1, **_FINITE)
+    warn_ratio: float | None = Field(None, gt=0, le=1, **FINITE)
 
 
-class RulesSettings(_Section):
+class RulesSettings(Section):
     warn_before_days: int = Field(1, ge=0, le=MAX_WORKDAYS)
     escalate_after_days: int = Field(3, ge=1, le=MAX_WORKDAYS)
-    warn_ratio: float | None = Field(None, gt=0, le=1, **_FINITE)
+    warn_ratio: float | None = Field(None, gt=0, le=1, **FINITE)
     item_catalogue: str | None = None
     #: Per-department and per-item thresholds: [rules.departments."县公安局"], [rules.items."…"].
     departments: dict[str, ThresholdOverride] = {}
@@ -187,61 +164,7 @@ class RulesSettings(_Section):
     acceptance: AcceptanceSettings = AcceptanceSettings()
 
 
-class Route(_Section):
-    department: str | None = None
-    item: str | None = None
-    recipients: list[Email]
-    continue_: bool = Field(False, alias="continue")
-
-    @model_validator(mode="after")
-    def _matches_something(self) -> Route:
-        if self.department is None and self.item is None:
-            raise ValueError("a route needs department or item to match")
-        return self
-
-
-class SendWindow(_Section):
-    """When alert mail may go out (Asia/Shanghai); outside it messages wait in the outbox."""
-
-    working_days_only: bool = True
-    start: str = "08:30"
-    end: str = "17:30"
-
-    @field_validator("start", "end")
-    @classmethod
-    def _clock(cls, v: str) -> str:
-        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v):
-            raise ValueError(f"expected a time of day as HH:MM, found {v!r}")
-        return v
-
-    @model_validator(mode="after")
-    def _ordered(self) -> SendWindow:
-        if self.start >= self.end:
-            raise ValueError(f"start {self.start} must be before end {self.end}")
-        return self
-
-
-class AlertsSettings(_Section):
-    #: Who hears about the monitor itself (repeated job failures, an unknown next year).
-    admin_recipients: list[Email] = []
-    default_recipients: list[Email] = []
-    escalation_recipients: list[Email] = []
-    routes: list[Route] = []
-    #: Repeat a case at the same level after this many working days (Alertmanager's
-    #: repeat_interval); a rise in level is sent at once.
-    repeat_every: int = Field(1, ge=1, le=MAX_WORKDAYS)
-    resolved_notices: bool = False
-    language: Literal["zh", "en"] = "zh"
-    #: Cases listed in one email at the most; the rest are counted.
-    max_cases_per_email: int = Field(200, ge=1, le=10_000)
-    #: Attempts before a message is dead; retries back off from retry_after_minutes,
-    #: doubling up to six hours (so a first delay above six hours would mean nothing).
-    max_attempts: int = Field(8, ge=1, le=100)
-    retry_after_minutes: int = Field(5, ge=1, le=360)
-    window: SendWindow = SendWindow()
-
-
-class SmtpSettings(_Section):
+class SmtpSettings(Section):
     host: str = "localhost"
     port: int = Field(25, ge=1, le=65535)
     security: Literal["none", "starttls", "ssl"] = "none"
@@ -250,21 +173,21 @@ class SmtpSettings(_Section):
     #: Seconds to wait for the connection (TCP, TLS) and for the answer to each command
     #: RFC 5321 §4.5.3.2 gives no time for (EHLO, STARTTLS, AUTH, QUIT). The greeting,
     #: MAIL, RCPT and DATA wait as that section says (5, 5, 5, 2 + 3 and 10 minutes).
-    timeout: float = Field(30.0, gt=0, le=600, **_FINITE)
+    timeout: float = Field(30.0, gt=0, le=600, **FINITE)
 
 
-class FileMailSettings(_Section):
+class FileMailSettings(Section):
     dir: str = "var/mail"
 
 
-class MailSettings(_Section):
+class MailSettings(Section):
     transport: Literal["smtp", "file"] = "file"
     from_: Email = Field("monitor@localhost", alias="from")
     smtp: SmtpSettings = SmtpSettings()
     file: FileMailSettings = FileMailSettings()
 
 
-class ScheduleSettings(_Section):
+class ScheduleSettings(Section):
     # Crontab strings (minute hour day month weekday, Sunday = 0 or 7 as in cron),
     # Asia/Shanghai; "off" switches a job off.
     scan: str = "*/30 8-18 * * *"
@@ -300,7 +223,7 @@ class ScheduleSettings(_Section):
         return v
 
 
-class ReportsSettings(_Section):
+class ReportsSettings(Section):
     out_dir: str = "var/reports"
     recipients: list[Email] = []
     language: Literal["zh", "en"] = "zh"
@@ -313,14 +236,14 @@ class ReportsSettings(_Section):
     response_workdays: int = Field(2, ge=1, le=250)
 
 
-class LoggingSettings(_Section):
+class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
     #: Also log to this file, rotated at 10 MB, 5 kept (stderr always).
     file: str | None = None
 
 
-class Settings(_Section):
+class Settings(Section):
     """The whole configuration; ``base_dir`` is the folder relative paths start from."""
 
     database: DatabaseSettings = DatabaseSettings()
@@ -333,8 +256,14 @@ class Settings(_Section):
     reports: ReportsSettings = ReportsSettings()
     logging: LoggingSettings = LoggingSettings()
     web: WebSettings = WebSettings()
+    receivers: dict[str, ReceiverSettings] = {}
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
     origin: str = Field("embedded defaults", exclude=True)
+
+    @model_validator(mode="after")
+    def _receivers_named(self) -> Settings:
+        check_references(self.receivers, self.alerts.named_receivers())
+        return self
 
     def resolve(self, path: str | os.PathLike[str]) -> Path:
         """A path from the config, relative to the config file's folder."""

@@ -144,7 +144,7 @@ BAD: dict[str, list[str]] = {
     ],
     "bad-unknown-section.toml": [
         "notifications: unknown section; known sections: database, source, calendar, rules, "
-        "alerts, mail, schedule, reports, logging, web",
+        "alerts, mail, schedule, reports, logging, web, receivers",
     ],
     "bad-wrong-type.toml": [
         "rules.warn_before_days: expected a valid integer, found 'two' (text)",
@@ -319,7 +319,25 @@ def test_several_problems_are_one_line_each(tmp_path: Path) -> None:
             "alerts.routes[0].recipients[0]: expected an email address like "
             "name@example.gov.cn, found 'bad' (an email address must have an @-sign)",
         ),
-        ("[[alerts.routes]]\nitem = 'x'\n", "alerts.routes[0].recipients: required key is missing"),
+        (
+            "[[alerts.routes]]\nitem = 'x'\n",
+            "alerts.routes[0]: a route needs recipients or receivers",
+        ),
+        (
+            "[receivers.ding]\nkind = 'dingtalk'\nurl_env = 'DING_URL'\n"
+            "[[alerts.routes]]\nitem = 'x'\nreceivers = ['ding', 'wecom-1']\n",
+            "(top level): alerts.routes[0].receivers names wecom-1, which is not a "
+            "[receivers.NAME] section (known: ding)",
+        ),
+        (
+            "[receivers.w]\nkind = 'wecom'\nurl_env = 'W_URL'\nkeyword = '办件'\n",
+            'receivers.w: keyword is 钉钉\'s keyword rule: only for kind = "dingtalk"',
+        ),
+        (
+            "[receivers.d]\nkind = 'dingtalk'\nurl_env = 'https://oapi.dingtalk.com/x'\n",
+            "receivers.d.url_env: expected an environment variable name, found "
+            "'https://oapi.dingtalk.com/x'",
+        ),
         (  # SMTPUTF8 cannot be assumed of a county's mail server: ASCII before the @-sign
             "[alerts]\ndefault_recipients = ['张三@example.cn']\n",
             "alerts.default_recipients[0]: expected an email address like name@example.gov.cn, "
