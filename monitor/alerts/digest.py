@@ -6,7 +6,9 @@ or waiting to retry a server that was down) is never sent stale beside a fresh o
 this run has something new for the same recipients, or the held digest no longer tells the
 truth (a case closed, a level moved), it is replaced by one digest of this run that carries
 its cases still alerting, at their levels of now. A held digest that is still true is left
-to go out. Resolved notices (optional) go to whoever was alerted about a case.
+to go out. A receiver (``robot:NAME``: a 钉钉 / 企业微信 robot, a webhook) is a recipient
+list of its own, with the same rules; its message is stored as a robot message (JSON).
+Resolved notices (optional) go by mail to whoever was alerted about a case.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from monitor.alerts.listing import reference
 from monitor.alerts.routing import route
 from monitor.config import Settings
 from monitor.db.tables import LEVEL_RANK
-from monitor.notify.mail.render import AlertGroup, AlertItem, render_alert
+from monitor.notify.mail.render import AlertGroup, AlertItem, RenderedMail, render_alert
 from monitor.notify.mail.resolved import ResolvedItem, render_resolved
 from monitor.notify.outbox import held_messages, message_key, queue, replace_messages
+from monitor.notify.robots.message import robot_name
+from monitor.notify.robots.render import render_robot_alert
 
 __all__ = ["Queued", "queue_digests", "queue_resolved"]
 
@@ -127,7 +131,11 @@ def _queue_group(
         max_items=settings.alerts.max_cases_per_email,
         escalation=escalation,
     )
-    mail = render_alert(group, settings.alerts.language)
+    if robot_name(recipients) is not None:  # a robot or webhook: markdown lines and data
+        robot = render_robot_alert(group, settings.alerts.language)
+        mail = RenderedMail(subject=robot.title, text=robot.to_json(), html="")
+    else:
+        mail = render_alert(group, settings.alerts.language)
     lines = [f"{r.case_id}|{r.obligation}|{r.level}" for r in part.itertuples(index=False)]
     key_kind = "escalation" if escalation else "alert"
     return _queue_mail(conn, "alert", key_kind, recipients, mail, lines, now, run_id, done)
@@ -149,6 +157,8 @@ def queue_resolved(
         return
     ended["level"] = "resolved"  # no supervisors' copy
     for delivery in route(ended, settings.alerts):
+        if robot_name(delivery.recipients) is not None:
+            continue  # resolved notices go by mail only
         part = ended.iloc[list(delivery.rows)]
         items = [
             ResolvedItem(r.case_id, r.department, r.item_name or "", r.obligation, r.resolution)

@@ -6,6 +6,12 @@ anything) both match. The first match wins unless it says ``continue = true``, i
 case later routes are tried too and every match adds its recipients. A warning no route
 claims goes to ``default_recipients``. Escalated warnings (督办) also go to
 ``escalation_recipients``, in a separate supervisors' message.
+
+Receivers (钉钉 / 企业微信 robots, webhooks: ``receivers`` of a route, ``default_receivers``,
+``escalation_receivers``) are routed the same way, but each receiver is a recipient list of
+its own: it gets one message with every warning routed to it, escalations included (the
+robot's group is the department's, so one message, with the receiver's @-mentions when it
+carries an escalated case). Its recipient list is ``("robot:NAME",)``.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from monitor.config import AlertsSettings, Route
+from monitor.notify.robots.message import ROBOT
 
 __all__ = ["Delivery", "route"]
 
@@ -37,31 +44,45 @@ def route(warnings: pd.DataFrame, alerts: AlertsSettings) -> list[Delivery]:
     one message listing all their warnings, never one message per case.
     """
     targets: dict[tuple[str, ...], list[int]] = {}
+    robots: dict[str, set[int]] = {}
     dept = warnings["department"].astype(object).to_numpy()
     item = warnings["item_code"].astype(object).fillna("").to_numpy()
     # Routing depends only on (department, item): decide once per distinct pair.
     pairs = pd.DataFrame({"d": dept, "i": item}).groupby(["d", "i"], sort=False).indices
     for (d, i), positions in pairs.items():
-        recipients = _recipients(d, i, alerts)
+        recipients, receivers = _targets(d, i, alerts)
         targets.setdefault(recipients, []).extend(int(p) for p in positions)
+        for name in receivers:
+            robots.setdefault(name, set()).update(int(p) for p in positions)
     out = [Delivery(r, tuple(sorted(rows))) for r, rows in targets.items() if r]
     escalated = np.flatnonzero((warnings["level"].astype(object) == "escalated").to_numpy())
     supervisors = tuple(sorted(set(alerts.escalation_recipients)))
     if supervisors and len(escalated):
         out.append(Delivery(supervisors, tuple(int(p) for p in escalated), escalation=True))
+    if len(escalated):
+        for name in alerts.escalation_receivers:
+            robots.setdefault(name, set()).update(int(p) for p in escalated)
+    out += [Delivery((ROBOT + name,), tuple(sorted(rows))) for name, rows in robots.items()]
     return sorted(out, key=lambda x: (x.escalation, x.recipients))
 
 
-def _recipients(department: str, item: str, alerts: AlertsSettings) -> tuple[str, ...]:
+def _targets(
+    department: str, item: str, alerts: AlertsSettings
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(addresses, receiver names) of the warnings of ``department`` and ``item``."""
     found: list[str] = []
+    receivers: list[str] = []
+    matched = False
     for r in alerts.routes:
         if _matches(r, department, item):
+            matched = True
             found.extend(r.recipients)
+            receivers.extend(r.receivers)
             if not r.continue_:
                 break
-    if not found:
-        found = list(alerts.default_recipients)
-    return tuple(sorted(set(found)))
+    if not matched:
+        found, receivers = list(alerts.default_recipients), list(alerts.default_receivers)
+    return tuple(sorted(set(found))), tuple(sorted(set(receivers)))
 
 
 def _matches(r: Route, department: str, item: str) -> bool:

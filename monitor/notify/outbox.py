@@ -31,7 +31,9 @@ from sqlalchemy import Connection, Engine, case, insert, select, update
 
 from monitor.config import Settings
 from monitor.db.tables import notifications
-from monitor.notify.receiver import Receiver
+from monitor.notify.dispatch import Receivers
+from monitor.notify.receiver import DeliveryError, Receiver
+from monitor.notify.robots.message import robot_name
 from monitor.notify.sending import send_stored, settle_interrupted
 from rules.calendar import WorkingCalendar
 
@@ -153,15 +155,23 @@ def deliver(
     if due and window and (calendar is None or not in_window(settings, now, calendar)):
         done.held = len(due)
         return done
-    for position, row in enumerate(due):
-        attempt = send_stored(engine, transport, settings, row, now)
+    receivers = Receivers(transport, settings)
+    down: dict[str, tuple[Any, str, DeliveryError]] = {}
+    untried: dict[str, int] = {}
+    for row in due:
+        channel = robot_name(row["recipients"]) or ""  # "": mail
+        if channel in down:  # that receiver is down: the row stays as it is
+            untried[channel] += 1
+            done.failed += 1
+            continue
+        attempt = send_stored(engine, receivers.get(channel), settings, row, now)
         setattr(done, attempt.outcome, getattr(done, attempt.outcome) + 1)
         if attempt.error is not None and attempt.error.receiver_down:
-            untried = len(due) - position - 1
-            done.failed += untried
-            done.stopped_by = str(attempt.error)
-            _log_stop(row, attempt.outcome, attempt.error, untried)
-            break
+            down[channel] = (row, attempt.outcome, attempt.error)
+            untried[channel] = 0
+            done.stopped_by = done.stopped_by or str(attempt.error)
+    for channel, (row, outcome, error) in down.items():
+        _log_stop(row, outcome, error, untried[channel])
     return done
 
 

@@ -35,6 +35,7 @@ from monitor.config import Settings
 from monitor.db.tables import notifications
 from monitor.notify.mail.message import build_message
 from monitor.notify.receiver import DeliveryError, InDoubtError, Receiver
+from monitor.notify.robots.message import RobotMessage, robot_name
 
 __all__ = ["IN_FLIGHT_GRACE", "Attempt", "pending_recipients", "send_stored", "settle_interrupted"]
 
@@ -201,7 +202,10 @@ def _mark_sent(engine: Engine, row: Any, now: dt.datetime) -> None:
 
 
 def _build(settings: Settings, row: Any) -> Any:
-    """The message of a stored row (its Message-ID from the key, its Date when queued)."""
+    """The message of a stored row: a robot message (JSON) for a receiver, else the mail
+    (its Message-ID from the key, its Date when queued)."""
+    if robot_name(row["recipients"]) is not None:
+        return RobotMessage.from_json(row["body_text"])
     files = [Path(row["attachment"])] if row["attachment"] else []
     try:
         return build_message(

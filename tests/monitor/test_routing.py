@@ -211,3 +211,50 @@ def test_empty_frame_routes_nothing() -> None:
 def test_routes_are_checked_at_load(route_: dict[str, object], problem: str) -> None:
     with pytest.raises(ValidationError, match=problem):
         alerts(routes=[route_])
+
+
+def with_receivers(**kwargs: object) -> AlertsSettings:
+    """``[alerts]`` with the receivers ding-scjg, ding-gaj and wecom-office defined."""
+    robots = {
+        "ding-scjg": {"kind": "dingtalk", "url_env": "DING_SCJG_URL"},
+        "ding-gaj": {"kind": "dingtalk", "url_env": "DING_GAJ_URL"},
+        "wecom-office": {"kind": "wecom", "url_env": "WECOM_OFFICE_URL"},
+    }
+    return Settings(alerts=kwargs, receivers=robots).alerts
+
+
+def test_each_receiver_gets_one_message_of_everything_routed_to_it() -> None:
+    settings = with_receivers(
+        routes=[
+            {"department": SCJG, "recipients": [A], "receivers": ["ding-scjg"]},
+            {"department": GAJ, "receivers": ["ding-gaj"]},  # a robot only, no mail
+        ],
+        default_recipients=[OFFICE],
+        default_receivers=["wecom-office"],
+        escalation_recipients=[BOSS],
+        escalation_receivers=["wecom-office"],
+    )
+    got = route(
+        warnings(
+            (SCJG, "330100-001", "warning"),  # A by mail, ding-scjg
+            (GAJ, "330200-001", "overdue"),  # ding-gaj only
+            (RSJ, None, "warning"),  # unclaimed: OFFICE by mail, wecom-office
+            (SCJG, "330100-002", "escalated"),  # A, ding-scjg; BOSS; wecom-office (escalated)
+        ),
+        settings,
+    )
+    assert got == [
+        Delivery((A,), (0, 3)),
+        Delivery((OFFICE,), (2,)),
+        Delivery(("robot:ding-gaj",), (1,)),
+        Delivery(("robot:ding-scjg",), (0, 3)),
+        Delivery(("robot:wecom-office",), (2, 3)),  # one message: unclaimed + escalated
+        Delivery((BOSS,), (3,), escalation=True),
+    ]
+
+
+def test_a_route_needs_recipients_or_receivers_that_exist() -> None:
+    with pytest.raises(ValidationError, match="a route needs recipients or receivers"):
+        with_receivers(routes=[{"department": SCJG}])
+    with pytest.raises(ValidationError, match="names ding-rsj, which is not a"):
+        with_receivers(routes=[{"department": SCJG, "receivers": ["ding-rsj"]}])

@@ -26,7 +26,18 @@ from monitor.mask import mask
 from monitor.templating import environment
 from monitor.text import display_width, one_line
 
-__all__ = ["LEVELS", "AlertGroup", "AlertItem", "RenderedMail", "inline_css", "render_alert"]
+__all__ = [
+    "LEVELS",
+    "AlertGroup",
+    "AlertItem",
+    "RenderedMail",
+    "alert_subject",
+    "alert_who",
+    "alert_words",
+    "inline_css",
+    "render_alert",
+    "workdays_text",
+]
 
 Level = Literal["warning", "overdue", "escalated"]
 Obligation = Literal["acceptance", "completion"]
@@ -194,6 +205,28 @@ def render_alert(group: AlertGroup, language: str) -> RenderedMail:
     html = inline_css(env.get_template("mail/alert.html.j2").render(context).rstrip())
     html = html.rstrip("\n") + "\n"
     return RenderedMail(subject=subject, text=text, html=html)
+
+
+def alert_words(language: str) -> dict[str, Any]:
+    """The words of alert messages in ``language`` (for the other receivers' messages)."""
+    if language not in _WORDS:
+        raise ValueError(f"expected language 'zh' or 'en', found {language!r}")
+    return _WORDS[language]
+
+
+def alert_subject(group: AlertGroup, language: str) -> str:
+    """The subject line of ``group``'s message (a robot message's title too)."""
+    return _subject(group, alert_words(language))
+
+
+def alert_who(group: AlertGroup, language: str) -> str:
+    """Whom ``group`` is about: the one department (masked) or how many."""
+    return _who(group, alert_words(language))
+
+
+def workdays_text(item: AlertItem, language: str) -> str:
+    """Working days late, or left before the deadline, in words."""
+    return _workdays(item, alert_words(language))
 
 
 def _subject(group: AlertGroup, words: dict[str, Any]) -> str:

@@ -8,7 +8,17 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["RobotMessage"]
+__all__ = ["ROBOT", "RobotMessage", "robot_name"]
+
+#: How a receiver is written as the recipient of a message: ``robot:NAME``.
+ROBOT = "robot:"
+
+
+def robot_name(recipients: str | tuple[str, ...] | list[str]) -> str | None:
+    """The receiver's name when ``recipients`` (stored comma-separated, or a list) is a
+    receiver's, else None (mail)."""
+    first = (recipients.split(",") if isinstance(recipients, str) else list(recipients))[:1]
+    return first[0].removeprefix(ROBOT) if first and first[0].startswith(ROBOT) else None
 
 
 @dataclass(frozen=True)
