@@ -69,5 +69,9 @@ def _secret_keys(settings: Settings) -> list[tuple[str, str]]:
         ("[database] password_env", settings.database.password_env),
         ("[source] password_env", settings.source.password_env),
         ("[mail.smtp] password_env", settings.mail.smtp.password_env),
+        ("[web] secret_env", settings.web.secret_env if settings.web.base_url else None),
     ]
+    for name, receiver in settings.receivers.items():
+        keys.append((f"[receivers.{name}] url_env", receiver.url_env))
+        keys.append((f"[receivers.{name}] secret_env", receiver.secret_env))
     return [(k, v) for k, v in keys if v]

@@ -157,6 +157,33 @@ def test_check_config_shows_secrets_only_as_set_or_not_set(
     assert "s3cr3t-db-value" not in result.output
 
 
+def test_check_config_names_each_receivers_variables(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token_url = "https://oapi.dingtalk.com/robot/send?access_token=0123456789abcdef"
+    monkeypatch.setenv("MONITOR_TEST_DING_URL", token_url)
+    monkeypatch.delenv("MONITOR_TEST_DING_SECRET", raising=False)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[receivers.scjg-ding]\nkind = 'dingtalk'\nurl_env = 'MONITOR_TEST_DING_URL'\n"
+        "secret_env = 'MONITOR_TEST_DING_SECRET'\nkeyword = '办件预警'\n"
+        "[[alerts.routes]]\ndepartment = '县市场监督管理局'\nreceivers = ['scjg-ding']\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(cli, ["check-config", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert (
+        "secret [receivers.scjg-ding] url_env: environment variable MONITOR_TEST_DING_URL is set"
+        in lines
+    )
+    assert (
+        "secret [receivers.scjg-ding] secret_env: environment variable MONITOR_TEST_DING_SECRET "
+        "is NOT SET" in lines
+    )
+    assert "0123456789abcdef" not in result.output
+
+
 def test_check_config_never_shows_a_password_written_into_a_url(
     runner: CliRunner, tmp_path: Path
 ) -> None:
