@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from monitor.alerts.ledger import notified
-from monitor.alerts.links import case_link
+from monitor.alerts.links import case_link, department_list_link
 from monitor.alerts.listing import reference
 from monitor.alerts.routing import route
 from monitor.config import Settings
@@ -132,7 +132,8 @@ def _queue_group(
         escalation=escalation,
     )
     if robot_name(recipients) is not None:  # a robot or webhook: markdown lines and data
-        robot = render_robot_alert(group, settings.alerts.language)
+        more = department_list_link(settings, group.departments)
+        robot = render_robot_alert(group, settings.alerts.language, more)
         mail = RenderedMail(subject=robot.title, text=robot.to_json(), html="")
     else:
         mail = render_alert(group, settings.alerts.language)

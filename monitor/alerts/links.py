@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -19,7 +20,15 @@ from monitor import clock
 from monitor.config import Settings, secret
 from rules.calendar import WorkingCalendar
 
-__all__ = ["Link", "LinkError", "case_link", "read_link", "recipients_digest", "serializer"]
+__all__ = [
+    "Link",
+    "LinkError",
+    "case_link",
+    "department_list_link",
+    "read_link",
+    "recipients_digest",
+    "serializer",
+]
 
 _SALT = "monitor.case-link"
 
@@ -60,6 +69,15 @@ def case_link(settings: Settings, warning_id: int, recipients: Sequence[str]) ->
         return None
     token = serializer(settings).dumps({"w": int(warning_id), "r": recipients_digest(recipients)})
     return f"{settings.web.base_url}/c/{token}"
+
+
+def department_list_link(settings: Settings, departments: Sequence[str]) -> str | None:
+    """The address of the office's list of open warnings of the one department in
+    ``departments`` (behind the office's sign-in), or None without ``[web] base_url`` or with
+    several departments: where a message too long for a messenger sends its reader."""
+    if not settings.web.base_url or len(departments) != 1:
+        return None
+    return f"{settings.web.base_url}/office/?{urlencode({'department': departments[0]})}"
 
 
 def read_link(settings: Settings, token: str, calendar: WorkingCalendar, now: dt.datetime) -> Link:

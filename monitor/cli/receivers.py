@@ -38,7 +38,9 @@ def test_receiver_cmd(state: State, name: str, mention: bool) -> None:
     config = settings.receivers.get(name)
     if config is None:
         known = ", ".join(sorted(settings.receivers)) or "none is configured"
-        raise ConfigError(f"there is no receiver {name!r} in [receivers] (known: {known})")
+        raise ConfigError(
+            f"[receivers.{name}]", [f"is not in the configuration (receivers: {known})"]
+        )
     at = now().strftime("%Y-%m-%d %H:%M")
     message = RobotMessage(
         title=f"【办件预警】测试消息（{name}）",
@@ -55,7 +57,9 @@ def test_receiver_cmd(state: State, name: str, mention: bool) -> None:
     try:
         receiver.send(message, [ROBOT + name])
     except PermanentError as exc:
-        raise ConfigError(f"receiver {name} refused the test message: {exc}") from exc
+        raise ConfigError(
+            f"[receivers.{name}]", [f"the platform refused the test message: {exc}"]
+        ) from exc
     except DeliveryError as exc:
         raise NothingSent(f"receiver {name}: the test message was not delivered: {exc}") from exc
     answer = getattr(receiver, "last_answer", None)

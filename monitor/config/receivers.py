@@ -76,6 +76,15 @@ class ReceiverSettings(BaseModel):
             raise ValueError('keyword is 钉钉\'s keyword rule: only for kind = "dingtalk"')
         if self.kind == "wecom" and self.secret_env is not None:
             raise ValueError('企业微信 robots are not signed: secret_env is not for kind = "wecom"')
+        if self.kind == "wecom" and (self.mention_mobiles or self.mention_all):
+            raise ValueError(
+                "企业微信 markdown messages mention people by user id only (<@userid>):"
+                " use mention_user_ids"
+            )
+        if self.kind == "webhook" and (
+            self.mention_mobiles or self.mention_user_ids or self.mention_all
+        ):
+            raise ValueError('mentions are for group robots, not for kind = "webhook"')
         return self
 
     def rate(self) -> int:

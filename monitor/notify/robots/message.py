@@ -24,11 +24,11 @@ def robot_name(recipients: str | tuple[str, ...] | list[str]) -> str | None:
 @dataclass(frozen=True)
 class RobotMessage:
     """``title``: one line (钉钉 shows it in the chat list). ``header``, ``cases`` (one per
-    case) and ``footer``: markdown lines, in that order. ``more``: what the line counting the
-    cases left out says after the count, e.g. "在线查看全部" with a link, or "" (then only the
-    count). ``more_link``: the address of the full list, when there is one. ``escalation``:
-    about escalated cases (督办), so the receiver's mentions apply. ``payload``: the grouped
-    alert as data, what a generic webhook receives (docs/configuration.md has its schema).
+    case, most urgent first, each "- **LEVEL** …") and ``footer``: markdown lines, in that
+    order; a platform that cannot show every case counts the rest ("及其他 N 件") and points
+    to ``more_link``, the address of the full list when there is one. ``escalation``: about
+    escalated cases (督办), so the receiver's @-mentions apply. ``payload``: the grouped alert
+    as data, what a generic webhook receives (docs/webhook.md has its schema).
     ``language``: "zh" or "en" (the words a receiver adds)."""
 
     title: str

@@ -46,8 +46,11 @@ def markdown_text(value: str) -> str:
     return one_line(mask(value)).translate(_MARKUP)
 
 
-def render_robot_alert(group: AlertGroup, language: str) -> RobotMessage:
-    """The robot message of ``group`` in ``language`` ("zh" or "en"), most urgent first."""
+def render_robot_alert(
+    group: AlertGroup, language: str, more_link: str | None = None
+) -> RobotMessage:
+    """The robot message of ``group`` in ``language`` ("zh" or "en"), most urgent first;
+    ``more_link``: where the full list is, for a platform that cannot show every case."""
     words = alert_words(language)
     title = alert_subject(group, language)
     ordered = sorted(group.items, key=lambda item: LEVELS.index(item.level))
@@ -63,6 +66,7 @@ def render_robot_alert(group: AlertGroup, language: str) -> RobotMessage:
         header=header,
         cases=tuple(_line(item, language, words) for item in ordered),
         footer=footer,
+        more_link=more_link,
         escalation=group.escalation or any(item.level == "escalated" for item in ordered),
         payload=_payload(group, ordered, language),
         language=language,
@@ -80,9 +84,19 @@ def _line(item: AlertItem, language: str, words: dict[str, object]) -> str:
         markdown_text(item.item_name) if item.item_name else "",
         str(obligation),
         f"{'截止' if language == 'zh' else 'due'} {item.deadline}",
-        workdays_text(item, language),
+        _days(item, language),
     ]
     return "- " + " · ".join(p for p in parts if p)
+
+
+def _days(item: AlertItem, language: str) -> str:
+    """Working days late or left, with the unit (a line has no column header to give it)."""
+    text = workdays_text(item, language)
+    if not any(ch.isdigit() for ch in text):
+        return text  # 今日到期, —
+    if language == "zh":
+        return f"{text} 个工作日"
+    return text.replace(" late", " workdays late").replace(" left", " workdays left")
 
 
 def _payload(group: AlertGroup, ordered: list[AlertItem], language: str) -> dict[str, object]:
