@@ -24,13 +24,13 @@ from sqlalchemy import Connection
 from monitor.alerts.ledger import notified
 from monitor.alerts.links import case_link, department_list_link
 from monitor.alerts.listing import reference
-from monitor.alerts.routing import route
+from monitor.alerts.routing import escalation_only, route
 from monitor.config import Settings
 from monitor.db.tables import LEVEL_RANK
 from monitor.notify.mail.render import AlertGroup, AlertItem, RenderedMail, render_alert
 from monitor.notify.mail.resolved import ResolvedItem, render_resolved
 from monitor.notify.outbox import held_messages, message_key, queue, replace_messages
-from monitor.notify.robots.message import robot_name
+from monitor.notify.robots.message import ROBOT, robot_name
 from monitor.notify.robots.render import render_robot_alert
 
 __all__ = ["Queued", "queue_digests", "queue_resolved"]
@@ -72,10 +72,11 @@ def queue_digests(
     done.unrouted = len(chosen) - len(addressed)
     held = held_messages(conn, "alert")
     supervisors = tuple(sorted(set(settings.alerts.escalation_recipients)))
+    supervising = {supervisors, *((ROBOT + n,) for n in escalation_only(settings.alerts))}
     parts = []
     # The routes' order (departments' lists, then the supervisors'), then held-only lists.
     for recipients in [*fresh, *sorted(set(held) - set(fresh))]:
-        new, escalation = fresh.get(recipients, (ordered.iloc[:0], recipients == supervisors))
+        new, escalation = fresh.get(recipients, (ordered.iloc[:0], recipients in supervising))
         waiting = held.get(recipients, [])
         carried = _still_alerting(waiting, open_, new)
         if waiting and new.empty and len(carried) == sum(len(m.lines) for m in waiting):

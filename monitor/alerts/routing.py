@@ -11,7 +11,8 @@ Receivers (钉钉 / 企业微信 robots, webhooks: ``receivers`` of a route, ``d
 ``escalation_receivers``) are routed the same way, but each receiver is a recipient list of
 its own: it gets one message with every warning routed to it, escalations included (the
 robot's group is the department's, so one message, with the receiver's @-mentions when it
-carries an escalated case). Its recipient list is ``("robot:NAME",)``.
+carries an escalated case). Its recipient list is ``("robot:NAME",)``. A receiver named only
+in ``escalation_receivers`` (a supervisors' group) gets the supervisors' message (【办件督办】).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import pandas as pd
 from monitor.config import AlertsSettings, Route
 from monitor.notify.robots.message import ROBOT
 
-__all__ = ["Delivery", "route"]
+__all__ = ["Delivery", "escalation_only", "route"]
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,19 @@ def route(warnings: pd.DataFrame, alerts: AlertsSettings) -> list[Delivery]:
     if len(escalated):
         for name in alerts.escalation_receivers:
             robots.setdefault(name, set()).update(int(p) for p in escalated)
-    out += [Delivery((ROBOT + name,), tuple(sorted(rows))) for name, rows in robots.items()]
+    only = escalation_only(alerts)
+    out += [
+        Delivery((ROBOT + name,), tuple(sorted(rows)), escalation=name in only)
+        for name, rows in robots.items()
+    ]
     return sorted(out, key=lambda x: (x.escalation, x.recipients))
+
+
+def escalation_only(alerts: AlertsSettings) -> set[str]:
+    """The receivers that get escalations only (named in ``escalation_receivers`` and by no
+    route): their messages are the supervisors' kind (【办件督办】)."""
+    routed = {name for r in alerts.routes for name in r.receivers}
+    return set(alerts.escalation_receivers) - routed - set(alerts.default_receivers)
 
 
 def _targets(

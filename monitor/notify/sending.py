@@ -100,9 +100,8 @@ def settle_interrupted(engine: Engine, now: dt.datetime, kinds: Sequence[str]) -
             error = (
                 f"the sending process stopped at {row['sending_since']:%Y-%m-%d %H:%M:%S} after "
                 "the end of the message went to the server and before its answer came: it may "
-                "have been delivered, so it is not sent again by itself; ask "
-                f"{', '.join(pending_recipients(row))} whether it arrived, else `monitor outbox "
-                f"retry --id {row['id']}`"
+                f"have been delivered, so it is not sent again by itself; {_ask(row)} whether "
+                f"it arrived, else `monitor outbox retry --id {row['id']}`"
             )
             log.warning("message %s is dead: %s", row["id"], error)
             conn.execute(
@@ -111,6 +110,14 @@ def settle_interrupted(engine: Engine, now: dt.datetime, kinds: Sequence[str]) -
                 .values(status="dead", last_error=error, sending_since=None)
             )
     return len(found)
+
+
+def _ask(row: Any) -> str:
+    """Whom to ask whether an interrupted message arrived: its recipients, or the group."""
+    name = robot_name(row["recipients"])
+    if name is not None:
+        return f"look in the group (or system) of receiver {name}"
+    return f"ask {', '.join(pending_recipients(row))}"
 
 
 class _Recorder:

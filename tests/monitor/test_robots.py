@@ -10,6 +10,7 @@ went). The signature values are hand-computed with ``openssl dgst``.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -377,6 +378,22 @@ def test_no_answer_after_the_request_is_in_doubt_and_not_a_second_copy(
             robot.send(message(1), ["robot:grp"], journal)
         assert journal.events == ["committing"]
     assert len(server.messages) == 2  # each taken once; nothing sent again
+
+
+def test_no_log_line_holds_the_token(
+    servers: Callable[..., RobotServer],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    server = servers("wecom")
+    robot = receiver(monkeypatch, server)
+    robot.send(message(1))
+    server.then(("status", 500))
+    with pytest.raises(TransientError):
+        robot.send(message(1))
+    assert len(server.messages) == 1 and caplog.records
+    assert all(server.token not in record.getMessage() for record in caplog.records)
 
 
 def test_an_unreachable_platform_is_transient_and_down(monkeypatch: pytest.MonkeyPatch) -> None:

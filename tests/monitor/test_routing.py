@@ -253,6 +253,20 @@ def test_each_receiver_gets_one_message_of_everything_routed_to_it() -> None:
     ]
 
 
+def test_a_receiver_named_only_for_escalations_gets_the_supervisors_message() -> None:
+    settings = with_receivers(
+        routes=[{"department": SCJG, "receivers": ["ding-scjg"]}],
+        default_recipients=[OFFICE],
+        escalation_receivers=["ding-gaj", "ding-scjg"],  # ding-gaj: the supervisors' group
+    )
+    got = route(warnings((SCJG, None, "escalated"), (GAJ, None, "overdue")), settings)
+    assert got == [
+        Delivery((OFFICE,), (1,)),
+        Delivery(("robot:ding-scjg",), (0,)),  # a department's group: its usual message
+        Delivery(("robot:ding-gaj",), (0,), escalation=True),
+    ]
+
+
 def test_a_route_needs_recipients_or_receivers_that_exist() -> None:
     with pytest.raises(ValidationError, match="a route needs recipients or receivers"):
         with_receivers(routes=[{"department": SCJG}])

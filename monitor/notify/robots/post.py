@@ -16,6 +16,7 @@ the receiver and the host only).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,9 @@ from monitor.notify.receiver import (
 from monitor.notify.robots.pace import Pacer
 
 __all__ = ["Answer", "check_errcode", "host_of", "http_failure", "post"]
+
+# httpx logs every request's whole address at INFO, and a robot's address holds its token.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 #: Seconds to connect: a platform that does not take the connection by then is down.
 CONNECT_SECONDS = 10.0
