@@ -9,7 +9,7 @@ line into a link, a heading or a mention.
 
 from __future__ import annotations
 
-from monitor.clock import local
+from monitor.clock import aware, local
 from monitor.mask import mask
 from monitor.notify.mail.render import (
     LEVELS,
@@ -105,7 +105,7 @@ def _payload(group: AlertGroup, ordered: list[AlertItem], language: str) -> dict
         "schema": PAYLOAD_SCHEMA,
         "kind": "escalation" if group.escalation else "alert",
         "language": language,
-        "generated_at": local(group.generated_at).isoformat(timespec="seconds"),
+        "generated_at": local(aware(group.generated_at)).isoformat(timespec="seconds"),
         "departments": [mask(d) for d in group.departments],
         "counts": counts,
         "cases": [
