@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
@@ -27,6 +28,8 @@ def describe_settings(settings: Settings) -> str:
     lines.append(f"database: {settings.database_url(hide_password=True)}")
     for key, env in _secret_keys(settings):
         state = "set" if env in os.environ else "NOT SET"
+        if key.endswith("url_env") and state == "set" and not _is_http(os.environ[env]):
+            state = "set but does not hold an http(s):// address"
         lines.append(f"secret {key}: environment variable {env} is {state}")
     years = sorted({*(int(y) for y in settings.calendar.years)})
     for y in years:
@@ -62,6 +65,11 @@ def _toml(value: Any) -> str:
     if isinstance(value, BaseModel):
         value = value.model_dump()
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _is_http(value: str) -> bool:
+    parts = urlsplit(value.strip())
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _secret_keys(settings: Settings) -> list[tuple[str, str]]:

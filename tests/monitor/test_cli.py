@@ -182,6 +182,13 @@ def test_check_config_names_each_receivers_variables(
         "is NOT SET" in lines
     )
     assert "0123456789abcdef" not in result.output
+    monkeypatch.setenv("MONITOR_TEST_DING_URL", "access_token=0123456789abcdef")  # pasted half
+    result = runner.invoke(cli, ["check-config", "--config", str(config)])
+    assert (
+        "secret [receivers.scjg-ding] url_env: environment variable MONITOR_TEST_DING_URL is set "
+        "but does not hold an http(s):// address" in result.output.splitlines()
+    )
+    assert "0123456789abcdef" not in result.output
 
 
 def test_check_config_never_shows_a_password_written_into_a_url(
