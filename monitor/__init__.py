@@ -4,7 +4,8 @@
 ``db`` (the monitor's own database), ``alerts`` (the warning ledger and the alert job),
 ``notify`` (the outbox and its receivers), ``reports``, ``daemon`` (the scheduled jobs) and
 ``demo``; beside them the helpers every package may use: ``clock``, ``errors``, ``text``,
-``mask`` (personal data), ``spreadsheet`` (no formulas in exports) and ``templating``.
+``mask`` (personal data), ``spreadsheet`` (no formulas in exports), ``templating`` and
+``versions`` (what is installed).
 Each package's docstring says what it may import.
 """
 

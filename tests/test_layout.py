@@ -35,6 +35,7 @@ ALLOWED: dict[str, set[str]] = {
     "monitor.mask": set(),
     "monitor.spreadsheet": set(),
     "monitor.templating": set(),
+    "monitor.versions": set(),
     "monitor.config": set(),
     "monitor.db": {"monitor.config"},
     "monitor.cases": {"monitor.config"},

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from monitor import __version__, clock
+from monitor import clock
 from monitor.config import Settings, load_settings
 from monitor.errors import MonitorError, RulesError
 
@@ -138,10 +138,27 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _print_version(ctx: click.Context, wanted: bool) -> None:
+    """``--version``: the installed versions (:mod:`monitor.versions`), then exit."""
+    if not wanted or ctx.resilient_parsing:
+        return
+    from monitor.versions import version_text
+
+    click.echo(version_text())
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @_config_option
 @_debug_option
-@click.version_option(__version__, prog_name="monitor")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _print_version(ctx, value),
+    help="Print the monitor's, holidays' (and its last official year) and Python's versions.",
+)
 @click.pass_context
 def cli(ctx: click.Context, config: str | None, debug: bool) -> None:
     """Watch government-service cases (办件): deadlines, warnings, rates.

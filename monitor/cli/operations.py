@@ -95,6 +95,13 @@ def status_cmd(state: State, at: str | None) -> None:
     with state.database() as engine, engine.connect() as conn:
         rows = outbox_rows(conn, ("queued", "dead"))
         jobs = job_lines(settings, conn, now)
+    from monitor.versions import installed_versions
+
+    v = installed_versions()
+    click.echo(
+        f"versions   monitor {v['monitor']}, holidays {v['holidays']} (official schedules "
+        f"through {v['schedules_through']}), Python {v['python']}"
+    )
     click.echo(f"database   {settings.database_url(hide_password=True)}")
     queued = int((rows["status"] == "queued").sum()) if len(rows) else 0
     dead = int((rows["status"] == "dead").sum()) if len(rows) else 0

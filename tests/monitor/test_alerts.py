@@ -31,13 +31,16 @@ import datetime as dt
 import email
 import email.policy
 import json
+import platform
 import re
+from importlib.metadata import version
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from monitor import __version__
 from monitor.alerts.acks import add_silence
 from monitor.alerts.choose import choose
 from monitor.alerts.ledger import OPEN_COLUMNS, open_warnings, warning_history
@@ -1106,8 +1109,12 @@ def test_cli_status_outbox_and_db_upgrade(
     code, out, err = monitor(capsys, "status", "--config", config)
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0] == f"database   {shown}"
-    assert lines[1] == "outbox     1 queued, 0 dead"
+    assert lines[0] == (
+        f"versions   monitor {__version__}, holidays {version('holidays')} (official schedules "
+        f"through 2026), Python {platform.python_version()}"
+    )
+    assert lines[1] == f"database   {shown}"
+    assert lines[2] == "outbox     1 queued, 0 dead"
     alert = lines.index("alert      by hand (monitor alert)")
     assert lines[alert + 1].startswith("  run #1 20")  # the wall clock it ran at
     assert ' ok      {"dead": 0,' in lines[alert + 1]

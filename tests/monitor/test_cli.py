@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
 import sys
 from importlib.metadata import version
@@ -101,10 +102,18 @@ def test_every_command_has_help_with_an_example(runner: CliRunner, name: str) ->
 
 
 def test_version(runner: CliRunner) -> None:
+    """The monitor's version (the installed distribution's), the holidays package's with the
+    last year whose official schedule it carries (0.109 carries 2026's, published by the
+    State Council in November 2025, and not 2027's), and Python's."""
     result = runner.invoke(cli, ["--version"])
     assert result.exit_code == 0
-    assert result.output == f"monitor, version {__version__}\n"
+    assert result.output == (
+        f"monitor {__version__}\n"
+        f"holidays {version('holidays')} (official schedules through 2026)\n"
+        f"Python {platform.python_version()}\n"
+    )
     assert __version__ == version("banjian-monitor")
+    assert version("holidays").startswith("0.109")
 
 
 # --- check-config -----------------------------------------------------------------------------
@@ -340,7 +349,8 @@ def test_subprocess_help_and_version(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert "Examples" in proc.stdout
     proc = run("--version", cwd=tmp_path)
-    assert (proc.returncode, proc.stdout) == (0, f"monitor, version {__version__}\n")
+    assert proc.returncode == 0
+    assert proc.stdout.splitlines()[0] == f"monitor {__version__}"
 
 
 def test_subprocess_inspect_json(tmp_path: Path, cases_csv: Path) -> None:
