@@ -1,8 +1,8 @@
 """The ``monitor`` command: a thin shell over the library.
 
 :mod:`monitor.cli.app` holds the group, the options the commands share and :func:`main`;
-one module per family of commands (``cases``, ``alerts``, ``operations``, ``reports``,
-``daemon``, ``receivers``, ``users``, ``web``) defines
+one module per family of commands (``cases``, ``calendar``, ``alerts``, ``operations``,
+``reports``, ``daemon``, ``receivers``, ``users``, ``web``) defines
 its commands and lists them in ``COMMANDS``; this module registers them on the group.
 
 May import: every package of ``monitor`` (commands import what they call inside the command,
@@ -12,11 +12,21 @@ so that ``monitor --help`` loads no pandas). Nothing imports ``monitor.cli`` but
 
 from __future__ import annotations
 
-from monitor.cli import alerts, cases, daemon, operations, receivers, reports, users, web
+from monitor.cli import (
+    alerts,
+    calendar,
+    cases,
+    daemon,
+    operations,
+    receivers,
+    reports,
+    users,
+    web,
+)
 from monitor.cli.app import cli, main, parse_at
 
 __all__ = ["cli", "main", "parse_at"]
 
-for _module in (cases, alerts, operations, reports, daemon, receivers, users, web):
+for _module in (cases, calendar, alerts, operations, reports, daemon, receivers, users, web):
     for _command in _module.COMMANDS:
         cli.add_command(_command)

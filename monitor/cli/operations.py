@@ -139,5 +139,37 @@ def db_upgrade(state: State) -> None:
         click.echo(f"database at revision {current_revision(engine)}")
 
 
+@db_group.command("downgrade")
+@click.argument("revision")
+@common_options
+def db_downgrade(state: State, revision: str) -> None:
+    """Take the schema back to REVISION, to roll back to the release whose head it is.
+
+    REVISION is that release's schema head (docs/operations.md, "Roll back"). Run it with
+    the newer release still installed (it knows how to undo its migrations), the daemon
+    stopped; then install the older release before any monitor command runs again (a newer
+    one would migrate the database forward at once). Warnings, acknowledgements and the
+    outbox are kept; what only the newer schema held is dropped.
+
+    
+    Example:
+      monitor db downgrade 0008 --config /etc/banjian/config.toml
+    """
+    from monitor.daemon.lock import job_lock
+    from monitor.db.engine import downgrade, engine_for
+
+    settings = state.settings()
+    engine = engine_for(settings)
+    try:
+        with job_lock(settings, "scan"):
+            before = downgrade(engine, revision)
+    finally:
+        engine.dispose()
+    click.echo(
+        f"database at revision {revision} (was {before}); now install the release whose "
+        "schema head it is, before any monitor command runs"
+    )
+
+
 #: The commands of this module, registered on the group by :mod:`monitor.cli`.
 COMMANDS = (outbox_group, status_cmd, db_group)

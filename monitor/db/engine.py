@@ -184,6 +184,32 @@ def _upgrade_once(engine: sa.Engine, revision: str) -> None:
             ) from exc
 
 
+def downgrade(engine: sa.Engine, revision: str) -> str | None:
+    """Take the schema back to ``revision``, an earlier revision this version knows (a
+    release's head, to roll back to that release with the ledger kept); returns the revision
+    it was at. ConfigError for an unknown revision or one that is not earlier."""
+    config = _config()
+    script = ScriptDirectory.from_config(config)
+    if not _known(script, revision):
+        known = ", ".join(sorted(s.revision for s in script.walk_revisions()))
+        raise ConfigError(_shown(engine), [f"no schema revision {revision!r} (known: {known})"])
+    with _connect(engine) as conn, conn.begin():
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current is None or not _known(script, current):
+            raise ConfigError(
+                _shown(engine), [f"the database is at revision {current!r}: nothing to undo"]
+            )
+        if revision not in {r.revision for r in script.iterate_revisions(current, "base")}:
+            raise ConfigError(
+                _shown(engine),
+                [f"revision {revision} is not earlier than the database's {current}"],
+            )
+        if revision != current:
+            config.attributes["connection"] = conn
+            command.downgrade(config, revision)
+    return current
+
+
 def current_revision(engine: sa.Engine) -> str | None:
     """The schema revision the database is at; None before the first :func:`upgrade`."""
     with _connect(engine) as conn:

@@ -20,6 +20,7 @@ from monitor.cases.load import load_cases
 from monitor.cases.scan_output import render, select, summary_line
 from monitor.clock import naive
 from monitor.config import CalendarSettings, Settings
+from monitor.config.alerts import AlertsSettings, Route
 from monitor.reports.run import run_report
 from monitor.text import plural
 from rules.calendar import published_years
@@ -28,6 +29,10 @@ from rules.periods import Period
 __all__ = ["demo_as_of", "run_demo"]
 
 _MONTHS = 4
+#: Where the demo's mail goes without a configuration (the shipped config.toml's examples).
+DEMO_OFFICE = "zwfw-office@example.gov.cn"
+DEMO_SUPERVISOR = "supervisor@example.gov.cn"
+DEMO_SCJG = "scjg-contact@example.gov.cn"
 
 
 def demo_as_of(settings: Settings, now: dt.datetime) -> dt.datetime:
@@ -161,8 +166,28 @@ def _demo_settings(settings: Settings, folder: Path) -> Settings:
                     "file": settings.mail.file.model_copy(update={"dir": str(mail)}),
                 }
             ),
+            "alerts": _demo_alerts(settings.alerts),
+            "receivers": {},
         }
     )
+
+
+def _demo_alerts(alerts: AlertsSettings) -> AlertsSettings:
+    """The configured routes by mail only: the demo's made-up cases never reach a real 钉钉 /
+    企业微信 group or webhook. Without any route or default recipient (no configuration),
+    the example addresses of the shipped config.toml, so that the demo writes its mail."""
+    update: dict[str, object] = {
+        "routes": [r.model_copy(update={"receivers": []}) for r in alerts.routes],
+        "default_receivers": [],
+        "escalation_receivers": [],
+    }
+    if not alerts.default_recipients and not any(r.recipients for r in alerts.routes):
+        update |= {
+            "routes": [Route(department="县市场监督管理局", recipients=[DEMO_SCJG])],
+            "default_recipients": [DEMO_OFFICE],
+            "escalation_recipients": [DEMO_SUPERVISOR],
+        }
+    return alerts.model_copy(update=update)
 
 
 def _any_year() -> CalendarSettings:

@@ -17,6 +17,7 @@ from monitor.config import Settings
 from monitor.db.engine import current_revision, engine_for, head_revision, upgrade
 from monitor.db.tables import metadata, runs
 from monitor.errors import ConfigError
+from tests.monitor.test_upgrade import old_ledger
 
 MONITOR_TABLES = {
     "runs", "warnings", "warning_events", "notifications", "acks", "silences", "answers", "users"
@@ -43,47 +44,11 @@ def test_head_revision_is_the_newest_migration() -> None:
 
 
 def test_upgrading_an_older_database_keeps_its_data(engine: sa.Engine) -> None:
-    # A database at revision 0001 with a queued message, as an earlier version left it.
+    # A database at revision 0001 with a queued message, as an earlier version left it
+    # (tests/monitor/test_upgrade.py: the whole ledger, from every earlier revision).
     upgrade(engine, "0001")
     assert current_revision(engine) == "0001"
-    now = dt.datetime(2025, 3, 13, 9, 0)
-    # The table as revision 0001 had it (no attachment column), quoted by SQLAlchemy: "key"
-    # is a reserved word in MySQL.
-    old = sa.table(
-        "notifications",
-        *(
-            sa.column(c)
-            for c in (
-                "key",
-                "kind",
-                "recipients",
-                "subject",
-                "body_text",
-                "body_html",
-                "case_count",
-                "created_at",
-                "status",
-                "attempts",
-                "next_attempt_at",
-            )
-        ),
-    )
-    with engine.begin() as conn:
-        conn.execute(
-            sa.insert(old).values(
-                key="k1",
-                kind="alert",
-                recipients="a@b.cn",
-                subject="s",
-                body_text="t",
-                body_html="h",
-                case_count=1,
-                created_at=now,
-                status="queued",
-                attempts=0,
-                next_attempt_at=now,
-            )
-        )
+    old_ledger(engine)
     upgrade(engine)
     assert current_revision(engine) == "0008"
     new = sa.table(
@@ -97,7 +62,7 @@ def test_upgrading_an_older_database_keeps_its_data(engine: sa.Engine) -> None:
         rows = conn.execute(sa.select(*new.c)).all()
     # Revision 0004: no case lines for an old message; 0005: nobody has it yet, and it is not
     # half sent.
-    assert [tuple(r) for r in rows] == [("k1", "queued", None, None, None, None)]
+    assert [tuple(r) for r in rows] == [("k-old", "queued", None, None, None, None)]
 
 
 def test_migrated_schema_matches_the_models(migrated_engine: sa.Engine) -> None:

@@ -49,7 +49,41 @@ def test_demo_command_runs_from_the_cli(tmp_path: Path, monkeypatch) -> None:
     from monitor.cli import cli
 
     monkeypatch.chdir(tmp_path)  # no config.toml here: the embedded defaults
-    result = CliRunner().invoke(cli, ["demo", "--cases", "500", "--out", str(tmp_path / "d")])
+    result = CliRunner().invoke(cli, ["demo", "--cases", "5000", "--out", str(tmp_path / "d")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "d" / "cases.csv").is_file()
     assert "Where to look:" in result.output
+    # Without a configuration the demo still writes its mail (to the example addresses).
+    mails = sorted((tmp_path / "d" / "mail").glob("*.eml"))
+    assert mails, result.output
+    text = "\n".join(m.read_text(encoding="utf-8") for m in mails)
+    assert "To: zwfw-office@example.gov.cn" in text
+
+
+def test_demo_never_reaches_a_configured_robot(tmp_path: Path, monkeypatch) -> None:
+    """A production config with a 钉钉 receiver: the demo's made-up cases go by mail into
+    the demo folder only, never to the group."""
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+    from tests.monitor.robot_servers import RobotServer
+
+    server = RobotServer("dingtalk")
+    try:
+        monkeypatch.setenv("DEMO_TEST_DING_URL", server.url)
+        config = tmp_path / "config.toml"
+        config.write_text(
+            '[alerts]\ndefault_recipients = ["office@example.gov.cn"]\n'
+            'default_receivers = ["ding"]\n'
+            "[[alerts.routes]]\ndepartment = '县公安局'\nreceivers = ['ding']\n"
+            "[receivers.ding]\nkind = 'dingtalk'\nurl_env = 'DEMO_TEST_DING_URL'\n",
+            encoding="utf-8",
+        )
+        result = CliRunner().invoke(
+            cli, ["demo", "--cases", "5000", "--out", str(tmp_path / "d"), "--config", str(config)]
+        )
+        assert result.exit_code == 0, result.output
+        assert server.messages == [] and server.refused == []
+        assert list((tmp_path / "d" / "mail").glob("*.eml"))
+    finally:
+        server.close()

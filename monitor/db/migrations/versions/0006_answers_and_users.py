@@ -72,6 +72,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("users")
-    op.drop_index("ix_answers_status", "answers")
-    op.drop_index("ix_answers_warning", "answers")
+    # Dropping the table drops its indexes; MySQL / MariaDB refuse to drop the index on
+    # warning_id first, as the foreign key needs it.
     op.drop_table("answers")
