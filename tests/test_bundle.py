@@ -118,17 +118,23 @@ def test_every_wheel_is_pinned_with_its_hash(bundle: Path) -> None:
         assert needed in names
 
 
-def test_it_installs_offline_and_runs_the_demo(bundle: Path, tmp_path: Path) -> None:
-    venv = tmp_path / "opt" / "banjian"
-    env = offline_env()
+@pytest.fixture(scope="module")
+def installed(bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The virtual environment ``install.sh`` made from the bundle, offline."""
+    venv = tmp_path_factory.mktemp("opt") / "banjian"
     proc = subprocess.run(
         no_network("bash", bundle / "install.sh", venv),
         capture_output=True,
         text=True,
-        env={**env, "PYTHON": sys.executable},
+        env={**offline_env(), "PYTHON": sys.executable},
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    monitor = venv / "bin" / "monitor"
+    return venv
+
+
+def test_it_installs_offline_and_runs_the_demo(installed: Path, tmp_path: Path) -> None:
+    env = offline_env()
+    monitor = installed / "bin" / "monitor"
     version = subprocess.run(
         no_network(monitor, "--version"), capture_output=True, text=True, env=env
     )
@@ -145,6 +151,33 @@ def test_it_installs_offline_and_runs_the_demo(bundle: Path, tmp_path: Path) -> 
     assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-2000:]
     assert list((work / "var" / "demo" / "mail").glob("*.eml"))
     assert list((work / "var" / "demo" / "reports").glob("*.html"))
+
+
+def test_the_yearly_holidays_update_goes_in_offline(installed: Path, tmp_path: Path) -> None:
+    """``bundle.sh --holidays-only`` on the connected machine, ``install-holidays.sh`` on the
+    server: the newest holidays wheel, hash-checked, nothing else touched."""
+    proc = subprocess.run(
+        ["bash", str(ROOT / "deploy" / "bundle.sh"), "--holidays-only", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHON": sys.executable},
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    update = tmp_path / "holidays-update"
+    (wheel,) = (update / "wheels").glob("holidays-*.whl")
+    newest = wheel.name.split("-")[1]
+    before = sorted(p.name for p in (installed / "lib").glob("python*/site-packages/*.dist-info"))
+    proc = subprocess.run(
+        no_network("bash", update / "install-holidays.sh", installed),
+        capture_output=True,
+        text=True,
+        env=offline_env(),
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[1].startswith(f"holidays {newest} (official schedules")
+    after = sorted(p.name for p in (installed / "lib").glob("python*/site-packages/*.dist-info"))
+    changed = set(before) ^ set(after)
+    assert all(name.startswith("holidays-") for name in changed)  # nothing else touched
 
 
 def test_a_wheel_that_is_not_the_one_pinned_is_refused(bundle: Path, tmp_path: Path) -> None:

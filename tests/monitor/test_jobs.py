@@ -464,6 +464,7 @@ def test_cli_run_and_status(
     code, out, err = monitor(capsys, "status", "--config", config, "--at", "2026-12-01T09:10")
     assert (code, err) == (0, "")
     lines = out.splitlines()
+    assert lines.pop(0).startswith("versions   monitor ")  # test_alerts checks the whole line
     assert lines[0] == f"database   sqlite:///{tmp_path / 'var' / 'monitor.db'}"
     assert lines[1] == "outbox     0 queued, 0 dead"
     # Each run once, under its job (issue 10, item 13).
