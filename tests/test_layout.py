@@ -39,10 +39,18 @@ ALLOWED: dict[str, set[str]] = {
     "monitor.config": set(),
     "monitor.db": {"monitor.config"},
     "monitor.cases": {"monitor.config"},
+    "monitor.store": {"monitor.cases", "monitor.db", "monitor.config"},
     "monitor.notify": {"monitor.db", "monitor.config", "monitor.templating"},
-    "monitor.alerts": {"monitor.cases", "monitor.notify", "monitor.db", "monitor.config"},
+    "monitor.alerts": {
+        "monitor.cases",
+        "monitor.store",
+        "monitor.notify",
+        "monitor.db",
+        "monitor.config",
+    },
     "monitor.reports": {
         "monitor.cases",
+        "monitor.store",
         "monitor.alerts",
         "monitor.notify",
         "monitor.db",
@@ -50,6 +58,7 @@ ALLOWED: dict[str, set[str]] = {
         "monitor.templating",
     },
     "monitor.daemon": {
+        "monitor.store",
         "monitor.alerts",
         "monitor.reports",
         "monitor.notify",

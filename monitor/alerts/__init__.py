@@ -7,6 +7,6 @@ acknowledged ones suppressed); ``routing`` groups them by recipient list; ``run`
 (``monitor alert`` and the daemon's ``scan``): evaluate → ledger → choose → route → render →
 queue → deliver.
 
-May import: ``monitor.cases``, ``monitor.notify``, ``monitor.db``, ``monitor.config``, the
-top-level helpers, ``rules``. Never ``reports``, ``daemon`` or ``cli``.
+May import: ``monitor.cases``, ``monitor.store``, ``monitor.notify``, ``monitor.db``,
+``monitor.config``, the top-level helpers, ``rules``. Never ``reports``, ``daemon`` or ``cli``.
 """

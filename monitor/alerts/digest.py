@@ -27,6 +27,7 @@ from monitor.alerts.listing import reference
 from monitor.alerts.routing import escalation_only, route
 from monitor.config import Settings
 from monitor.db.tables import LEVEL_RANK
+from monitor.notify.mail.moved import MovedItem, render_moved
 from monitor.notify.mail.render import AlertGroup, AlertItem, RenderedMail, render_alert
 from monitor.notify.mail.resolved import ResolvedItem, render_resolved
 from monitor.notify.outbox import held_messages, message_key, queue, replace_messages
@@ -171,6 +172,40 @@ def queue_resolved(
         _queue_mail(
             conn, "resolved", "resolved", delivery.recipients, mail, lines, now, run_id, done
         )
+
+
+def queue_moved(
+    conn: Connection,
+    moved: pd.DataFrame,
+    why: str,
+    settings: Settings,
+    now: dt.datetime,
+    run_id: int | None,
+    done: Queued,
+) -> None:
+    """One deadline-moved notice (截止日调整) per recipient list of the departments' routes,
+    by mail (``moved``: :func:`monitor.store.write.moved_deadlines`)."""
+    if moved.empty:
+        return
+    frame = moved.assign(item_code=None, level="moved").reset_index(drop=True)
+    for delivery in route(frame, settings.alerts):
+        if robot_name(delivery.recipients) is not None:
+            continue  # by mail, like resolved notices
+        part = frame.iloc[list(delivery.rows)]
+        items = [
+            MovedItem(
+                str(r.case_id),
+                str(r.department),
+                str(r.item_name or ""),
+                str(r.obligation),
+                r.old_deadline,
+                r.new_deadline,
+            )
+            for r in part.itertuples(index=False)
+        ]
+        mail = render_moved(items, why, now, settings.alerts.language)
+        lines = [f"{i.case_id}|{i.obligation}|{i.old_deadline}>{i.new_deadline}" for i in items]
+        _queue_mail(conn, "resolved", "moved", delivery.recipients, mail, lines, now, run_id, done)
 
 
 def _queue_mail(

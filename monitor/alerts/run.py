@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine
 from monitor import clock
 from monitor.alerts.acks import acks_in_force, active_silences
 from monitor.alerts.choose import choose
-from monitor.alerts.digest import queue_digests, queue_resolved
+from monitor.alerts.digest import queue_digests, queue_moved, queue_resolved
 from monitor.alerts.ledger import mark_notified, update_ledger
 from monitor.alerts.links import serializer
 from monitor.cases.evaluate import Evaluated, evaluate_loaded
@@ -33,6 +33,8 @@ from monitor.errors import LedgerConflict
 from monitor.notify.mail.transport import check_transport, transport_for
 from monitor.notify.outbox import Delivered, deliver
 from monitor.notify.receiver import Receiver
+from monitor.store.update import StoreRun
+from monitor.store.use import store_evaluation
 
 __all__ = ["COUNTS", "AlertRun", "run_alert"]
 
@@ -105,17 +107,14 @@ def run_alert(
                 run_id=run_id,
             )
     result = AlertRun(dry_run=dry_run)
-    # The calendar also spans last year: repeat intervals count from the last notice.
-    evaluated = evaluate_loaded(
-        settings, load_cases(settings, input_path, sheet=sheet), now, years=(now.year - 1, now.year)
-    )
+    evaluated, moved = _evaluation(settings, engine, now, input_path, sheet, dry_run)
     own = run_id is None and not dry_run
     if own:
         with engine.begin() as conn:
             mark_interrupted(conn, "alert")
             run_id = start_run(conn, "alert", now, clock.now())
     try:
-        _fold_once(engine, evaluated, settings, run_id, result)
+        _fold_once(engine, evaluated, settings, run_id, result, moved)
         if not dry_run:
             receiver = transport or transport_for(settings)
             result.delivered = deliver(engine, receiver, settings, now, evaluated.calendar)
@@ -131,6 +130,25 @@ def run_alert(
     return result
 
 
+def _evaluation(
+    settings: Settings,
+    engine: Engine,
+    now: dt.datetime,
+    input_path: str | None,
+    sheet: str | None,
+    dry_run: bool,
+) -> tuple[Evaluated, StoreRun | None]:
+    """The run's evaluation (its calendar also spans last year: repeat intervals count from
+    the last notice): from the store when one is kept (and the store's run when deadlines
+    moved under it), else from the source."""
+    years = (now.year - 1, now.year)
+    if settings.store.enabled and input_path is None and not dry_run:
+        evaluated, run = store_evaluation(settings, engine, now, whole=False, years=years)
+        return evaluated, run if run is not None and len(run.moved) else None
+    loaded = load_cases(settings, input_path, sheet=sheet)
+    return evaluate_loaded(settings, loaded, now, years=years), None
+
+
 def _check_before(settings: Settings, transport: Receiver | None, dry_run: bool) -> None:
     """What would fail mid-run, checked before anything is recorded: the transport's
     settings (an SMTP password variable) and, with links on, the links' secret."""
@@ -141,7 +159,12 @@ def _check_before(settings: Settings, transport: Receiver | None, dry_run: bool)
 
 
 def _fold_once(
-    engine: Engine, evaluated: Evaluated, settings: Settings, run_id: int | None, result: AlertRun
+    engine: Engine,
+    evaluated: Evaluated,
+    settings: Settings,
+    run_id: int | None,
+    result: AlertRun,
+    moved: StoreRun | None = None,
 ) -> None:
     """:func:`_fold` in one transaction (rolled back in a dry run). Should another writer
     meet this one in the ledger (a unique constraint, a locked SQLite file), the
@@ -151,7 +174,7 @@ def _fold_once(
         try:
             with engine.connect() as conn:
                 trans = conn.begin()
-                _fold(conn, evaluated, settings, run_id, result)
+                _fold(conn, evaluated, settings, run_id, result, moved)
                 (trans.rollback if result.dry_run else trans.commit)()
             return
         except (sa.exc.IntegrityError, sa.exc.OperationalError) as exc:
@@ -172,6 +195,7 @@ def _fold(
     settings: Settings,
     run_id: int | None,
     result: AlertRun,
+    moved: StoreRun | None = None,
 ) -> None:
     """The run's one transaction: the evaluation into the ledger, the chosen warnings routed,
     rendered and queued (and resolved notices), the sent levels marked."""
@@ -191,6 +215,9 @@ def _fold(
     done = queue_digests(conn, chosen, ledger.open, settings, now, run_id)
     if settings.alerts.resolved_notices:
         queue_resolved(conn, ledger.resolved, settings, now, run_id, done)
+    if moved is not None:  # the calendar changed under stored deadlines (截止日调整)
+        why = moved.why(settings.alerts.language)
+        queue_moved(conn, moved.moved, why, settings, now, run_id, done)
     mark_notified(conn, done.carried["id"].tolist(), done.carried["level"].tolist(), now)
     result.messages += done.messages
     result.counts.update(queued=len(done.messages), unrouted=done.unrouted, replaced=done.replaced)

@@ -2,7 +2,7 @@
 
 :mod:`monitor.cli.app` holds the group, the options the commands share and :func:`main`;
 one module per family of commands (``cases``, ``calendar``, ``alerts``, ``operations``,
-``reports``, ``daemon``, ``receivers``, ``users``, ``web``) defines
+``reports``, ``daemon``, ``receivers``, ``store``, ``users``, ``web``) defines
 its commands and lists them in ``COMMANDS``; this module registers them on the group.
 
 May import: every package of ``monitor`` (commands import what they call inside the command,
@@ -20,6 +20,7 @@ from monitor.cli import (
     operations,
     receivers,
     reports,
+    store,
     users,
     web,
 )
@@ -27,6 +28,17 @@ from monitor.cli.app import cli, main, parse_at
 
 __all__ = ["cli", "main", "parse_at"]
 
-for _module in (cases, calendar, alerts, operations, reports, daemon, receivers, users, web):
+for _module in (
+    cases,
+    calendar,
+    alerts,
+    operations,
+    reports,
+    daemon,
+    receivers,
+    store,
+    users,
+    web,
+):
     for _command in _module.COMMANDS:
         cli.add_command(_command)

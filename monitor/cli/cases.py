@@ -73,7 +73,13 @@ def inspect_cmd(
     settings = state.settings()
     if unmasked:
         audit_unmasked(settings, f"inspect --format {fmt}")
-    loaded = load_cases(settings, input_path, sheet=sheet)
+    if settings.store.enabled and input_path is None:
+        from monitor.store.use import store_evaluation
+
+        with state.database() as engine:
+            loaded = store_evaluation(settings, engine, parse_at(None), whole=True)[0].loaded
+    else:
+        loaded = load_cases(settings, input_path, sheet=sheet)
     found = problems_before_evaluation(settings, loaded, parse_at(None))
     data = overview(loaded, settings, data_problems(loaded, found), masked=not unmasked)
     if fmt == "json":
@@ -153,7 +159,13 @@ def scan_cmd(
     settings = state.settings()
     if unmasked:
         audit_unmasked(settings, f"scan --format {fmt}")
-    evaluated = evaluate_loaded(settings, load_cases(settings, input_path, sheet=sheet), now)
+    if settings.store.enabled and input_path is None:
+        from monitor.store.use import store_evaluation
+
+        with state.database() as engine:
+            evaluated, _ = store_evaluation(settings, engine, now, whole=include_all)
+    else:
+        evaluated = evaluate_loaded(settings, load_cases(settings, input_path, sheet=sheet), now)
     # The summary and --fail-on cover what was asked for: one department, or all of them.
     table = in_department(evaluated.evaluation.table, department)
     text = render(

@@ -28,6 +28,7 @@ from monitor.config.alerts import AlertsSettings
 from monitor.config.base import FINITE, MAX_WORKDAYS, Email, Section
 from monitor.config.problems import describe
 from monitor.config.receivers import ReceiverSettings, check_references
+from monitor.config.store import StoreSettings
 from monitor.config.toml import read_toml
 from monitor.config.web import WebSettings
 from monitor.errors import ConfigError
@@ -75,6 +76,9 @@ class SourceSettings(Section):
     password_env: str | None = None
     sheet: str | None = None
     suspensions: str | None = None
+    #: With a store: the column of the query's rows that says when a row last changed
+    #: (e.g. 更新时间); each run reads only the rows changed since the last one.
+    changed_column: str | None = None
     columns: dict[str, CanonicalField] = {}
 
     @model_validator(mode="after")
@@ -85,6 +89,8 @@ class SourceSettings(Section):
             raise ValueError("url needs query (the SQL that selects the cases)")
         if self.query and not self.url:
             raise ValueError("query needs url (the SQLAlchemy URL of the source database)")
+        if self.changed_column is not None and not self.query:
+            raise ValueError("changed_column is for a SQL source (url + query)")
         return self
 
 
@@ -193,6 +199,8 @@ class ScheduleSettings(Section):
     scan: str = "*/30 8-18 * * *"
     report: str = "0 8 1 * *"
     annual: str = "0 8 2 1 *"
+    #: With a store: the full reconciliation with the source (cases that vanished from it).
+    rebuild: str = "0 2 * * 0"
     #: After this many consecutive failures of a job, [alerts] admin_recipients get one email.
     admin_alert_after: int = Field(3, ge=1, le=100)
     #: A run missed by at most this long (the server was busy or asleep) still runs.
@@ -200,7 +208,7 @@ class ScheduleSettings(Section):
     #: The lock that keeps a second daemon (or a concurrent `monitor run`) out.
     lock_file: str = "var/monitor.lock"
 
-    @field_validator("scan", "report", "annual")
+    @field_validator("scan", "report", "annual", "rebuild")
     @classmethod
     def _crontab(cls, v: str) -> str:
         if v == "off":
@@ -257,6 +265,7 @@ class Settings(Section):
     logging: LoggingSettings = LoggingSettings()
     web: WebSettings = WebSettings()
     receivers: dict[str, ReceiverSettings] = {}
+    store: StoreSettings = StoreSettings()
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
     origin: str = Field("embedded defaults", exclude=True)
 

@@ -3,6 +3,7 @@ of settings and ``now``), the APScheduler daemon (``scheduler``), the locks that
 runs of one job apart (``lock``), logging (``logs``) and the mail to the monitor's admins
 (``admin``).
 
-May import: ``monitor.alerts``, ``monitor.reports``, ``monitor.notify``, ``monitor.cases``,
-``monitor.db``, ``monitor.config``, the top-level helpers, ``rules``. Never ``cli``.
+May import: ``monitor.store``, ``monitor.alerts``, ``monitor.reports``, ``monitor.notify``,
+``monitor.cases``, ``monitor.db``, ``monitor.config``, the top-level helpers, ``rules``.
+Never ``cli``.
 """

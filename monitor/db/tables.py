@@ -37,6 +37,7 @@ __all__ = [
     "notifications",
     "runs",
     "silences",
+    "store_state",
     "warning_events",
     "warnings",
 ]
@@ -215,5 +216,26 @@ users = Table(
     Column("name", String(64), nullable=False, unique=True),
     Column("password_hash", String(256), nullable=False),
     Column("created_at", Timestamp, nullable=False),
+    **_MYSQL,
+)
+
+#: The case store's generations (revision 0009): what each was made from and holds. The
+#: store's folder names the generation in use; ``files`` lists its Parquet files (JSON).
+store_state = Table(
+    "store_state",
+    metadata,
+    Column("generation", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),  # update, rebuild, recompute
+    Column("at", Timestamp, nullable=False),  # the run's "now"
+    Column("created_at", Timestamp, nullable=False),  # wall clock
+    Column("watermark", String(64)),  # the newest change seen in a SQL source
+    Column("fingerprint", String(64), nullable=False),  # of the calendar and rules used
+    Column("schema_version", Integer, nullable=False),
+    Column("rows_read", Integer, nullable=False),
+    Column("changed", Integer, nullable=False),
+    Column("evaluated", Integer, nullable=False),
+    Column("cases", Integer, nullable=False),
+    Column("open_cases", Integer, nullable=False),
+    Column("files", LongText, nullable=False),
     **_MYSQL,
 )

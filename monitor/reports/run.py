@@ -38,6 +38,7 @@ from monitor.reports.data import (
     report_data,
 )
 from monitor.reports.html import narrative, render_html, render_index
+from monitor.store.use import store_evaluation
 from rules.definitions import FIGURE_KEYS, FRACTIONS
 from rules.periods import Period
 
@@ -74,15 +75,17 @@ def run_report(
     """
     period = Period.parse(period_text)
     first = min(period.trailing(12)[0].start.year, period.previous().start.year)
-    evaluated = evaluate_loaded(
-        settings,
-        load_cases(settings, input_path, sheet=sheet),
-        now,
-        years=(first, period.last_day.year + 1),
-    )
+    years = (first, period.last_day.year + 1)
     folder = out_dir or settings.resolve(settings.reports.out_dir)
     sending = send and bool(settings.reports.recipients)
-    with _database(settings, engine, create=sending) as db:
+    stored = settings.store.enabled and input_path is None
+    with _database(settings, engine, create=sending or stored) as db:
+        if stored:
+            assert db is not None  # created when missing
+            evaluated = store_evaluation(settings, db, now, whole=True, years=years)[0]
+        else:
+            loaded = load_cases(settings, input_path, sheet=sheet)
+            evaluated = evaluate_loaded(settings, loaded, now, years=years)
         data = report_data(settings, evaluated, period, now, ledger_counts=_counter(db, now))
         folder.mkdir(parents=True, exist_ok=True)
         result = ReportResult(period.label, _write(folder, data))

@@ -144,7 +144,7 @@ BAD: dict[str, list[str]] = {
     ],
     "bad-unknown-section.toml": [
         "notifications: unknown section; known sections: database, source, calendar, rules, "
-        "alerts, mail, schedule, reports, logging, web, receivers",
+        "alerts, mail, schedule, reports, logging, web, receivers, store",
     ],
     "bad-wrong-type.toml": [
         "rules.warn_before_days: expected a valid integer, found 'two' (text)",

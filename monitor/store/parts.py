@@ -1,0 +1,107 @@
+"""Reading and writing a generation's parts: cases and obligations by month, open or closed,
+and the two whole-store tables (the source rows' data problems, the rules' problems).
+
+Every frame read back has the canonical dtypes again: the text fields that pandas keeps as
+categories are categories (Parquet files of different months hold different dictionaries,
+which a concatenation would turn into plain objects).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from monitor.store.layout import Generation
+
+__all__ = [
+    "CATEGORIES",
+    "canonical",
+    "index",
+    "month_of",
+    "read_table",
+    "write_month",
+    "write_table",
+]
+
+#: Columns kept as categories in memory (cases and obligations).
+CATEGORIES = (
+    "department",
+    "item_code",
+    "item_name",
+    "channel",
+    "status",
+    "promised_limit_unit",
+    "legal_limit_unit",
+    "unit",
+    "obligation",
+    "state",
+    "level",
+)
+#: The month of a case with no submission time (loading refuses them; kept for safety).
+NO_MONTH = "0000-00"
+
+
+def canonical(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the category columns as categories."""
+    for column in CATEGORIES:
+        if column in frame and not isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].astype("category")
+    return frame
+
+
+def month_of(cases: pd.DataFrame) -> np.ndarray:
+    """Each case's partition: the month of its submission, "YYYY-MM"."""
+    submitted = pd.to_datetime(cases["submitted_at"])
+    return submitted.dt.strftime("%Y-%m").fillna(NO_MONTH).to_numpy(dtype=object)
+
+
+def index(generation: Generation) -> pd.DataFrame:
+    """Every stored case: ``case_id``, ``_hash``, ``month`` and ``part`` ("open" or
+    "closed"), reading two columns of each file only."""
+    frames = []
+    for part in ("open", "closed"):
+        for month in generation.months("cases", part):
+            table = pq.read_table(
+                generation.file("cases", month, part), columns=["case_id", "_hash"]
+            ).to_pandas()
+            frames.append(table.assign(month=month, part=part))
+    if not frames:
+        return pd.DataFrame({"case_id": [], "_hash": [], "month": [], "part": []})
+    return pd.concat(frames, ignore_index=True)
+
+
+def write_month(
+    generation: Generation,
+    month: str,
+    part: str,
+    cases: pd.DataFrame,
+    obligations: pd.DataFrame,
+) -> None:
+    """Write (or remove, when empty) the ``part`` files of ``month``."""
+    generation.write("cases", month, part, cases.reset_index(drop=True))
+    generation.write("obligations", month, part, obligations.reset_index(drop=True))
+
+
+def read_table(generation: Generation, name: str) -> pd.DataFrame:
+    """A whole-store table (``quality`` or ``problems``); empty when there is none."""
+    path = generation.path / f"{name}.parquet"
+    if not path.is_file():
+        return pd.DataFrame({"case_id": pd.Series([], dtype=object)})
+    return pq.read_table(path).to_pandas()
+
+
+def write_table(generation: Generation, name: str, frame: pd.DataFrame) -> None:
+    """Write a whole-store table (an empty one too: it says there is nothing)."""
+    import os
+
+    import pyarrow as pa
+
+    path = generation.path / f"{name}.parquet"
+    hidden = path.with_name(f".{path.name}.tmp")
+    frame = frame.reset_index(drop=True)
+    for column in frame.columns:  # mixed objects (a value column of numbers and text)
+        if frame[column].dtype == object:
+            frame[column] = frame[column].map(lambda v: None if v is None else str(v))
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), hidden)
+    os.replace(hidden, path)

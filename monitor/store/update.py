@@ -1,0 +1,298 @@
+"""Bringing the store up to date: one run reads what changed, evaluates the changed cases and
+every open one at ``now`` (an open obligation's level moves with the clock), keeps the closed
+ones as stored, and writes a new generation.
+
+The first run, ``monitor store rebuild`` and a store of another schema version read the
+whole source and evaluate everything. When the calendar or the rules changed since the
+store was made (their fingerprints), the cases whose counting runs through a changed year
+(or all of them, for the rules) are evaluated again too, and the open obligations whose
+deadline moved are returned, for the alert run to tell their departments (截止日调整).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+import sqlalchemy as sa
+
+from monitor import clock
+from monitor.cases.evaluate import Evaluated, evaluate_loaded
+from monitor.cases.load import LoadedCases
+from monitor.config import Settings
+from monitor.store.changes import SourceRead, read_source
+from monitor.store.fingerprint import calendar_years, digest, reached_cases, rules_fingerprint
+from monitor.store.layout import Generation, StoreFolder, write_lock
+from monitor.store.parts import canonical, index, read_table
+from monitor.store.state import (
+    StoreState,
+    delete_other_states,
+    newest_generation,
+    read_state,
+    write_state,
+)
+from monitor.store.write import Written, moved_deadlines, write_generation
+
+__all__ = ["SCHEMA_VERSION", "StoreRun", "store_folder", "update_store"]
+
+#: The layout and columns of the store's files; a store of another version is rebuilt.
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class StoreRun:
+    """What a run did: the new state, the cases it evaluated (changed and open ones, at
+    ``now``), the open obligations whose deadline moved, the cases that left the source."""
+
+    state: StoreState
+    evaluated: Evaluated
+    moved: pd.DataFrame = field(default_factory=pd.DataFrame)
+    vanished: int = 0
+    #: What changed under the stored deadlines: the calendar's years, the rules.
+    changed_years: list[int] = field(default_factory=list)
+    rules_changed: bool = False
+
+    def why(self, language: str) -> str:
+        """Why deadlines moved, in words for the departments."""
+        years = "、".join(str(y) for y in self.changed_years)
+        if language == "en":
+            parts = [
+                f"the working-day calendar of {', '.join(map(str, self.changed_years))} "
+                "changed (a new official holiday schedule or a local closure)"
+            ] * bool(years)
+            parts += ["the rules or the item catalogue changed"] * self.rules_changed
+            return "; ".join(parts)
+        parts = [f"{years} 年工作日历调整（国务院节假日安排发布或本地停工调整）"] * bool(years)
+        parts += ["办件规则或事项目录调整"] * self.rules_changed
+        return "；".join(parts)
+
+
+def store_folder(settings: Settings) -> StoreFolder:
+    """The configured store's folder."""
+    return StoreFolder(settings.resolve(settings.store.dir))
+
+
+def update_store(
+    settings: Settings,
+    engine: sa.Engine,
+    now: dt.datetime,
+    *,
+    rebuild: bool = False,
+    kind: str | None = None,
+) -> StoreRun:
+    """Bring the store up to date at ``now`` and return what the run did."""
+    folder = store_folder(settings)
+    with write_lock(folder.root):
+        old = folder.current()
+        state = read_state(engine, old.number) if old is not None else None
+        full = rebuild or state is None or state.schema_version != SCHEMA_VERSION
+        read = read_source(settings, None if full or state is None else state.watermark, whole=full)
+        number = max(newest_generation(engine), old.number if old else 0) + 1
+        first = _first_year(read.loaded.cases, state)
+        years = calendar_years(settings, first, now.year + 2)
+        rules = rules_fingerprint(settings)
+        if full or old is None or state is None:
+            generation = folder.begin(number, empty=True)
+            run = _rebuild(settings, generation, read, now, old, state, years, rules)
+        else:
+            generation = folder.begin(number)
+            run = _incremental(settings, generation, read, now, old, state, years, rules)
+        run.state.kind = kind or ("rebuild" if full else run.state.kind)
+        write_state(engine, run.state)
+        folder.switch(generation)
+        folder.prune()
+        delete_other_states(engine, number)
+        return run
+
+
+def _rebuild(
+    settings: Settings,
+    generation: Generation,
+    read: SourceRead,
+    now: dt.datetime,
+    old: Generation | None,
+    state: StoreState | None,
+    years: dict[str, str],
+    rules: str,
+) -> StoreRun:
+    """Everything from the source, into an empty generation."""
+    evaluated = evaluate_loaded(settings, read.loaded, now, years=(now.year - 1, now.year))
+    number = generation.number
+    before = _open_obligations(old) if old is not None else pd.DataFrame()
+    vanished = 0
+    if old is not None:
+        vanished = len(set(index(old)["case_id"]) - set(read.loaded.cases["case_id"]))
+    written = write_generation(
+        generation, evaluated, read.loaded.quality, evaluated.evaluation.problems, fresh=True
+    )
+    moved = pd.DataFrame()
+    changed_years: list[int] = []
+    if state is not None and (state.years != years or state.rules != rules):
+        moved = moved_deadlines(before, evaluated.evaluation.table, set())
+        changed_years = sorted(int(y) for y, h in years.items() if state.years.get(y, h) != h)
+    return StoreRun(
+        _state(number, "rebuild", now, read, years, rules, written, len(read.loaded.cases)),
+        evaluated,
+        moved,
+        vanished,
+        changed_years,
+        state is not None and state.rules != rules,
+    )
+
+
+def _incremental(
+    settings: Settings,
+    generation: Generation,
+    read: SourceRead,
+    now: dt.datetime,
+    old: Generation,
+    state: StoreState,
+    years: dict[str, str],
+    rules: str,
+) -> StoreRun:
+    """What changed, the open cases and what a changed calendar reaches."""
+    stored = index(old)
+    source = read.loaded.cases
+    changed, vanished = _changes(stored, source, read.whole)
+    changed_years = {int(y) for y, h in years.items() if state.years.get(y, h) != h}
+    reached = _reached(old, stored, changed_years, state.rules != rules, now)
+    again = (
+        (set(stored.loc[stored["part"] == "open", "case_id"]) | reached)
+        - set(changed["case_id"])
+        - vanished
+    )
+    cases = canonical(pd.concat([changed, _stored_cases(old, stored, again)], ignore_index=True))
+    loaded = LoadedCases(cases, read.loaded.quality, read.loaded.source, read.loaded.rows_read)
+    evaluated = evaluate_loaded(settings, loaded, now, years=(now.year - 1, now.year))
+    moved = pd.DataFrame()
+    if reached:
+        before = _obligations_of(old, stored, again)
+        moved = moved_deadlines(before, evaluated.evaluation.table, set(changed["case_id"]))
+    quality, problems = _problems(old, read, evaluated, set(cases["case_id"]) | vanished)
+    written = write_generation(
+        generation,
+        evaluated,
+        quality,
+        problems,
+        fresh=False,
+        stored=stored,
+        vanished=vanished,
+    )
+    total = len(stored) - len(vanished) + len(set(changed["case_id"]) - set(stored["case_id"]))
+    kind = "recompute" if reached else "update"
+    result = _state(generation.number, kind, now, read, years, rules, written, total)
+    result.watermark = read.watermark or state.watermark
+    result.changed = len(changed)
+    return StoreRun(
+        result, evaluated, moved, len(vanished), sorted(changed_years), state.rules != rules
+    )
+
+
+def _changes(
+    stored: pd.DataFrame, source: pd.DataFrame, whole: bool
+) -> tuple[pd.DataFrame, set[str]]:
+    """The source's cases that are new or differ from the stored ones, and (when the whole
+    source was read) the stored cases it no longer has."""
+    known = set(zip(stored["case_id"], stored["_hash"].astype("uint64"), strict=True))
+    fresh = [
+        (c, h) not in known
+        for c, h in zip(source["case_id"], source["_hash"].astype("uint64"), strict=True)
+    ]
+    vanished = set(stored["case_id"]) - set(source["case_id"]) if whole else set()
+    return source[fresh], vanished
+
+
+def _reached(
+    old: Generation, stored: pd.DataFrame, years: set[int], rules: bool, now: dt.datetime
+) -> set[str]:
+    """The stored cases a change of the calendar's ``years`` reaches (all, for ``rules``)."""
+    if rules:
+        return set(stored["case_id"])
+    if not years:
+        return set()
+    everything = pd.concat(
+        [old.read("obligations", "open"), old.read("obligations", "closed")], ignore_index=True
+    )
+    return reached_cases(everything, years, now)
+
+
+def _problems(
+    old: Generation, read: SourceRead, evaluated: Evaluated, evaluated_ids: set[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The whole store's data problems after this run: the source rows' (those not read
+    again keep theirs) and the rules' (those of cases not evaluated again are kept)."""
+    quality = read.loaded.quality
+    if not read.whole:
+        kept = read_table(old, "quality")
+        ids = read.loaded.cases["case_id"]
+        quality = pd.concat([kept[~kept["case_id"].isin(ids)], quality], ignore_index=True)
+    problems = read_table(old, "problems")
+    problems = pd.concat(
+        [problems[~problems["case_id"].isin(evaluated_ids)], evaluated.evaluation.problems],
+        ignore_index=True,
+    )
+    return quality, problems
+
+
+def _stored_cases(old: Generation, stored: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
+    """The stored cases ``ids`` (from the files of their months only)."""
+    where = stored[stored["case_id"].isin(ids)]
+    frames = []
+    for (month, part), _ in where.groupby(["month", "part"]):
+        frame = old.read("cases", part, [month])
+        frames.append(frame[frame["case_id"].isin(ids)])
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)
+
+
+def _obligations_of(old: Generation, stored: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
+    """The stored obligations of the cases ``ids``."""
+    where = stored[stored["case_id"].isin(ids)]
+    frames = []
+    for (month, part), _ in where.groupby(["month", "part"]):
+        frame = old.read("obligations", part, [month])
+        frames.append(frame[frame["case_id"].isin(ids)])
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _open_obligations(old: Generation) -> pd.DataFrame:
+    return old.read("obligations", "open")
+
+
+def _first_year(cases: pd.DataFrame, state: StoreState | None) -> int:
+    """The first year the calendar's fingerprint covers: the store's, else the data's."""
+    if state is not None and state.years:
+        return min(int(y) for y in state.years)
+    submitted = pd.to_datetime(cases["submitted_at"]).dropna()
+    return int(submitted.min().year) if len(submitted) else clock.now().year
+
+
+def _state(
+    number: int,
+    kind: str,
+    now: dt.datetime,
+    read: SourceRead,
+    years: dict[str, str],
+    rules: str,
+    written: Written,
+    cases: int,
+) -> StoreState:
+    return StoreState(
+        generation=number,
+        kind=kind,
+        at=now,
+        created_at=clock.now(),
+        watermark=read.watermark,
+        fingerprint=digest(years, rules),
+        schema_version=SCHEMA_VERSION,
+        rows_read=read.loaded.rows_read,
+        changed=cases,
+        evaluated=written.evaluated,
+        cases=cases,
+        open_cases=written.open_cases,
+        files=written.files,
+        years=years,
+        rules=rules,
+    )

@@ -1,0 +1,119 @@
+"""The evaluation a command works from when ``[store]`` is enabled.
+
+:func:`store_evaluation` brings the store up to date at ``now`` and returns either the cases
+this run evaluated (the changed ones and every open one: what ``monitor scan`` lists and the
+alert job folds into the warning ledger) or every stored case (``scan --all``, reports,
+``inspect``). The data problems are always the whole store's. A moment before the store's
+last run (``--at`` in the past) evaluates every stored case at that moment instead, and
+leaves the store as it is: closed obligations were not all closed then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from monitor.cases.evaluate import Evaluated, evaluate_loaded
+from monitor.cases.load import LoadedCases
+from monitor.config import Settings
+from monitor.store.layout import Generation
+from monitor.store.parts import canonical, read_table
+from monitor.store.state import read_state
+from monitor.store.update import StoreRun, store_folder, update_store
+from rules.evaluate import EVALUATION_COLUMNS, Evaluation
+
+__all__ = ["store_evaluation", "stored_everything"]
+
+
+def store_evaluation(
+    settings: Settings,
+    engine: sa.Engine,
+    now: dt.datetime,
+    *,
+    whole: bool,
+    years: tuple[int, int] | None = None,
+) -> tuple[Evaluated, StoreRun | None]:
+    """The evaluation at ``now`` from the store, and the run that updated it (None when the
+    moment was before the store's last run and nothing was written)."""
+    folder = store_folder(settings)
+    current = folder.current()
+    state = read_state(engine, current.number) if current is not None else None
+    if current is not None and state is not None and now < state.at:
+        cases, _, quality, _ = stored_everything(current)
+        loaded = LoadedCases(cases, quality, _source(current), _rows(cases, quality))
+        return evaluate_loaded(settings, loaded, now, years=years), None
+    run = update_store(settings, engine, now)
+    generation = Generation(folder.root, run.state.generation)
+    if whole:
+        cases, table, quality, problems = stored_everything(generation)
+        calendar = _calendar(settings, cases, now, years, run)
+    else:
+        cases = run.evaluated.loaded.cases
+        table = run.evaluated.evaluation.table
+        quality = read_table(generation, "quality")
+        problems = read_table(generation, "problems")
+        calendar = run.evaluated.calendar
+    loaded = LoadedCases(cases, quality, _source(generation), _rows(cases, quality))
+    evaluation = Evaluation(table, problems, _case_rows(cases, table))
+    return Evaluated(loaded, evaluation, now, calendar), run
+
+
+def stored_everything(generation: Generation) -> tuple[pd.DataFrame, ...]:
+    """Every stored case and obligation, and the data problems."""
+    cases = pd.concat(
+        [generation.read("cases", "closed"), generation.read("cases", "open")], ignore_index=True
+    )
+    table = pd.concat(
+        [generation.read("obligations", "closed"), generation.read("obligations", "open")],
+        ignore_index=True,
+    )
+    table = canonical(table)[EVALUATION_COLUMNS] if len(table) else table
+    return (
+        canonical(cases),
+        table,
+        read_table(generation, "quality"),
+        read_table(generation, "problems"),
+    )
+
+
+def _calendar(
+    settings: Settings,
+    cases: pd.DataFrame,
+    now: dt.datetime,
+    years: tuple[int, int] | None,
+    run: StoreRun,
+) -> object:
+    """A calendar over the stored years, ``now`` and ``years`` (a report's trend)."""
+    from monitor.cases.calendar import build_calendar
+
+    known = run.evaluated.calendar
+    first, last = known.first_year, known.last_year
+    submitted = pd.to_datetime(cases["submitted_at"]).dropna() if len(cases) else None
+    if submitted is not None and len(submitted):
+        first = min(first, int(submitted.min().year))
+    if years is not None:
+        first, last = min(first, years[0]), max(last, years[1])
+    if (first, last) == (known.first_year, known.last_year):
+        return known
+    return build_calendar(settings, first, max(last, now.year + 1))
+
+
+def _case_rows(cases: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
+    """Each obligation's case, as a position in ``cases``."""
+    if table.empty:
+        return np.zeros(0, np.int64)
+    position = pd.Series(np.arange(len(cases)), index=cases["case_id"].to_numpy())
+    return position.reindex(table["case_id"].to_numpy()).to_numpy(dtype=np.int64)
+
+
+def _rows(cases: pd.DataFrame, quality: pd.DataFrame) -> int:
+    """Rows the source held: the cases and the rows kept out of them."""
+    bad = quality["source_row"].nunique() if "source_row" in quality else 0
+    return len(cases) + int(bad)
+
+
+def _source(generation: Generation) -> str:
+    return f"case store {generation.path.parent} (generation {generation.number})"
