@@ -51,6 +51,7 @@ EVALUATION_COLUMNS = [
 THRESHOLD_COLUMNS = ("warn_before_days", "warn_ratio", "escalate_after_days")
 _NO_CLOSING_TIME = "withdrawn (撤件) or refused (不予受理) with no time (受理时间/办结时间)"
 _OVER_LEGAL = "promised limit exceeds the legal limit (承诺时限 > 法定时限); case still evaluated"
+_OBLIGATION_ORDER = ["acceptance", "completion"]
 _URGENCY = {"escalated": 0, "overdue": 1, "warning": 2, "ok": 3, "late": 4, "on_time": 5}
 
 
@@ -173,13 +174,18 @@ def prepare(
 
 def most_urgent_first(table: pd.DataFrame) -> pd.DataFrame:
     """Escalated, overdue, warning, ok, then late and on-time closed ones; within a level the
-    most days late, then the fewest days left, then the earliest deadline; ties keep the
-    table's order. One ``numpy.lexsort`` over numeric keys."""
+    most days late, then the fewest days left, then the earliest deadline, then by case id
+    and obligation (受理 before 办结): one order whatever the order the cases came in (a
+    source read whole or a store updated piece by piece). One ``numpy.lexsort``."""
     level = pd.Categorical(table["level"], categories=list(LEVELS))
     urgency = np.array([_URGENCY[name] for name in LEVELS] + [9])[level.codes]
     remaining = table["remaining_workdays"].to_numpy(dtype=float, na_value=np.inf)
     deadline = table["deadline"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    order = np.lexsort((deadline, remaining, -table["late_workdays"].to_numpy(), urgency))
+    case = pd.factorize(table["case_id"].astype(str), sort=True)[0]
+    obligation = pd.Categorical(table["obligation"].astype(str), categories=_OBLIGATION_ORDER)
+    order = np.lexsort(
+        (obligation.codes, case, deadline, remaining, -table["late_workdays"].to_numpy(), urgency)
+    )
     return table.take(order).reset_index(drop=True)
 
 
