@@ -78,8 +78,8 @@ def read_source(
     since = None if whole or watermark is None else _since(watermark, settings)
     query = _changed_since(settings, since)
     raw = settings.model_copy(update={"source": src.model_copy(update={"query": query})})
+    newest = _newest(settings, raw)  # first: a change later than it is read next time
     loaded = load_cases(raw)
-    newest = _newest(settings, raw)
     return SourceRead(_hashed(loaded), since is None, newest or watermark)
 
 
