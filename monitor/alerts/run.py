@@ -67,6 +67,9 @@ class AlertRun:
     dry_run: bool = False
     #: The delivery pass (None in a dry run): ``nothing_sent`` when the receiver was down.
     delivered: Delivered | None = None
+    #: With a store: the rows read from the source, how many were new or changed, how many
+    #: cases were evaluated.
+    store: dict[str, int] | None = None
 
     def line(self) -> str:
         """The counts as one line."""
@@ -107,7 +110,11 @@ def run_alert(
                 run_id=run_id,
             )
     result = AlertRun(dry_run=dry_run)
-    evaluated, moved = _evaluation(settings, engine, now, input_path, sheet, dry_run)
+    evaluated, stored = _evaluation(settings, engine, now, input_path, sheet, dry_run)
+    moved = stored if stored is not None and len(stored.moved) else None
+    if stored is not None:
+        st = stored.state
+        result.store = {"rows_read": st.rows_read, "changed": st.changed, "evaluated": st.evaluated}
     own = run_id is None and not dry_run
     if own:
         with engine.begin() as conn:
@@ -139,12 +146,11 @@ def _evaluation(
     dry_run: bool,
 ) -> tuple[Evaluated, StoreRun | None]:
     """The run's evaluation (its calendar also spans last year: repeat intervals count from
-    the last notice): from the store when one is kept (and the store's run when deadlines
-    moved under it), else from the source."""
+    the last notice): from the store when one is kept (with the store's run), else from the
+    source."""
     years = (now.year - 1, now.year)
     if settings.store.enabled and input_path is None and not dry_run:
-        evaluated, run = store_evaluation(settings, engine, now, whole=False, years=years)
-        return evaluated, run if run is not None and len(run.moved) else None
+        return store_evaluation(settings, engine, now, whole=False, years=years)
     loaded = load_cases(settings, input_path, sheet=sheet)
     return evaluate_loaded(settings, loaded, now, years=years), None
 

@@ -51,7 +51,7 @@ def daemon_cmd(state: State, log_format: str | None, run_now: bool) -> None:
 
 
 @click.command("run")
-@click.argument("job", type=click.Choice(["scan", "report", "annual"]))
+@click.argument("job", type=click.Choice(["scan", "report", "annual", "rebuild"]))
 @at_option("Run as of this local (Asia/Shanghai) time instead of now.")
 @_log_format_option
 @common_options
@@ -63,6 +63,7 @@ def run_cmd(state: State, job: str, at: str | None, log_format: str | None) -> N
       scan    evaluate and send alert mail (monitor alert)
       report  the previous month's report, written and sent
       annual  the previous year's report, written and sent
+      rebuild the case store from the whole source ([store]; monitor store rebuild)
 
     Prints the run's counts as JSON. Exits 4 when the same job is running already (in the
     daemon or another `monitor run`).

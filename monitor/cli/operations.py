@@ -5,8 +5,10 @@ on the group by :mod:`monitor.cli`."""
 from __future__ import annotations
 
 import click
+from sqlalchemy import Engine
 
 from monitor.cli.app import State, at_option, common_options, parse_at
+from monitor.config import Settings
 from monitor.text import plural
 
 __all__ = ["COMMANDS"]
@@ -92,9 +94,11 @@ def status_cmd(state: State, at: str | None) -> None:
 
     settings = state.settings()
     now = parse_at(at)
-    with state.database() as engine, engine.connect() as conn:
-        rows = outbox_rows(conn, ("queued", "dead"))
-        jobs = job_lines(settings, conn, now)
+    with state.database() as engine:
+        with engine.connect() as conn:
+            rows = outbox_rows(conn, ("queued", "dead"))
+            jobs = job_lines(settings, conn, now)
+        store = _store_line(settings, engine) if settings.store.enabled else None
     from monitor.versions import installed_versions
 
     v = installed_versions()
@@ -109,9 +113,28 @@ def status_cmd(state: State, at: str | None) -> None:
         f"outbox     {queued} queued, {dead} dead"
         + ("  (monitor outbox retry re-queues dead letters)" if dead else "")
     )
+    if store:
+        click.echo(store)
     for line in jobs:
         click.echo(line)
     click.echo(coverage_line(settings, now.date()))
+
+
+def _store_line(settings: Settings, engine: Engine) -> str:
+    """``monitor status``'s line on the case store: its generation and the last run's reads
+    (each scan run's own are in its counts, under "store")."""
+    from monitor.store.state import read_state
+    from monitor.store.update import store_folder
+
+    current = store_folder(settings).current()
+    row = read_state(engine, current.number) if current is not None else None
+    if row is None:
+        return "store      no generation yet (the next scan makes one)"
+    return (
+        f"store      generation {row.generation} ({row.kind}) at {row.at:%Y-%m-%d %H:%M}: "
+        f"{row.cases:,} cases, {row.open_cases:,} open; its run read {row.rows_read:,} rows, "
+        f"{row.changed:,} new or changed, evaluated {row.evaluated:,}"
+    )
 
 
 @click.group("db")

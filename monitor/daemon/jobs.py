@@ -36,17 +36,34 @@ from monitor.config.crontab import cron_trigger
 from monitor.daemon.admin import calendar_alert, failure_alert
 from monitor.db.engine import open_database
 from monitor.db.runs import finish_run, job_runs, mark_interrupted, recorded_periods, start_run
+from monitor.errors import ConfigError
 from monitor.notify.receiver import Receiver
 from rules.periods import Period
 
-__all__ = ["JOBS", "catch_up", "due_period", "job_lines", "next_fire", "report_exists", "run_job"]
+__all__ = [
+    "JOBS",
+    "catch_up",
+    "due_period",
+    "job_lines",
+    "job_spec",
+    "next_fire",
+    "report_exists",
+    "run_job",
+]
 
 log = logging.getLogger(__package__)
 
 #: The jobs, in the order ``monitor status`` shows them.
-JOBS = ("scan", "report", "annual")
+JOBS = ("scan", "report", "annual", "rebuild")
 #: The period each report job covers (the one before ``now``'s).
 _REPORT_KIND = {"report": "month", "annual": "year"}
+
+
+def job_spec(settings: Settings, name: str) -> str:
+    """Job ``name``'s crontab string, or "off" (``rebuild`` is off without a store)."""
+    if name == "rebuild" and not settings.store.enabled:
+        return "off"
+    return str(getattr(settings.schedule, name))
 
 
 def run_job(
@@ -154,10 +171,12 @@ def job_lines(
     runs of ``monitor alert`` (by hand, not scheduled). Each run is listed once."""
     lines = []
     for name in (*JOBS, "alert"):
+        if name == "rebuild" and not settings.store.enabled:
+            continue  # no store, nothing to rebuild
         if name == "alert":
             head = "by hand (monitor alert)"
         else:
-            spec = getattr(settings.schedule, name)
+            spec = job_spec(settings, name)
             fire = next_fire(spec, now)
             head = "off" if fire is None else f'"{spec}", next at {fire:%Y-%m-%d %H:%M}'
         lines.append(f"{name:<10} {head}")
@@ -199,6 +218,8 @@ def _scan(
     # no second ("alert") run is recorded beside it.
     alerted = run_alert(settings, now, transport=transport, engine=engine, run_id=run_id)
     counts: dict[str, Any] = dict(alerted.counts)
+    if alerted.store is not None:  # what the case store read (monitor status shows it)
+        counts["store"] = alerted.store
     if alerted.delivered is not None and alerted.delivered.stopped_by:
         counts["stopped_by"] = alerted.delivered.stopped_by  # the receiver that was down
     return counts
@@ -223,8 +244,32 @@ def _report_of(kind: str) -> Callable[..., dict[str, Any]]:
     return job
 
 
+def _rebuild(
+    settings: Settings,
+    engine: sa.Engine,
+    now: dt.datetime,
+    transport: Receiver | None,
+    run_id: int,
+) -> dict[str, Any]:
+    """The store's weekly full reconciliation with the source (cases that left it)."""
+    from monitor.store.update import update_store
+
+    if not settings.store.enabled:
+        raise ConfigError("[store] enabled", ["is false: there is no store to rebuild"])
+    run = update_store(settings, engine, now, rebuild=True)
+    s = run.state
+    return {
+        "cases": s.cases,
+        "open": s.open_cases,
+        "rows_read": s.rows_read,
+        "vanished": run.vanished,
+        "generation": s.generation,
+    }
+
+
 _RUNNERS: dict[str, Callable[..., dict[str, Any]]] = {
     "scan": _scan,
+    "rebuild": _rebuild,
     "report": _report_of("month"),
     "annual": _report_of("year"),
 }

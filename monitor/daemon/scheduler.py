@@ -41,7 +41,7 @@ from monitor.clock import SHANGHAI, TIMEZONE
 from monitor.clock import now as shanghai_now
 from monitor.config import Settings
 from monitor.config.crontab import cron_trigger
-from monitor.daemon.jobs import JOBS, catch_up, next_fire, run_job
+from monitor.daemon.jobs import JOBS, catch_up, job_spec, next_fire, run_job
 from monitor.daemon.lock import acquire, daemon_lock_path, job_lock
 from monitor.errors import LockHeld
 
@@ -92,7 +92,7 @@ def build_scheduler(settings: Settings, *, run_now: bool = False) -> BlockingSch
         timezone=TIMEZONE, executors={"default": ThreadPoolExecutor(max_workers=1)}
     )
     for name in JOBS:
-        spec = getattr(settings.schedule, name)
+        spec = job_spec(settings, name)
         now_too = run_now and name == "scan"
         if spec == "off" and not now_too:
             continue
@@ -130,7 +130,7 @@ def run_scheduled(settings: Settings, name: str) -> None:
         log.warning("%s: skipped this time: %s", name, exc)
     except Exception:
         log.exception("%s: the run failed; the daemon goes on", name)
-    fire = next_fire(getattr(settings.schedule, name), shanghai_now())
+    fire = next_fire(job_spec(settings, name), shanghai_now())
     if fire is not None:
         log.info("%s: next run at %s", name, f"{fire:%Y-%m-%d %H:%M}")
 
@@ -152,7 +152,7 @@ def _catch_up(settings: Settings, stopping: Callable[[], bool]) -> None:
 def _log_next_fire_times(settings: Settings, run_now: bool) -> None:
     now = shanghai_now()
     for name in JOBS:
-        spec = getattr(settings.schedule, name)
+        spec = job_spec(settings, name)
         fire = next_fire(spec, now)
         when = "off" if fire is None else f'"{spec}", next at {fire:%Y-%m-%d %H:%M}'
         log.info(

@@ -170,3 +170,29 @@ def test_a_moment_before_the_stores_last_run_evaluates_without_writing(
     table = evaluated.evaluation.table.set_index(["case_id", "obligation"])
     assert table.loc[("B005", "completion"), "state"] == "closed"
     assert table.loc[("B001", "completion"), "state"] == "open"
+
+
+def test_status_and_each_scan_run_show_what_the_store_read(
+    db: sa.Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, [ROWS[i] for i in MARCH])
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[database]\nurl = "{url_of(db)}"\n[source]\npath = "cases.csv"\n[store]\n'
+        'enabled = true\n[mail]\ntransport = "file"\n[alerts]\n'
+        'default_recipients = ["office@example.gov.cn"]\n[alerts.window]\nstart = "00:00"\n'
+        'end = "23:59"\nworking_days_only = false\n',
+        encoding="utf-8",
+    )
+    for at in ("2025-03-13T09:00", "2025-03-13T09:30"):
+        code, out, err = monitor(capsys, "run", "scan", "--at", at, "--config", str(config))
+        assert code == 0, err
+    assert json.loads(out)["store"] == {"rows_read": 5, "changed": 0, "evaluated": 4}
+    code, out, _ = monitor(capsys, "status", "--at", "2025-03-13T10:00", "--config", str(config))
+    lines = out.splitlines()
+    assert lines[3] == (
+        "store      generation 2 (update) at 2025-03-13 09:30: 5 cases, 4 open; its run read "
+        "5 rows, 0 new or changed, evaluated 4"
+    )
+    assert '"store": {"changed": 0, "evaluated": 4, "rows_read": 5}' in out
+    assert 'rebuild    "0 2 * * 0", next at 2025-03-16 02:00' in lines
