@@ -68,17 +68,59 @@ _WHITESPACE = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
 #: Text columns, written quoted like the monitor's CSV (Arrow quotes every string).
 _TEXT = ("case_id", "department", "item_code", "item_name", "obligation", "unit", "state", "level")
 
-#: The whole scan. ``{ws}`` is the white-space literal; ``source`` is the Parquet file (with
-#: ``file_row_number``), ``calendar`` and ``settings`` the tables :func:`_connect` makes.
+#: Run before the scan: the text-cleaning macros, each distinct limit text parsed once
+#: (a county has a few dozen among millions of records), the case ids of several records.
+#: ``{ws}`` is the white-space literal.
+PREPARE_SQL = r"""
+CREATE TEMP MACRO maybe_space(ch) AS ord(ch) < 33 OR ord(ch) BETWEEN 133 AND 12288;
+-- stripped of Unicode white space, empty = missing (the full trim only where the first or
+-- last character may be white space: it is slow)
+CREATE TEMP MACRO clean(x) AS
+    nullif(CASE WHEN maybe_space(x) OR maybe_space(x[-1]) THEN trim(x, {ws}) ELSE x END, '');
+-- a time outside 1990-01-01 <= t < 2100-01-01 (a placeholder such as 1900-01-01, or a typo)
+CREATE TEMP MACRO implausible(ts) AS
+    coalesce(ts < TIMESTAMP '1990-01-01' OR ts >= TIMESTAMP '2100-01-01', false);
+CREATE TEMP TABLE limits AS  -- status ok, or a bad record: invalid, negative, implausible
+WITH texts AS (  -- spaces removed; empty = no limit
+    SELECT raw, nullif(replace(trim(raw, {ws}), ' ', ''), '') AS t
+    FROM (SELECT "承诺时限" AS raw FROM source UNION SELECT "法定时限" FROM source
+          UNION SELECT "特别程序时长" FROM source)
+    WHERE raw IS NOT NULL
+),
+parsed AS (  -- "20", "20个工作日", "20工作日", "15自然日", "20天"; 即办 = 0 working days
+    SELECT raw, t, t IN ('即办', '即办件', '当场办结', '立即办结') AS immediate,
+           regexp_extract(t, '^([-+]?[0-9]+)(?:\.0+)?\s*(?:个)?\s*(工作日|个工作日|自然日|天|日|'
+               || 'working\s*days?|workdays?|natural\s*days?|days?)?$', ['num', 'unit'], 'i') AS m
+    FROM texts
+),
+valued AS (
+    SELECT *, CASE WHEN immediate THEN 0.0 WHEN m.num <> '' THEN try_cast(m.num AS DOUBLE) END
+              AS v
+    FROM parsed
+)
+SELECT raw,
+       CASE WHEN t IS NULL THEN 'ok' WHEN NOT immediate AND m.num = '' THEN 'invalid'
+            WHEN v < 0 THEN 'negative' WHEN v IS NULL OR v > 3650 THEN 'implausible'
+            ELSE 'ok' END AS status,
+       CASE WHEN v BETWEEN 0 AND 3650 THEN v END AS days,
+       CASE WHEN v IS NULL OR v < 0 OR v > 3650 THEN NULL
+            WHEN m.unit = '自然日' OR lower(m.unit) LIKE 'natural%' THEN 'natural'
+            ELSE 'workday' END AS unit
+FROM valued;
+CREATE TEMP TABLE superseded AS  -- case ids of several records: the last record wins
+SELECT clean("办件编号") AS case_id, max(file_row_number) AS last_rn
+FROM source GROUP BY ALL HAVING count(*) > 1 AND case_id IS NOT NULL;
+"""
+
+#: The whole scan, from the raw columns to the levels, most urgent first. ``source`` is the
+#: Parquet file (with ``file_row_number``), ``calendar`` and ``settings`` the tables
+#: :func:`_connect` makes, ``limits`` and ``superseded`` those of :data:`PREPARE_SQL`.
 SCAN_SQL = """
 WITH
-src AS (  -- text stripped (empty = missing), times to whole seconds
-    SELECT file_row_number AS rn,
-           nullif(trim("办件编号", {ws}), '') AS case_id,
-           nullif(trim("实施部门", {ws}), '') AS department,
-           nullif(trim("事项编码", {ws}), '') AS item_code,
-           nullif(trim("事项名称", {ws}), '') AS item_name,
-           nullif(trim("办件状态", {ws}), '') AS status,
+src AS (  -- text cleaned, times to whole seconds
+    SELECT file_row_number AS rn, clean("办件编号") AS case_id, clean("实施部门") AS department,
+           clean("事项编码") AS item_code, clean("事项名称") AS item_name,
+           clean("办件状态") AS status,
            date_trunc('second', "申请时间") AS sub_raw,
            date_trunc('second', "补正时间") AS sup_raw,
            date_trunc('second', "受理时间") AS acc_raw,
@@ -86,55 +128,22 @@ src AS (  -- text stripped (empty = missing), times to whole seconds
            "承诺时限" AS promised_text, "法定时限" AS legal_text, "特别程序时长" AS susp_text
     FROM source
 ),
-texts AS (  -- each distinct limit text once: spaces out, empty = no limit
-    SELECT raw, nullif(replace(trim(raw, {ws}), ' ', ''), '') AS t
-    FROM (SELECT promised_text AS raw FROM src UNION SELECT legal_text FROM src
-          UNION SELECT susp_text FROM src)
-    WHERE raw IS NOT NULL
-),
-matched AS (  -- "20", "20个工作日", "20工作日", "15自然日", "20天"; 即办 = 0 working days
-    SELECT raw, t, t IN ('即办', '即办件', '当场办结', '立即办结') AS immediate,
-           regexp_extract(t, '^([-+]?[0-9]+)(?:\\.0+)?\\s*(?:个)?\\s*(工作日|个工作日|自然日|天|日|'
-               || 'working\\s*days?|workdays?|natural\\s*days?|days?)?$', ['num', 'unit'], 'i') AS m
-    FROM texts
-),
-parsed AS (
-    SELECT raw, t, immediate, m,
-           CASE WHEN immediate THEN 0.0 WHEN m.num <> '' THEN try_cast(m.num AS DOUBLE) END AS v
-    FROM matched
-),
-limits AS (  -- status: ok, or a bad record (unparseable, negative, over 3650 days)
-    SELECT raw,
-           CASE WHEN t IS NULL THEN 'ok' WHEN NOT immediate AND m.num = '' THEN 'invalid'
-                WHEN v < 0 THEN 'negative' WHEN v IS NULL OR v > 3650 THEN 'implausible'
-                ELSE 'ok' END AS status,
-           CASE WHEN t IS NOT NULL AND v BETWEEN 0 AND 3650 THEN v END AS days,
-           CASE WHEN t IS NULL OR v IS NULL OR v < 0 OR v > 3650 THEN NULL
-                WHEN m.unit = '自然日' OR lower(m.unit) LIKE 'natural%' THEN 'natural'
-                ELSE 'workday' END AS unit
-    FROM parsed
-),
-records AS (  -- times outside 1990 ≤ t < 2100 are implausible: masked, the record bad
+checked AS (  -- a bad record: a required field missing, a time or limit bad, times disordered
     SELECT s.*, p.days AS promised, p.unit AS promised_unit, l.days AS legal,
            l.unit AS legal_unit, coalesce(x.days, 0) AS susp,
-           implausible(sub_raw) OR implausible(sup_raw) OR implausible(acc_raw)
-               OR implausible(done_raw) AS bad_time,
-           coalesce(p.status, 'ok') <> 'ok' OR coalesce(l.status, 'ok') <> 'ok'
-               OR coalesce(x.status, 'ok') <> 'ok' AS bad_limit
+           s.case_id IS NULL OR department IS NULL OR sub_raw IS NULL
+           OR implausible(sub_raw) OR implausible(sup_raw) OR implausible(acc_raw)
+           OR implausible(done_raw)
+           OR coalesce(p.status, 'ok') <> 'ok' OR coalesce(l.status, 'ok') <> 'ok'
+           OR coalesce(x.status, 'ok') <> 'ok'
+           OR coalesce(acc_raw < sub_raw OR sup_raw < sub_raw OR done_raw < acc_raw, false)
+           AS bad
     FROM src s
     LEFT JOIN limits p ON p.raw = s.promised_text
     LEFT JOIN limits l ON l.raw = s.legal_text
     LEFT JOIN limits x ON x.raw = s.susp_text
-),
-checked AS (
-    SELECT *, case_id IS NULL OR department IS NULL OR sub_raw IS NULL OR bad_time OR bad_limit
-              OR coalesce(acc_raw < sub_raw OR sup_raw < sub_raw OR done_raw < acc_raw, false)
-              AS bad
-    FROM records
-),
-latest AS (  -- the last record of a case id wins, bad or not
-    SELECT * FROM checked WHERE case_id IS NOT NULL
-    QUALIFY rn = max(rn) OVER (PARTITION BY case_id)
+    LEFT JOIN superseded d ON d.case_id = s.case_id
+    WHERE d.last_rn IS NULL OR s.rn = d.last_rn  -- the last record wins, bad or not
 ),
 seen AS (  -- valid and evaluable cases as they stood at now
     SELECT case_id, department, item_code, item_name, status, promised, promised_unit,
@@ -142,7 +151,7 @@ seen AS (  -- valid and evaluable cases as they stood at now
            CASE WHEN sup_raw <= now THEN sup_raw END AS sup,
            CASE WHEN acc_raw <= now THEN acc_raw END AS acc,
            CASE WHEN done_raw <= now THEN done_raw END AS done
-    FROM latest, settings
+    FROM checked, settings
     WHERE NOT bad AND sub_raw <= now
       AND NOT (status IN ('撤件', '撤回', '已撤件', '申请人撤回') AND done_raw IS NULL)
       AND NOT (status IN ('不予受理', '不予许可受理', '退件') AND done_raw IS NULL
@@ -178,8 +187,10 @@ due AS (  -- ordinal of D: k + suspended working days on; k = 0 or natural: roll
                + CASE WHEN (is_natural OR k = 0) AND NOT c.is_workday THEN 1 ELSE 0 END AS d_ord
     FROM probed p LEFT JOIN calendar c ON c.day = p.probe
 ),
-dated AS (
-    SELECT d.*, w.day AS deadline, c.ord AS close_ord, w.estimated AS d_est
+dated AS (  -- past the calendar's last day: an error, not a silent gap
+    SELECT d.*, coalesce(w.day, CAST(error('a deadline falls after the calendar''s last year')
+                                      AS DATE)) AS deadline,
+           c.ord AS close_ord, w.estimated AS d_est
     FROM due d
     LEFT JOIN (SELECT ord, day, estimated FROM calendar WHERE is_workday) w ON w.ord = d.d_ord
     LEFT JOIN calendar c ON c.day = CAST(d.closed_at AS DATE)
@@ -213,39 +224,20 @@ ORDER BY list_position(['escalated', 'overdue', 'warning', 'ok', 'late', 'on_tim
 """
 
 
-#: A time outside 1990-01-01 ≤ t < 2100-01-01 (a placeholder such as 1900-01-01, or a typo).
-_IMPLAUSIBLE = """
-CREATE TEMP MACRO implausible(ts) AS
-    coalesce(ts < TIMESTAMP '1990-01-01' OR ts >= TIMESTAMP '2100-01-01', false)
-"""
-
-
 def duckdb_scan(parquet_path: str, now: dt.datetime) -> pd.DataFrame:
     """Every obligation of every valid case of ``parquet_path`` at ``now`` (a naive
     Asia/Shanghai time, or an aware one), as ``monitor scan --all`` gives them."""
     with _connect(parquet_path, naive(now)) as con:
-        frame = con.execute(_sql()).df()
-    _check_calendar(frame["deadline"].isna().to_numpy())
-    return frame
+        return con.execute(SCAN_SQL).df()
 
 
 def write_csv(parquet_path: str, now: dt.datetime, out: str) -> None:
-    """:func:`duckdb_scan` written by DuckDB as CSV to ``out``, quoted as the monitor quotes
-    (every text value, the header too), times as ``YYYY-MM-DD HH:MM:SS``."""
+    """:func:`duckdb_scan` written by DuckDB as CSV to ``out``: text values quoted as the
+    monitor's CSV quotes them, times as ``YYYY-MM-DD HH:MM:SS``, missing values empty."""
+    quoted = ", ".join(f'"{c}"' for c in _TEXT)
+    target = out.replace("'", "''")
     with _connect(parquet_path, naive(now)) as con:
-        con.execute(f"CREATE TEMP TABLE result AS {_sql()}")
-        (missing,) = con.execute("SELECT count(*) FROM result WHERE deadline IS NULL").fetchone()
-        _check_calendar(np.array([missing > 0]))
-        quoted = ", ".join(f'"{c}"' for c in _TEXT)
-        target = out.replace("'", "''")
-        con.execute(
-            f"COPY result TO '{target}' (FORMAT csv, HEADER, FORCE_QUOTE ({quoted}), "
-            f"TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S')"
-        )
-
-
-def _sql() -> str:
-    return SCAN_SQL.replace("{ws}", "'" + _WHITESPACE + "'")
+        con.execute(f"COPY ({SCAN_SQL}) TO '{target}' (FORMAT csv, HEADER, FORCE_QUOTE ({quoted}))")
 
 
 def _connect(parquet_path: str, now: dt.datetime) -> duckdb.DuckDBPyConnection:
@@ -253,7 +245,6 @@ def _connect(parquet_path: str, now: dt.datetime) -> duckdb.DuckDBPyConnection:
     tables ``calendar`` and ``settings``."""
     con = duckdb.connect()
     con.read_parquet(parquet_path, file_row_number=True).create_view("source")
-    con.execute(_IMPLAUSIBLE)
     first, last = con.execute(
         'SELECT year(least(min("申请时间"), min("补正时间"), min("受理时间"), min("办结时间"))), '
         'year(greatest(max("申请时间"), max("补正时间"), max("受理时间"), max("办结时间"))) '
@@ -278,6 +269,7 @@ def _connect(parquet_path: str, now: dt.datetime) -> duckdb.DuckDBPyConnection:
         "estimated FROM calendar_frame"
     )
     _settings_table(con, settings, now, sorted(calendar.estimated_years))
+    con.execute(PREPARE_SQL.replace("{ws}", "'" + _WHITESPACE + "'"))
     return con
 
 
@@ -302,11 +294,6 @@ def _settings_table(
             "escalate": rules.escalate_after_days,
         },
     )
-
-
-def _check_calendar(missing: np.ndarray) -> None:
-    if missing.any():
-        raise ValueError("a deadline falls after the calendar's last year (the year after the data)")
 
 
 def main() -> None:

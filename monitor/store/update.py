@@ -194,12 +194,15 @@ def _changes(
 ) -> tuple[pd.DataFrame, set[str]]:
     """The source's cases that are new or differ from the stored ones, and (when the whole
     source was read) the stored cases it no longer has."""
-    known = set(zip(stored["case_id"], stored["_hash"].astype("uint64"), strict=True))
-    fresh = [
-        (c, h) not in known
-        for c, h in zip(source["case_id"], source["_hash"].astype("uint64"), strict=True)
-    ]
-    vanished = set(stored["case_id"]) - set(source["case_id"]) if whole else set()
+    position = pd.Index(stored["case_id"]).get_indexer(source["case_id"])
+    known = position >= 0
+    stored_hash = stored["_hash"].to_numpy(dtype="uint64")
+    source_hash = source["_hash"].to_numpy(dtype="uint64")
+    fresh = ~known
+    fresh[known] = stored_hash[position[known]] != source_hash[known]
+    vanished = (
+        set(stored["case_id"][~stored["case_id"].isin(source["case_id"])]) if whole else set()
+    )
     return source[fresh], vanished
 
 
