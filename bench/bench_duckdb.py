@@ -51,22 +51,28 @@ def main() -> None:
 
 
 def agreement(ours_csv: Path, peer_csv: Path) -> bool:
-    """Compare the two CSVs row by row; print the counts and the first differences. True
-    when every row of each has an equal row in the other."""
-    ours, peer = _read(ours_csv), _read(peer_csv)
+    """Compare the two CSVs row by row, both sorted by case id and obligation; print the
+    counts and the first differences. True when every row of each equals the other's."""
+    order = [(k, "ascending") for k in KEYS]
+    ours, peer = _read(ours_csv).sort_by(order), _read(peer_csv).sort_by(order)
     shared = [c for c in ours.column_names if c in peer.column_names and c not in KEYS]
     for name, table, other in (("monitor", ours, peer), ("duckdb peer", peer, ours)):
         missing = sorted(set(other.column_names) - set(table.column_names))
         if missing:
             print(f"  {name} lacks the columns {', '.join(missing)}")
-    joined = _joined(ours, peer, shared)
-    same = _present(joined, "_m") & _present(joined, "_d")
+    aligned = ours.num_rows == peer.num_rows and all(ours[k].equals(peer[k]) for k in KEYS)
+    if aligned:  # the same keys in the same order: compare in place
+        joined = pa.table({k: ours[k] for k in KEYS} | _sides(ours, peer, shared))
+    else:  # rows missing on a side: match them by key
+        joined = _joined(ours, peer, shared)
+    same = pc.and_(_present(joined, "_m"), _present(joined, "_d"))
     for col in shared:
         same = pc.and_(same, pc.fill_null(pc.equal(joined[f"{col}_m"], joined[f"{col}_d"]), False))
     agree = pc.sum(same).as_py() or 0
     print(
-        f"agreement: {agree:,} of {joined.num_rows:,} rows agree on {len(shared)} columns "
-        f"({', '.join(shared)}); monitor {ours.num_rows:,} rows, peer {peer.num_rows:,}"
+        f"agreement: {agree:,} of {joined.num_rows:,} rows agree on all {len(shared)} columns "
+        f"besides case_id and obligation ({', '.join(shared)}); "
+        f"monitor {ours.num_rows:,} rows, peer {peer.num_rows:,}"
     )
     if agree == joined.num_rows == ours.num_rows == peer.num_rows:
         return True
@@ -83,15 +89,21 @@ def _read(path: Path) -> pa.Table:
     return pacsv.read_csv(path, convert_options=convert)
 
 
+def _sides(ours: pa.Table, peer: pa.Table, shared: list[str]) -> dict[str, pa.ChunkedArray]:
+    """Columns of both, aligned: ``c`` of the monitor as ``c_m``, of the peer as ``c_d``, and
+    ``present_m`` / ``present_d``."""
+    cols = {f"{c}{suffix}": t[c] for suffix, t in (("_m", ours), ("_d", peer)) for c in shared}
+    present = pa.chunked_array([np.ones(ours.num_rows, dtype=bool)])
+    return cols | {"present_m": present, "present_d": present}
+
+
 def _joined(ours: pa.Table, peer: pa.Table, shared: list[str]) -> pa.Table:
-    """Rows of both matched by (case id, obligation), sorted by them; a column ``c`` of the
-    monitor is ``c_m``, of the peer ``c_d``; ``present_m`` / ``present_d`` mark the sides."""
+    """Rows of both matched by (case id, obligation), sorted by them, columns named as
+    :func:`_sides` names them (a row missing on one side has that side's columns null)."""
 
     def side(table: pa.Table, suffix: str) -> pa.Table:
-        cols = {k: table[k] for k in KEYS}
-        cols |= {f"{c}{suffix}": table[c] for c in shared}
-        cols[f"present{suffix}"] = pa.array(np.ones(table.num_rows, dtype=bool))
-        return pa.table(cols)
+        cols = {k: table[k] for k in KEYS} | {f"{c}{suffix}": table[c] for c in shared}
+        return pa.table(cols | {f"present{suffix}": np.ones(table.num_rows, dtype=bool)})
 
     joined = side(ours, "_m").join(side(peer, "_d"), KEYS, join_type="full outer")
     return joined.sort_by([(k, "ascending") for k in KEYS])

@@ -3,13 +3,16 @@
 ``duckdb_scan(path, now)`` gives what ``monitor scan --all --format csv --at NOW`` gives for a
 county Parquet file as ``bench/generate.py`` writes it (raw source columns, Chinese headers):
 one row per case and obligation, the same columns (:data:`COLUMNS`), the same values, most
-urgent first. Everything from the raw columns to the levels is one SQL statement
-(:data:`SCAN_SQL`, read from the top): text cleaned as the monitor cleans it, the limit texts
-parsed, bad records left out, duplicates resolved, the cases as seen at ``now``, the two
-obligations (DOMAIN.md §3), deadlines and levels (§4). Python only builds the working-day
-calendar (shared input data, like the holiday package: ``monitor.cases.calendar``) and hands
-it to DuckDB as a table ``calendar(day, is_workday, ord, estimated)``, ``ord`` being the
-number of working days on or before ``day``; the configured thresholds go in as one row.
+urgent first. Everything from the raw columns to the levels is SQL: :data:`PREPARE_SQL`
+(macros that clean text, the distinct limit texts parsed, the distinct statuses classified,
+the case ids with several records) and one statement, :data:`SCAN_SQL` (read from the top:
+bad records left out, duplicates resolved, the cases as seen at ``now``, the two obligations
+of DOMAIN.md §3, deadlines and the levels of §4). Python only builds the working-day calendar
+(shared input data, like the holiday package: ``monitor.cases.calendar``) and hands it to
+DuckDB as a table ``calendar(day, is_workday, ord, estimated)``, ``ord`` being the number of
+working days on or before ``day``, so that "the k-th working day after S" is the working day
+whose ``ord`` is S's plus k. The moment and the rule settings (``monitor.config.Settings()``:
+the built-in ones, as ``monitor`` uses without a configuration file) go in as one row.
 
 The rules, as the SQL applies them:
 
@@ -33,10 +36,13 @@ Left out, because the generated county file never exercises them: the item catal
 (``[rules] item_catalogue``: per-item limits and thresholds), per-department and per-item
 thresholds, ``warn_ratio``, suspension-interval files, headers other than the ones
 ``bench/generate.py`` writes (no ``[source.columns]`` mapping, no alternative Chinese
-headers), text or number forms of timestamps other than Parquet timestamps, limits stored as
-numbers rather than text, digits other than ASCII 0-9 in limits, masking of identity-card and
-phone numbers and the neutralising of formula-like text in the CSV, and refusing a year whose
-holiday schedule is unpublished (the peer flags ``estimated_calendar`` instead of failing).
+headers), timestamps given as text, Excel serial numbers or aware times rather than Parquet
+timestamps, limits stored as numbers rather than text, digits other than ASCII 0-9 in a
+limit, masking of identity-card and phone numbers and the neutralising of formula-like text
+in the CSV, the data-quality list itself (bad records are left out, not listed), and
+refusing a year whose holiday schedule is unpublished (the peer flags ``estimated_calendar``
+instead). The calendar runs to the end of the year after the data's last year; a deadline
+past it is an error.
 
     python -m bench.duckdb_peer bench/data/county-200000.parquet /tmp/peer.csv --at 2025-12-31T18:00
 """
@@ -50,9 +56,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from monitor.cases.calendar import build_calendar
 from monitor import clock
-from monitor.clock import naive
+from monitor.cases.calendar import build_calendar
 from monitor.config import Settings
 
 __all__ = ["COLUMNS", "SCAN_SQL", "duckdb_scan", "write_csv"]
@@ -69,9 +74,12 @@ _WHITESPACE = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
 _TEXT = ("case_id", "department", "item_code", "item_name", "obligation", "unit", "state", "level")
 
 #: Run before the scan: the text-cleaning macros, each distinct limit text parsed once
-#: (a county has a few dozen among millions of records), the case ids of several records.
-#: ``{ws}`` is the white-space literal.
+#: (a county has a few dozen among millions of records), each distinct status classified,
+#: the case ids of several records.
+#: ``{ws}`` is the white-space literal, ``{space}`` the same as a regular-expression class
+#: (Python's ``\s``, which the monitor's limit pattern uses).
 PREPARE_SQL = r"""
+-- every white-space character is below 33 or within 133..12288 (U+3000)
 CREATE TEMP MACRO maybe_space(ch) AS ord(ch) < 33 OR ord(ch) BETWEEN 133 AND 12288;
 -- stripped of Unicode white space, empty = missing (the full trim only where the first or
 -- last character may be white space: it is slow)
@@ -89,8 +97,9 @@ WITH texts AS (  -- spaces removed; empty = no limit
 ),
 parsed AS (  -- "20", "20个工作日", "20工作日", "15自然日", "20天"; 即办 = 0 working days
     SELECT raw, t, t IN ('即办', '即办件', '当场办结', '立即办结') AS immediate,
-           regexp_extract(t, '^([-+]?[0-9]+)(?:\.0+)?\s*(?:个)?\s*(工作日|个工作日|自然日|天|日|'
-               || 'working\s*days?|workdays?|natural\s*days?|days?)?$', ['num', 'unit'], 'i') AS m
+           regexp_extract(t, '^([-+]?[0-9]+)(?:\.0+)?{space}*(?:个)?{space}*'
+               || '(工作日|个工作日|自然日|天|日|working{space}*days?|workdays?'
+               || '|natural{space}*days?|days?)?$', ['num', 'unit'], 'i') AS m
     FROM texts
 ),
 valued AS (
@@ -107,20 +116,26 @@ SELECT raw,
             WHEN m.unit = '自然日' OR lower(m.unit) LIKE 'natural%' THEN 'natural'
             ELSE 'workday' END AS unit
 FROM valued;
+CREATE TEMP TABLE statuses AS  -- 办件状态 values that change a case's obligations
+SELECT raw, CASE WHEN clean(raw) IN ('撤件', '撤回', '已撤件', '申请人撤回') THEN 'withdrawn'
+                 WHEN clean(raw) IN ('不予受理', '不予许可受理', '退件') THEN 'refused'
+                 ELSE 'other' END AS kind
+FROM (SELECT DISTINCT "办件状态" AS raw FROM source);
 CREATE TEMP TABLE superseded AS  -- case ids of several records: the last record wins
-SELECT clean("办件编号") AS case_id, max(file_row_number) AS last_rn
-FROM source GROUP BY ALL HAVING count(*) > 1 AND case_id IS NOT NULL;
+SELECT case_id, max(rn) AS last_rn
+FROM (SELECT clean("办件编号") AS case_id, file_row_number AS rn FROM source)
+WHERE case_id IS NOT NULL GROUP BY case_id HAVING count(*) > 1;
 """
 
 #: The whole scan, from the raw columns to the levels, most urgent first. ``source`` is the
 #: Parquet file (with ``file_row_number``), ``calendar`` and ``settings`` the tables
-#: :func:`_connect` makes, ``limits`` and ``superseded`` those of :data:`PREPARE_SQL`.
+#: :func:`_connect` makes, ``limits``, ``statuses`` and ``superseded`` those of
+#: :data:`PREPARE_SQL`.
 SCAN_SQL = """
 WITH
 src AS (  -- text cleaned, times to whole seconds
     SELECT file_row_number AS rn, clean("办件编号") AS case_id, clean("实施部门") AS department,
-           clean("事项编码") AS item_code, clean("事项名称") AS item_name,
-           clean("办件状态") AS status,
+           clean("事项编码") AS item_code, clean("事项名称") AS item_name, "办件状态" AS status,
            date_trunc('second', "申请时间") AS sub_raw,
            date_trunc('second', "补正时间") AS sup_raw,
            date_trunc('second', "受理时间") AS acc_raw,
@@ -129,8 +144,9 @@ src AS (  -- text cleaned, times to whole seconds
     FROM source
 ),
 checked AS (  -- a bad record: a required field missing, a time or limit bad, times disordered
-    SELECT s.*, p.days AS promised, p.unit AS promised_unit, l.days AS legal,
-           l.unit AS legal_unit, coalesce(x.days, 0) AS susp,
+    SELECT s.*, coalesce(k.kind, 'other') AS kind, p.days AS promised,
+           p.unit AS promised_unit, l.days AS legal, l.unit AS legal_unit,
+           coalesce(x.days, 0) AS susp,
            s.case_id IS NULL OR department IS NULL OR sub_raw IS NULL
            OR implausible(sub_raw) OR implausible(sup_raw) OR implausible(acc_raw)
            OR implausible(done_raw)
@@ -139,6 +155,7 @@ checked AS (  -- a bad record: a required field missing, a time or limit bad, ti
            OR coalesce(acc_raw < sub_raw OR sup_raw < sub_raw OR done_raw < acc_raw, false)
            AS bad
     FROM src s
+    LEFT JOIN statuses k ON k.raw = s.status
     LEFT JOIN limits p ON p.raw = s.promised_text
     LEFT JOIN limits l ON l.raw = s.legal_text
     LEFT JOIN limits x ON x.raw = s.susp_text
@@ -146,21 +163,20 @@ checked AS (  -- a bad record: a required field missing, a time or limit bad, ti
     WHERE d.last_rn IS NULL OR s.rn = d.last_rn  -- the last record wins, bad or not
 ),
 seen AS (  -- valid and evaluable cases as they stood at now
-    SELECT case_id, department, item_code, item_name, status, promised, promised_unit,
+    SELECT case_id, department, item_code, item_name, kind, promised, promised_unit,
            legal, legal_unit, susp, sub_raw AS sub,
            CASE WHEN sup_raw <= now THEN sup_raw END AS sup,
            CASE WHEN acc_raw <= now THEN acc_raw END AS acc,
            CASE WHEN done_raw <= now THEN done_raw END AS done
     FROM checked, settings
     WHERE NOT bad AND sub_raw <= now
-      AND NOT (status IN ('撤件', '撤回', '已撤件', '申请人撤回') AND done_raw IS NULL)
-      AND NOT (status IN ('不予受理', '不予许可受理', '退件') AND done_raw IS NULL
-               AND acc_raw IS NULL)
+      -- withdrawn or refused with no time for it (in the record): cannot be evaluated
+      AND NOT (kind = 'withdrawn' AND done_raw IS NULL)
+      AND NOT (kind = 'refused' AND done_raw IS NULL AND acc_raw IS NULL)
 ),
-flagged AS (
-    SELECT *, status IN ('撤件', '撤回', '已撤件', '申请人撤回') AND done IS NOT NULL AS withdrawn,
-           status IN ('不予受理', '不予许可受理', '退件')
-               AND (done IS NOT NULL OR acc IS NOT NULL) AS refused
+flagged AS (  -- a withdrawal or refusal only counts with its time (at now)
+    SELECT *, kind = 'withdrawn' AND done IS NOT NULL AS withdrawn,
+           kind = 'refused' AND (done IS NOT NULL OR acc IS NOT NULL) AS refused
     FROM seen
 ),
 obligations AS (
@@ -227,7 +243,7 @@ ORDER BY list_position(['escalated', 'overdue', 'warning', 'ok', 'late', 'on_tim
 def duckdb_scan(parquet_path: str, now: dt.datetime) -> pd.DataFrame:
     """Every obligation of every valid case of ``parquet_path`` at ``now`` (a naive
     Asia/Shanghai time, or an aware one), as ``monitor scan --all`` gives them."""
-    with _connect(parquet_path, naive(now)) as con:
+    with _connect(parquet_path, clock.naive(now)) as con:
         return con.execute(SCAN_SQL).df()
 
 
@@ -236,7 +252,7 @@ def write_csv(parquet_path: str, now: dt.datetime, out: str) -> None:
     monitor's CSV quotes them, times as ``YYYY-MM-DD HH:MM:SS``, missing values empty."""
     quoted = ", ".join(f'"{c}"' for c in _TEXT)
     target = out.replace("'", "''")
-    with _connect(parquet_path, naive(now)) as con:
+    with _connect(parquet_path, clock.naive(now)) as con:
         con.execute(f"COPY ({SCAN_SQL}) TO '{target}' (FORMAT csv, HEADER, FORCE_QUOTE ({quoted}))")
 
 
@@ -269,7 +285,8 @@ def _connect(parquet_path: str, now: dt.datetime) -> duckdb.DuckDBPyConnection:
         "estimated FROM calendar_frame"
     )
     _settings_table(con, settings, now, sorted(calendar.estimated_years))
-    con.execute(PREPARE_SQL.replace("{ws}", "'" + _WHITESPACE + "'"))
+    space = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _WHITESPACE) + "]"
+    con.execute(PREPARE_SQL.replace("{ws}", f"'{_WHITESPACE}'").replace("{space}", space))
     return con
 
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from monitor.cases.load import LoadedCases, load_cases
 from monitor.config import Settings
 from monitor.errors import InputError
 
-__all__ = ["CASE_COLUMNS", "SourceRead", "content_hash", "read_source"]
+__all__ = ["CASE_COLUMNS", "SourceRead", "content_hash", "id_hash", "read_source"]
 
 #: The canonical case fields the store keeps (``source_row`` is where the row was, not what).
 CASE_COLUMNS = (
@@ -61,6 +62,12 @@ def content_hash(cases: pd.DataFrame) -> pd.Series:
     return pd.util.hash_pandas_object(frame, index=False).astype("uint64")
 
 
+def id_hash(case_ids: object) -> np.ndarray:
+    """A 64-bit digest of each case id (``_id``): what the store matches cases by, as numbers
+    (two ids of the same digest are as likely as a meteorite on the server room)."""
+    return pd.util.hash_array(np.asarray(case_ids, dtype=object)).astype("uint64")
+
+
 def read_source(
     settings: Settings,
     watermark: str | None,
@@ -85,6 +92,7 @@ def read_source(
 
 def _hashed(loaded: LoadedCases) -> LoadedCases:
     loaded.cases["_hash"] = content_hash(loaded.cases).to_numpy()
+    loaded.cases["_id"] = id_hash(loaded.cases["case_id"])
     return loaded
 
 

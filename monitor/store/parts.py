@@ -56,18 +56,19 @@ def month_of(cases: pd.DataFrame) -> np.ndarray:
     return submitted.dt.strftime("%Y-%m").fillna(NO_MONTH).to_numpy(dtype=object)
 
 
-def index(generation: Generation) -> pd.DataFrame:
-    """Every stored case: ``case_id``, ``_hash``, ``month`` and ``part`` ("open" or
-    "closed"), reading two columns of each file only."""
+def index(generation: Generation, *, ids: bool = False) -> pd.DataFrame:
+    """Every stored case: ``_id`` (its id's digest), ``_hash`` (its content's), ``month`` and
+    ``part`` ("open" or "closed"), and with ``ids`` its ``case_id``: two number columns of
+    each file (and one text column) only."""
+    columns = ["_id", "_hash", *(["case_id"] if ids else [])]
     frames = []
     for part in ("open", "closed"):
         for month in generation.months("cases", part):
-            table = pq.read_table(
-                generation.file("cases", month, part), columns=["case_id", "_hash"]
-            ).to_pandas()
-            frames.append(table.assign(month=month, part=part))
+            table = pq.read_table(generation.file("cases", month, part), columns=columns)
+            frames.append(table.to_pandas().assign(month=month, part=part))
     if not frames:
-        return pd.DataFrame({"case_id": [], "_hash": [], "month": [], "part": []})
+        empty = {c: pd.Series([], dtype="uint64") for c in ("_id", "_hash")}
+        return pd.DataFrame({**empty, "case_id": [], "month": [], "part": []})
     return pd.concat(frames, ignore_index=True)
 
 

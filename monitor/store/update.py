@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -21,7 +22,7 @@ from monitor import clock
 from monitor.cases.evaluate import Evaluated, evaluate_loaded
 from monitor.cases.load import LoadedCases
 from monitor.config import Settings
-from monitor.store.changes import SourceRead, read_source
+from monitor.store.changes import SourceRead, id_hash, read_source
 from monitor.store.fingerprint import calendar_years, digest, reached_cases, rules_fingerprint
 from monitor.store.layout import Generation, StoreFolder, write_lock
 from monitor.store.parts import canonical, index, read_table
@@ -37,7 +38,7 @@ from monitor.store.write import Written, moved_deadlines, write_generation
 __all__ = ["SCHEMA_VERSION", "StoreRun", "store_folder", "update_store"]
 
 #: The layout and columns of the store's files; a store of another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -122,7 +123,7 @@ def _rebuild(
     before = _open_obligations(old) if old is not None else pd.DataFrame()
     vanished = 0
     if old is not None:
-        vanished = len(set(index(old)["case_id"]) - set(read.loaded.cases["case_id"]))
+        vanished = len(set(index(old, ids=True)["case_id"]) - set(read.loaded.cases["case_id"]))
     written = write_generation(
         generation, evaluated, read.loaded.quality, evaluated.evaluation.problems, fresh=True
     )
@@ -152,24 +153,25 @@ def _incremental(
     rules: str,
 ) -> StoreRun:
     """What changed, the open cases and what a changed calendar reaches."""
-    stored = index(old)
+    stored = index(old, ids=read.whole)
     source = read.loaded.cases
-    changed, vanished = _changes(stored, source, read.whole)
+    changed, vanished, added = _changes(stored, source, read.whole)
     changed_years = {int(y) for y, h in years.items() if state.years.get(y, h) != h}
     reached = _reached(old, stored, changed_years, state.rules != rules, now)
-    again = (
-        (set(stored.loc[stored["part"] == "open", "case_id"]) | reached)
-        - set(changed["case_id"])
-        - vanished
+    open_ids = stored.loc[stored["part"] == "open", "_id"].to_numpy(dtype="uint64")
+    again = np.setdiff1d(
+        np.union1d(open_ids, reached),
+        np.concatenate([changed["_id"].to_numpy(dtype="uint64"), vanished]),
     )
     cases = canonical(pd.concat([changed, _stored_cases(old, stored, again)], ignore_index=True))
     loaded = LoadedCases(cases, read.loaded.quality, read.loaded.source, read.loaded.rows_read)
     evaluated = evaluate_loaded(settings, loaded, now, years=(now.year - 1, now.year))
     moved = pd.DataFrame()
-    if reached:
+    if len(reached):
         before = _obligations_of(old, stored, again)
         moved = moved_deadlines(before, evaluated.evaluation.table, set(changed["case_id"]))
-    quality, problems = _problems(old, read, evaluated, set(cases["case_id"]) | vanished)
+    gone_ids = set(cases["case_id"]) | _names(stored, vanished)
+    quality, problems = _problems(old, read, evaluated, gone_ids)
     written = write_generation(
         generation,
         evaluated,
@@ -179,8 +181,8 @@ def _incremental(
         stored=stored,
         vanished=vanished,
     )
-    total = len(stored) - len(vanished) + len(set(changed["case_id"]) - set(stored["case_id"]))
-    kind = "recompute" if reached else "update"
+    total = len(stored) - len(vanished) + added
+    kind = "recompute" if len(reached) else "update"
     result = _state(generation.number, kind, now, read, years, rules, written, total)
     result.watermark = read.watermark or state.watermark
     result.changed = len(changed)
@@ -189,35 +191,45 @@ def _incremental(
     )
 
 
+def _names(stored: pd.DataFrame, ids: np.ndarray) -> set[str]:
+    """The case ids of the stored cases ``ids`` (digests); empty without ids in the index."""
+    if not len(ids) or "case_id" not in stored:
+        return set()
+    return set(stored.loc[np.isin(stored["_id"].to_numpy(dtype="uint64"), ids), "case_id"])
+
+
 def _changes(
     stored: pd.DataFrame, source: pd.DataFrame, whole: bool
-) -> tuple[pd.DataFrame, set[str]]:
-    """The source's cases that are new or differ from the stored ones, and (when the whole
-    source was read) the stored cases it no longer has."""
-    position = pd.Index(stored["case_id"]).get_indexer(source["case_id"])
-    known = position >= 0
-    stored_hash = stored["_hash"].to_numpy(dtype="uint64")
-    source_hash = source["_hash"].to_numpy(dtype="uint64")
+) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """The source's cases that are new or differ from the stored ones, (when the whole
+    source was read) the digests of the stored cases it no longer has, and how many cases
+    are new. Matched by the ids' digests, as numbers."""
+    stored_id = stored["_id"].to_numpy(dtype="uint64")
+    order = np.argsort(stored_id)
+    sorted_id = stored_id[order]
+    source_id = source["_id"].to_numpy(dtype="uint64")
+    at = np.minimum(np.searchsorted(sorted_id, source_id), max(len(sorted_id) - 1, 0))
+    known = (sorted_id[at] == source_id) if len(sorted_id) else np.zeros(len(source_id), bool)
+    stored_hash = stored["_hash"].to_numpy(dtype="uint64")[order]
     fresh = ~known
-    fresh[known] = stored_hash[position[known]] != source_hash[known]
-    vanished = (
-        set(stored["case_id"][~stored["case_id"].isin(source["case_id"])]) if whole else set()
-    )
-    return source[fresh], vanished
+    fresh[known] = stored_hash[at[known]] != source["_hash"].to_numpy(dtype="uint64")[known]
+    vanished = stored_id[~np.isin(stored_id, source_id)] if whole else np.zeros(0, "uint64")
+    return source[fresh], vanished, int((~known).sum())
 
 
 def _reached(
     old: Generation, stored: pd.DataFrame, years: set[int], rules: bool, now: dt.datetime
-) -> set[str]:
-    """The stored cases a change of the calendar's ``years`` reaches (all, for ``rules``)."""
+) -> np.ndarray:
+    """The digests of the stored cases a change of the calendar's ``years`` reaches (all of
+    them, for ``rules``)."""
     if rules:
-        return set(stored["case_id"])
+        return stored["_id"].to_numpy(dtype="uint64")
     if not years:
-        return set()
+        return np.zeros(0, "uint64")
     everything = pd.concat(
         [old.read("obligations", "open"), old.read("obligations", "closed")], ignore_index=True
     )
-    return reached_cases(everything, years, now)
+    return id_hash(sorted(reached_cases(everything, years, now)))
 
 
 def _problems(
@@ -238,25 +250,22 @@ def _problems(
     return quality, problems
 
 
-def _stored_cases(old: Generation, stored: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
-    """The stored cases ``ids`` (from the files of their months only)."""
-    where = stored[stored["case_id"].isin(ids)]
-    frames = []
-    for (month, part), _ in where.groupby(["month", "part"]):
-        frame = old.read("cases", part, [month])
-        frames.append(frame[frame["case_id"].isin(ids)])
-    if not frames:
-        return pd.DataFrame()
-    return pd.concat(frames, ignore_index=True)
+def _stored_cases(old: Generation, stored: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
+    """The stored cases of digests ``ids`` (from the files of their months only)."""
+    return _of(old, "cases", stored, ids)
 
 
-def _obligations_of(old: Generation, stored: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
-    """The stored obligations of the cases ``ids``."""
-    where = stored[stored["case_id"].isin(ids)]
+def _obligations_of(old: Generation, stored: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
+    """The stored obligations of the cases of digests ``ids``."""
+    return _of(old, "obligations", stored, ids)
+
+
+def _of(old: Generation, dataset: str, stored: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
+    where = stored[np.isin(stored["_id"].to_numpy(dtype="uint64"), ids)]
     frames = []
     for (month, part), _ in where.groupby(["month", "part"]):
-        frame = old.read("obligations", part, [month])
-        frames.append(frame[frame["case_id"].isin(ids)])
+        frame = old.read(dataset, part, [month])
+        frames.append(frame[np.isin(frame["_id"].to_numpy(dtype="uint64"), ids)])
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

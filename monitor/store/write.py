@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from monitor.cases.evaluate import Evaluated
+from monitor.store.changes import id_hash
 from monitor.store.layout import Generation
 from monitor.store.parts import month_of, write_month, write_table
 
@@ -37,12 +39,12 @@ def write_generation(
     *,
     fresh: bool,
     stored: pd.DataFrame | None = None,
-    vanished: Iterable[str] = (),
+    vanished: Iterable[int] = (),
 ) -> Written:
     """Write the evaluated cases into ``generation``: every month (``fresh``), or over the
     previous generation's files that ``stored`` (its index) lists, dropping ``vanished``."""
     cases = evaluated.loaded.cases.drop(columns=["_month"], errors="ignore")
-    table = evaluated.evaluation.table
+    table = evaluated.evaluation.table.assign(_id=id_hash(evaluated.evaluation.table["case_id"]))
     open_ids = set(table.loc[(table["state"] == "open").to_numpy(), "case_id"])
     months = pd.Series(month_of(cases), index=cases.index)
     by_case = dict(zip(cases["case_id"], months, strict=True))
@@ -61,8 +63,8 @@ def write_generation(
             write_month(generation, month, "open", *part(month, True))
     else:
         assert stored is not None
-        gone = set(cases["case_id"]) | set(vanished)
-        was = stored[stored["case_id"].isin(gone)]
+        gone = np.union1d(cases["_id"].to_numpy(dtype="uint64"), np.asarray(vanished, "uint64"))
+        was = stored[np.isin(stored["_id"].to_numpy(dtype="uint64"), gone)]
         closed_months = set(was.loc[was["part"] == "closed", "month"])
         closed_months |= set(months[~case_open])
         for month in sorted(closed_months):
@@ -106,8 +108,9 @@ def moved_deadlines(before: pd.DataFrame, after: pd.DataFrame, changed: set[str]
     return out[columns].reset_index(drop=True)
 
 
-def _without(frame: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
-    return frame if frame.empty else frame[~frame["case_id"].isin(ids)]
+def _without(frame: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
+    """``frame`` but the rows of the cases of digests ``ids``."""
+    return frame if frame.empty else frame[~np.isin(frame["_id"].to_numpy(dtype="uint64"), ids)]
 
 
 def _concat(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
