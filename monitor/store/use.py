@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from monitor.cases.evaluate import Evaluated, evaluate_loaded
 from monitor.cases.load import LoadedCases
 from monitor.config import Settings
+from monitor.store.changes import id_hash
 from monitor.store.layout import Generation
 from monitor.store.parts import canonical, read_table
 from monitor.store.state import read_state
@@ -57,7 +58,9 @@ def store_evaluation(
         problems = read_table(generation, "problems")
         calendar = run.evaluated.calendar
     loaded = LoadedCases(cases, quality, _source(generation), _rows(cases, quality))
-    evaluation = Evaluation(table, problems, _case_rows(cases, table))
+    rows = _case_rows(cases, table)
+    table = table.drop(columns=["_id"], errors="ignore")
+    evaluation = Evaluation(table, problems, rows)
     return Evaluated(loaded, evaluation, now, calendar), run
 
 
@@ -70,7 +73,7 @@ def stored_everything(generation: Generation) -> tuple[pd.DataFrame, ...]:
         [generation.read("obligations", "closed"), generation.read("obligations", "open")],
         ignore_index=True,
     )
-    table = canonical(table)[EVALUATION_COLUMNS] if len(table) else table
+    table = canonical(table)[[*EVALUATION_COLUMNS, "_id"]] if len(table) else table
     return (
         canonical(cases),
         table,
@@ -102,11 +105,17 @@ def _calendar(
 
 
 def _case_rows(cases: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
-    """Each obligation's case, as a position in ``cases``."""
+    """Each obligation's case, as a position in ``cases`` (matched by the ids' digests)."""
     if table.empty:
         return np.zeros(0, np.int64)
-    position = pd.Series(np.arange(len(cases)), index=cases["case_id"].to_numpy())
-    return position.reindex(table["case_id"].to_numpy()).to_numpy(dtype=np.int64)
+    case_id = (
+        cases["_id"].to_numpy(dtype="uint64") if "_id" in cases else id_hash(cases["case_id"])
+    )
+    order = np.argsort(case_id)
+    wanted = (
+        table["_id"].to_numpy(dtype="uint64") if "_id" in table else id_hash(table["case_id"])
+    )
+    return order[np.searchsorted(case_id[order], wanted)].astype(np.int64)
 
 
 def _rows(cases: pd.DataFrame, quality: pd.DataFrame) -> int:

@@ -46,6 +46,7 @@ def verify_store(settings: Settings, engine: sa.Engine, limit: int = 20) -> Veri
     if current is None or state is None:
         raise InputError(f"{folder.root}: no case store yet (monitor store rebuild makes one)")
     cases, table, _, _ = stored_everything(current)
+    table = table.drop(columns=["_id"], errors="ignore")
     read = read_source(settings, None, whole=True)
     fresh = evaluate_loaded(settings, read.loaded, state.at).evaluation.table
     out = Verified(len(cases), len(table))
