@@ -43,25 +43,34 @@ def store_evaluation(
     current = folder.current()
     state = read_state(engine, current.number) if current is not None else None
     if current is not None and state is not None and now < state.at:
-        cases, _, quality, _ = stored_everything(current)
-        loaded = LoadedCases(cases, quality, _source(current), _rows(cases, quality))
-        return evaluate_loaded(settings, loaded, now, years=years), None
+        return _evaluated_whole(settings, current, now, years), None
     run = update_store(settings, engine, now)
     generation = Generation(folder.root, run.state.generation)
     if whole:
-        cases, table, quality, problems = stored_everything(generation)
-        calendar = _calendar(settings, cases, now, years, run)
-    else:
-        cases = run.evaluated.loaded.cases
-        table = run.evaluated.evaluation.table
-        quality = read_table(generation, "quality")
-        problems = read_table(generation, "problems")
-        calendar = run.evaluated.calendar
+        return _evaluated_whole(settings, generation, now, years), run
+    cases = run.evaluated.loaded.cases
+    table = run.evaluated.evaluation.table
+    quality = read_table(generation, "quality")
     loaded = LoadedCases(cases, quality, _source(generation), _rows(cases, quality))
-    rows = _case_rows(cases, table)
-    table = table.drop(columns=["_id"], errors="ignore")
-    evaluation = Evaluation(table, problems, rows)
-    return Evaluated(loaded, evaluation, now, calendar), run
+    evaluation = Evaluation(table, read_table(generation, "problems"), _case_rows(cases, table))
+    return Evaluated(loaded, evaluation, now, run.evaluated.calendar), run
+
+
+def _evaluated_whole(
+    settings: Settings, generation: Generation, now: dt.datetime, years: tuple[int, int] | None
+) -> Evaluated:
+    """Every stored case evaluated at ``now``: reading the cases and evaluating them again
+    is faster than reading four million stored obligations, and gives the same (``store
+    verify`` checks it); a moment in the past needs it anyway."""
+    cases = canonical(
+        pd.concat(
+            [generation.read("cases", "closed"), generation.read("cases", "open")],
+            ignore_index=True,
+        )
+    )
+    quality = read_table(generation, "quality")
+    loaded = LoadedCases(cases, quality, _source(generation), _rows(cases, quality))
+    return evaluate_loaded(settings, loaded, now, years=years)
 
 
 def stored_everything(generation: Generation) -> tuple[pd.DataFrame, ...]:
@@ -80,28 +89,6 @@ def stored_everything(generation: Generation) -> tuple[pd.DataFrame, ...]:
         read_table(generation, "quality"),
         read_table(generation, "problems"),
     )
-
-
-def _calendar(
-    settings: Settings,
-    cases: pd.DataFrame,
-    now: dt.datetime,
-    years: tuple[int, int] | None,
-    run: StoreRun,
-) -> object:
-    """A calendar over the stored years, ``now`` and ``years`` (a report's trend)."""
-    from monitor.cases.calendar import build_calendar
-
-    known = run.evaluated.calendar
-    first, last = known.first_year, known.last_year
-    submitted = pd.to_datetime(cases["submitted_at"]).dropna() if len(cases) else None
-    if submitted is not None and len(submitted):
-        first = min(first, int(submitted.min().year))
-    if years is not None:
-        first, last = min(first, years[0]), max(last, years[1])
-    if (first, last) == (known.first_year, known.last_year):
-        return known
-    return build_calendar(settings, first, max(last, now.year + 1))
 
 
 def _case_rows(cases: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
