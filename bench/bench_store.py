@@ -10,6 +10,9 @@ alternating, whole processes, medians over ``--repeat``:
   the source ≤ the rows changed that day + those inside the margin; the two outputs equal;
 - ``monitor report --period 2025-06`` from the store (up to date) against a bare
   ``pandas.read_parquet`` of the county-year: target ≤ 2×;
+- ``monitor scan --all --format csv`` from the store against the DuckDB SQL peer
+  (``bench/duckdb_peer.py``) over the same cases as Parquet: target no slower; every row
+  must agree;
 - peak memory of each.
 
     python bench/generate.py && python -m bench.store_data && python -m bench.bench_store
@@ -26,6 +29,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.bench_duckdb import agreement
 from bench.common import ROOT, compare, run_step
 from bench.store_data import OUT, TODAY, YESTERDAY
 
@@ -55,9 +59,20 @@ def main() -> None:
             d.mkdir()
         made = config(root / "yesterday.toml", snapshot, OUT / "yesterday.db", store=True)
         subprocess.run(
-            [sys.executable, "-m", "monitor", "store", "rebuild", "--at",
-             YESTERDAY.isoformat(), "--config", str(made)],
-            check=True, capture_output=True, cwd=ROOT,
+            [
+                sys.executable,
+                "-m",
+                "monitor",
+                "store",
+                "rebuild",
+                "--at",
+                YESTERDAY.isoformat(),
+                "--config",
+                str(made),
+            ],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
         )
         stored = config(root / "store.toml", live, OUT / "today.db", store=True)
         plain = config(root / "full.toml", full, OUT / "today.db", store=False)
@@ -73,10 +88,14 @@ def main() -> None:
             read, changed, evaluated = conn.execute(
                 "SELECT rows_read, changed, evaluated FROM store_state"
             ).fetchone()
-        print(f"today's changes: {facts['changed']:,} changed + {facts['added']:,} new rows; "
-              f"open cases {facts['open_yesterday']:,} → {facts['open_today']:,}")
-        print(f"store run read {read:,} rows ({changed:,} new or changed, {evaluated:,} cases "
-              f"evaluated); outputs equal: {same}")
+        print(
+            f"today's changes: {facts['changed']:,} changed + {facts['added']:,} new rows; "
+            f"open cases {facts['open_yesterday']:,} → {facts['open_today']:,}"
+        )
+        print(
+            f"store run read {read:,} rows ({changed:,} new or changed, {evaluated:,} cases "
+            f"evaluated); outputs equal: {same}"
+        )
         result = compare("scan, store vs full read", ours, base, None)
         print(f"  speed-up {1 / result['ratio']:.1f}× (target ≥ 5×)")
         parquet = str(ROOT / "bench" / "data" / f"county-{args.cases}.parquet")
@@ -86,6 +105,22 @@ def main() -> None:
             base.append(run_step("store_step", "baseline", parquet))
             ours.append(run_step("store_step", str(stored), str(root / "reports"), *report))
         compare("report from the store", ours, base, 2.0)
+        every = ["scan", "--all", "--format", "csv", "--output", "{out}", "--at", TODAY.isoformat()]
+        ours, base = [], []
+        peer_csv, our_csv = root / "peer.csv", root / "all.csv"
+        for _ in range(args.repeat):
+            base.append(
+                run_step(
+                    "store_step",
+                    "peer",
+                    str(OUT / "today.parquet"),
+                    str(peer_csv),
+                    TODAY.isoformat(),
+                )
+            )
+            ours.append(run_step("store_step", str(stored), str(our_csv), *every))
+        compare("scan --all csv, store vs DuckDB", ours, base, 1.0)
+        print(f"  every row agrees: {agreement(our_csv, peer_csv)}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ and today's.
   event; what had not happened yet is blank, and a case not yet completed is 办理中 or 待受理);
 - ``today.db``: the same table a working day later (Tuesday 30 December, 18:00): the rows
   whose case changed that day rewritten with their new 更新时间, the day's new cases added;
+- ``today.parquet``: today's table as Parquet (without 更新时间), for the DuckDB peer;
 - ``changes.json``: how many rows changed and how many cases are open at each moment.
 """
 
@@ -77,10 +78,11 @@ def main() -> None:
     with sqlite3.connect(OUT / "today.db") as conn:
         ids = list(changed_ids)
         for start in range(0, len(ids), 900):
-            marks = ",".join("?" * len(ids[start:start + 900]))
-            conn.execute(f'DELETE FROM cases WHERE "{key}" IN ({marks})', ids[start:start + 900])
+            marks = ",".join("?" * len(ids[start : start + 900]))
+            conn.execute(f'DELETE FROM cases WHERE "{key}" IN ({marks})', ids[start : start + 900])
         rows = after[after[key].isin(changed_ids.append(added_ids))]
         rows.to_sql("cases", conn, index=False, if_exists="append")
+    after.drop(columns=["更新时间"]).to_parquet(OUT / "today.parquet", index=False)
     open_before = int((before["办结时间"].isna() & ~before["办件状态"].isin(CLOSING)).sum())
     open_after = int((after["办结时间"].isna() & ~after["办件状态"].isin(CLOSING)).sum())
     facts = {

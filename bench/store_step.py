@@ -1,7 +1,8 @@
 """One timed run of the case-store benchmark, from outside:
 ``python -m bench.store_step CONFIG OUT ARGS…`` runs ``monitor ARGS --config CONFIG`` as a
 child process (start-up included) with its output into OUT, and prints its seconds and peak
-memory as JSON (``baseline PARQUET`` instead: a bare ``pandas.read_parquet``)."""
+memory as JSON (``baseline PARQUET`` instead: a bare ``pandas.read_parquet``; ``peer PARQUET
+OUT AT``: the DuckDB SQL peer, ``bench/duckdb_peer.py``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import time
 def main() -> None:
     if sys.argv[1] == "baseline":
         cmd = [sys.executable, "-c", f"import pandas; pandas.read_parquet({sys.argv[2]!r})"]
+    elif sys.argv[1] == "peer":  # peer PARQUET OUT AT: the DuckDB SQL peer
+        cmd = [sys.executable, "-m", "bench.duckdb_peer", *sys.argv[2:4], "--at", sys.argv[4]]
     else:
         config, out, *args = sys.argv[1:]
         cmd = [sys.executable, "-m", "monitor", *args, "--config", config]
