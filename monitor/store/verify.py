@@ -57,24 +57,33 @@ def verify_store(settings: Settings, engine: sa.Engine, limit: int = 20) -> Veri
     found += _field_differences(
         cases.set_index("case_id"), read.loaded.cases.set_index("case_id"), list(CASE_COLUMNS[1:])
     )
+    both = stored_ids & source_ids  # a case in one side only is named once, above
     found += _field_differences(
-        table.set_index(_KEY),
-        fresh.set_index(_KEY),
+        table[table["case_id"].isin(both)].set_index(_KEY),
+        fresh[fresh["case_id"].isin(both)].set_index(_KEY),
         [c for c in EVALUATION_COLUMNS if c not in _KEY],
+        presence=True,
     )
     out.differences, out.more = found[:limit], max(0, len(found) - limit)
     return out
 
 
-def _field_differences(stored: pd.DataFrame, fresh: pd.DataFrame, columns: list[str]) -> list[str]:
-    """One line per row and field that differ, for the rows both have."""
+def _field_differences(
+    stored: pd.DataFrame, fresh: pd.DataFrame, columns: list[str], *, presence: bool = False
+) -> list[str]:
+    """One line per row and field that differ, for the rows both have; with ``presence``,
+    one per row only one side has."""
     both = stored.index.intersection(fresh.index)
-    missing = fresh.index.difference(stored.index)
-    lines = [f"{_name(k)}: evaluated fresh, not in the store" for k in missing]
-    lines += [
-        f"{_name(k)}: in the store, not evaluated fresh"
-        for k in stored.index.difference(fresh.index)
-    ]
+    lines = []
+    if presence:
+        lines += [
+            f"{_name(k)}: evaluated fresh, not in the store"
+            for k in fresh.index.difference(stored.index)
+        ]
+        lines += [
+            f"{_name(k)}: in the store, not evaluated fresh"
+            for k in stored.index.difference(fresh.index)
+        ]
     a, b = stored.loc[both], fresh.loc[both]
     for column in columns:
         if column not in a or column not in b:

@@ -196,3 +196,36 @@ def test_status_and_each_scan_run_show_what_the_store_read(
     )
     assert '"store": {"changed": 0, "evaluated": 4, "rows_read": 5}' in out
     assert 'rebuild    "0 2 * * 0", next at 2025-03-16 02:00' in lines
+
+
+def test_the_store_commands_and_inspect(
+    db: sa.Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, [ROWS[i] for i in MARCH])
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[database]\nurl = "{url_of(db)}"\n[source]\npath = "cases.csv"\n[store]\n'
+        "enabled = true\n",
+        encoding="utf-8",
+    )
+    code, out, _ = monitor(capsys, "store", "status", "--config", str(config))
+    assert code == 0 and "none yet" in out
+    code, out, _ = monitor(
+        capsys, "store", "rebuild", "--at", "2025-03-13T09:00", "--config", str(config)
+    )
+    assert (code, out) == (0, "generation 1: 5 cases (4 open) from 5 rows; 0 left the source\n")
+    code, out, _ = monitor(capsys, "store", "verify", "--config", str(config))
+    assert (code, out) == (0, "the store agrees with the source: 5 cases, 10 obligations\n")
+    write(tmp_path, [ROWS[i] for i in ("B001", "B002", "B003", "B004")])  # B005 deleted
+    code, out, err = monitor(capsys, "store", "verify", "--config", str(config))
+    assert (code, out) == (1, "case B005: in the store, not in the source\n")
+    assert err == "the store differs from the source: monitor store rebuild\n"
+    code, out, _ = monitor(capsys, "inspect", "--format", "json", "--config", str(config))
+    data = json.loads(out)
+    assert code == 0 and data["cases"] == 4 and data["source"].startswith("case store ")
+    code, out, _ = monitor(capsys, "store", "status", "--config", str(config))
+    assert "cases        4 (4 open)" in out  # inspect brought the store up to date
+    other = tmp_path / "off.toml"
+    other.write_text(f'[database]\nurl = "{url_of(db)}"\n', encoding="utf-8")
+    code, _, err = monitor(capsys, "store", "rebuild", "--config", str(other))
+    assert code == 2 and "[store] enabled: is false" in err
