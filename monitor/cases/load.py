@@ -5,19 +5,20 @@ This is the first step of every job: source → canonical cases + data-quality l
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from monitor.cases.folder import case_files, combine
 from monitor.cases.headers import header_map, missing_fields, missing_message
-from monitor.cases.normalise import normalise
+from monitor.cases.normalise import QUALITY_COLUMNS, normalise
 from monitor.cases.sources import EXCEL_SUFFIXES, RawTable, read_file, read_sql, sheet_headers
 from monitor.config import Settings, secret
 from monitor.errors import InputError
 
-__all__ = ["LoadedCases", "load_cases"]
+__all__ = ["LoadedCases", "load_cases", "source_folder"]
 
 _KEEP_AS_TEXT = (
     "case_id",
@@ -57,20 +58,56 @@ class LoadedCases:
 
 
 def load_cases(
-    settings: Settings, input_path: str | Path | None = None, *, sheet: str | None = None
+    settings: Settings,
+    input_path: str | Path | None = None,
+    *,
+    sheet: str | None = None,
+    files: Sequence[str] | None = None,
 ) -> LoadedCases:
     """Read cases from ``input_path`` if given, else from ``[source]``.
 
     ``sheet`` names the Excel sheet to read for this call instead of ``[source] sheet``
     (``--sheet``); it is refused for a source that is not a workbook. When the sheet read has
     no column for a required field, the error names another sheet of the workbook that has
-    them all, or else, in a workbook of several sheets, says how to choose one.
+    them all, or else, in a workbook of several sheets, says how to choose one. A folder is
+    read file by file (:mod:`monitor.cases.folder`); ``files``: only these of its files.
     """
+    folder = source_folder(settings, input_path)
+    if folder is not None:
+        return _load_folder(settings, folder, sheet, files)
     raw, path = _read(settings, input_path, sheet)
     if path is not None and len(raw.sheets) > 1:
         _check_sheet(raw, path, settings.source.columns)
     cases, quality = normalise(raw, settings.source.columns)
     return LoadedCases(cases, quality, raw.source, len(raw.frame), raw.encoding)
+
+
+def source_folder(settings: Settings, input_path: str | Path | None = None) -> Path | None:
+    """The folder the cases come from, when the source (or ``input_path``) is one."""
+    if input_path is not None:
+        path = Path(input_path)
+    elif settings.source.path:
+        path = settings.resolve(settings.source.path)
+    else:
+        return None
+    return path if path.is_dir() else None
+
+
+def _load_folder(
+    settings: Settings, folder: Path, sheet: str | None, only: Sequence[str] | None
+) -> LoadedCases:
+    """The cases of the folder's files (of ``only`` when given), the last file winning."""
+    chosen = [p for p in case_files(folder) if only is None or p.name in set(only)]
+
+    def one(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+        loaded = load_cases(settings, path, sheet=sheet if path.suffix in EXCEL_SUFFIXES else None)
+        return loaded.cases, loaded.quality, loaded.rows_read
+
+    if not chosen:
+        empty = load_cases(settings, case_files(folder)[0]).cases.iloc[:0]
+        return LoadedCases(empty, pd.DataFrame(columns=QUALITY_COLUMNS), f"folder {folder}", 0)
+    cases, quality, rows = combine(chosen, one)
+    return LoadedCases(cases, quality, f"folder {folder} ({len(chosen)} files)", rows)
 
 
 def _read(

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from monitor.cases.load import LoadedCases, load_cases
+from monitor.cases.folder import case_files, file_marks
+from monitor.cases.load import LoadedCases, load_cases, source_folder
 from monitor.config import Settings
 from monitor.errors import InputError
 
@@ -45,12 +46,14 @@ CASE_COLUMNS = (
 
 @dataclass
 class SourceRead:
-    """What was read: the cases (canonical, with ``_hash``), their data problems, how many
-    rows, whether it was the whole source, and the newest change time seen (SQL)."""
+    """What was read: the cases (canonical, with ``_hash`` and ``_id``), their data problems,
+    how many rows, whether it was the whole source, and the newest change time seen (SQL)."""
 
     loaded: LoadedCases
     whole: bool
     watermark: str | None
+    #: A folder source's files when read: name → [size, time] (what the next run compares).
+    marks: dict[str, list[int]] | None = None
 
 
 def content_hash(cases: pd.DataFrame) -> pd.Series:
@@ -74,10 +77,20 @@ def read_source(
     *,
     whole: bool,
     input_path: str | None = None,
+    marks: dict[str, list[int]] | None = None,
 ) -> SourceRead:
     """The source's cases: only those changed since ``watermark`` (less the margin) for a SQL
-    source with a change column, unless ``whole``; else all of them."""
+    source with a change column, or the files changed since ``marks`` for a folder, unless
+    ``whole``; else all of them."""
     src = settings.source
+    folder = source_folder(settings, input_path)
+    if folder is not None:  # the files new or changed since the last run (all when whole)
+        now_marks = file_marks(case_files(folder))
+        if whole or marks is None:
+            return SourceRead(_hashed(load_cases(settings, input_path)), True, None, now_marks)
+        fresh = [name for name, mark in now_marks.items() if marks.get(name) != mark]
+        loaded = load_cases(settings, input_path, files=fresh)
+        return SourceRead(_hashed(loaded), False, None, now_marks)
     incremental = bool(src.changed_column and src.query and input_path is None)
     if not incremental:
         loaded = load_cases(settings, input_path)

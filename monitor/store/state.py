@@ -39,10 +39,13 @@ class StoreState:
     files: list[str] = field(default_factory=list)
     years: dict[str, str] = field(default_factory=dict)
     rules: str = ""
+    #: A folder source's files as last read (name → [size, time]).
+    source_files: dict[str, list[int]] | None = None
 
     def row(self) -> dict[str, Any]:
-        values = {k: v for k, v in self.__dict__.items() if k not in ("files", "years", "rules")}
-        manifest = {"files": self.files, "years": self.years, "rules": self.rules}
+        extra = ("files", "years", "rules", "source_files")
+        values = {k: v for k, v in self.__dict__.items() if k not in extra}
+        manifest = {k: getattr(self, k) for k in extra}
         return values | {"files": json.dumps(manifest, ensure_ascii=False)}
 
 
@@ -59,7 +62,11 @@ def read_state(engine: sa.Engine, generation: int) -> StoreState | None:
     values = dict(row)
     manifest = json.loads(values.pop("files"))
     return StoreState(
-        **values, files=manifest["files"], years=manifest["years"], rules=manifest["rules"]
+        **values,
+        files=manifest["files"],
+        years=manifest["years"],
+        rules=manifest["rules"],
+        source_files=manifest.get("source_files"),
     )
 
 

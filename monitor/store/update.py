@@ -88,7 +88,12 @@ def update_store(
         old = folder.current()
         state = read_state(engine, old.number) if old is not None else None
         full = rebuild or state is None or state.schema_version != SCHEMA_VERSION
-        read = read_source(settings, None if full or state is None else state.watermark, whole=full)
+        read = read_source(
+            settings,
+            None if full or state is None else state.watermark,
+            whole=full,
+            marks=None if state is None else state.source_files,
+        )
         number = max(newest_generation(engine), old.number if old else 0) + 1
         first = _first_year(read.loaded.cases, state)
         years = calendar_years(settings, first, now.year + 2)
@@ -100,6 +105,7 @@ def update_store(
             generation = folder.begin(number)
             run = _incremental(settings, generation, read, now, old, state, years, rules)
         run.state.kind = kind or ("rebuild" if full else run.state.kind)
+        run.state.source_files = read.marks
         write_state(engine, run.state)
         folder.switch(generation)
         folder.prune()

@@ -95,13 +95,9 @@ def _case_rows(cases: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
     """Each obligation's case, as a position in ``cases`` (matched by the ids' digests)."""
     if table.empty:
         return np.zeros(0, np.int64)
-    case_id = (
-        cases["_id"].to_numpy(dtype="uint64") if "_id" in cases else id_hash(cases["case_id"])
-    )
+    case_id = cases["_id"].to_numpy(dtype="uint64") if "_id" in cases else id_hash(cases["case_id"])
     order = np.argsort(case_id)
-    wanted = (
-        table["_id"].to_numpy(dtype="uint64") if "_id" in table else id_hash(table["case_id"])
-    )
+    wanted = table["_id"].to_numpy(dtype="uint64") if "_id" in table else id_hash(table["case_id"])
     return order[np.searchsorted(case_id[order], wanted)].astype(np.int64)
 
 

@@ -335,8 +335,12 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_folder(tmp_path: Path) -> None:
+    """A folder is a source of its own (issue 13: exports dropped into it); one with no case
+    file in it is an error that says so."""
     (tmp_path / "cases.csv").mkdir()
-    assert _error(tmp_path / "cases.csv") == "is a folder, not a case file"
+    assert _error(tmp_path / "cases.csv") == (
+        "a folder with no case file in it (.csv, .parquet, .xlsm, .xlsx)"
+    )
 
 
 @pytest.mark.parametrize("content", [b"", b"  \r\n\n\t \n"])
