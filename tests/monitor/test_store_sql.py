@@ -153,3 +153,47 @@ def test_a_change_column_that_is_not_in_the_query_is_one_clear_error(
     )
     with pytest.raises(InputError, match=r"\[source\] changed_column '修改时间'"):
         update_store(wrong, engine, THU + HOUR)
+
+
+def test_a_calendar_change_and_the_report_over_a_sql_source(
+    engine: sa.Engine, source: tuple[sa.Engine, sa.Table], tmp_path: Path
+) -> None:
+    """A closure added on Monday 17 March after the store was made: the next run moves the
+    deadlines of B004 and B006 (accepted 11 March, 10 working days: the 25th → the 26th);
+    the store verifies, and the month's report from it equals the one read from the source."""
+    import json
+
+    from monitor.reports.run import run_report
+
+    upgrade(engine)
+    src, table = source
+    with src.begin() as conn:
+        for case in ("B001", "B002", "B003", "B004", "B005"):
+            conn.execute(table.insert().values(row(ROWS[case], THU - HOUR)))
+        conn.execute(table.insert().values(row(ROWS["B004"].replace("B004", "B006"), THU)))
+    settings = settings_for(engine, src, table, tmp_path)
+    update_store(settings, engine, THU)
+    closed = settings.model_copy(
+        update={
+            "calendar": settings.calendar.model_copy(
+                update={"extra_holidays": [dt.date(2025, 3, 17)]}
+            )
+        }
+    )
+    moved = update_store(closed, engine, THU + HOUR).moved
+    assert sorted(moved["case_id"]) == ["B004", "B006"]
+    assert {str(d) for d in moved["old_deadline"]} == {"2025-03-25"}
+    assert {str(d) for d in moved["new_deadline"]} == {"2025-03-26"}
+    assert verify_store(closed, engine).ok
+    reports = {}
+    for name, store in (("stored", True), ("fresh", False)):
+        chosen = closed.model_copy(
+            update={"store": closed.store.model_copy(update={"enabled": store})}
+        )
+        out = tmp_path / name
+        run_report(chosen, "2025-03", THU + 2 * HOUR, out_dir=out)
+        data = json.loads((out / "2025-03.json").read_text(encoding="utf-8"))
+        data.pop("generated_at", None)
+        data.pop("source", None)
+        reports[name] = data
+    assert reports["stored"] == reports["fresh"]
