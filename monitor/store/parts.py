@@ -20,6 +20,7 @@ __all__ = [
     "index",
     "month_of",
     "read_table",
+    "stored_case_ids",
     "write_month",
     "write_table",
 ]
@@ -70,6 +71,16 @@ def index(generation: Generation, *, ids: bool = False) -> pd.DataFrame:
         empty = {c: pd.Series([], dtype="uint64") for c in ("_id", "_hash")}
         return pd.DataFrame({**empty, "case_id": [], "month": [], "part": []})
     return pd.concat(frames, ignore_index=True)
+
+
+def stored_case_ids(generation: Generation) -> set[str]:
+    """The case ids of every stored case (one column of each file; any schema version)."""
+    ids: set[str] = set()
+    for part in ("open", "closed"):
+        for month in generation.months("cases", part):
+            path = generation.file("cases", month, part)
+            ids.update(pq.read_table(path, columns=["case_id"]).column(0).to_pylist())
+    return ids
 
 
 def write_month(

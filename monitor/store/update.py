@@ -25,7 +25,7 @@ from monitor.config import Settings
 from monitor.store.changes import SourceRead, id_hash, read_source
 from monitor.store.fingerprint import calendar_years, digest, reached_cases, rules_fingerprint
 from monitor.store.layout import Generation, StoreFolder, write_lock
-from monitor.store.parts import canonical, index, read_table
+from monitor.store.parts import canonical, index, read_table, stored_case_ids
 from monitor.store.state import (
     StoreState,
     delete_other_states,
@@ -129,7 +129,7 @@ def _rebuild(
     before = _open_obligations(old) if old is not None else pd.DataFrame()
     vanished = 0
     if old is not None:
-        vanished = len(set(index(old, ids=True)["case_id"]) - set(read.loaded.cases["case_id"]))
+        vanished = len(stored_case_ids(old) - set(read.loaded.cases["case_id"]))
     written = write_generation(
         generation, evaluated, read.loaded.quality, evaluated.evaluation.problems, fresh=True
     )

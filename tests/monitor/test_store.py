@@ -229,3 +229,19 @@ def test_the_store_commands_and_inspect(
     other.write_text(f'[database]\nurl = "{url_of(db)}"\n', encoding="utf-8")
     code, _, err = monitor(capsys, "store", "rebuild", "--config", str(other))
     assert code == 2 and "[store] enabled: is false" in err
+
+
+def test_a_store_of_an_older_schema_is_rebuilt(db: sa.Engine, tmp_path: Path) -> None:
+    """Files without the id digests (schema 1) and a row saying so: the next run rebuilds."""
+    write(tmp_path, [ROWS[i] for i in MARCH])
+    settings = settings_for(db, tmp_path)
+    first = update_store(settings, db, THU)
+    for path in (tmp_path / "var" / "store" / "current").rglob("*.parquet"):
+        frame = pd.read_parquet(path)
+        frame.drop(columns=["_id"], errors="ignore").to_parquet(path.resolve(), index=False)
+    with db.begin() as conn:
+        conn.execute(sa.text("UPDATE store_state SET schema_version = 1"))
+    again = update_store(settings, db, THU + HOUR)
+    assert (again.state.kind, again.state.generation) == ("rebuild", first.state.generation + 1)
+    assert again.state.cases == 5 and again.vanished == 0
+    assert verify_store(settings, db).ok
