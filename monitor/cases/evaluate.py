@@ -39,6 +39,10 @@ class Evaluated:
     evaluation: Evaluation
     now: dt.datetime
     calendar: WorkingCalendar
+    #: Obligations of closed cases left out of the table (a store keeps them), counted by
+    #: ``department``, ``level`` and ``estimated_calendar`` (``count``): the table then holds
+    #: the open cases' obligations that count, and the summary adds these.
+    counted: pd.DataFrame | None = None
 
     @property
     def quality(self) -> pd.DataFrame:

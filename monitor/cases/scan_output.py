@@ -86,20 +86,42 @@ def exceeds(table: pd.DataFrame, fail_on: str) -> bool:
 
 
 def summary_line(
-    table: pd.DataFrame, now: Any, problems: int, estimated: bool, department: str | None = None
+    table: pd.DataFrame,
+    now: Any,
+    problems: int,
+    estimated: bool,
+    department: str | None = None,
+    counted: pd.DataFrame | None = None,
 ) -> str:
-    """One line of counts by level, for stderr (of one department when ``department``)."""
+    """One line of counts by level, for stderr (of one department when ``department``).
+    ``counted``: obligations kept out of ``table`` (closed cases of a store), already
+    counted by department and level; ``table``'s closed cases are then among them."""
+    total = len(table)
     counts = table["level"].value_counts()
+    if counted is not None:
+        openish = table[_open_cases(table)]
+        extra = counted if department is None else counted[counted["department"] == department]
+        counts = (
+            openish["level"].value_counts().add(extra.groupby("level")["count"].sum(), fill_value=0)
+        )
+        total = len(openish) + int(extra["count"].sum())
+        estimated = estimated or bool(extra.loc[extra["estimated_calendar"], "count"].sum())
     parts = [
         f"{lvl} {int(counts.get(lvl, 0)):,}"
         for lvl in ("escalated", "overdue", "warning", "ok", "late", "on_time")
     ]
     line = (
         f"scan at {now:%Y-%m-%d %H:%M}{', ' + department if department else ''}: "
-        f"{len(table):,} obligations — {', '.join(parts)}; "
+        f"{total:,} obligations — {', '.join(parts)}; "
         f"data problems {problems:,}"
     )
     return line + ("; ESTIMATED calendar year used" if estimated else "")
+
+
+def _open_cases(table: pd.DataFrame) -> np.ndarray:
+    """The rows of the cases with an open obligation (all their obligations)."""
+    open_ids = table.loc[(table["state"] == "open").to_numpy(), "case_id"]
+    return table["case_id"].isin(open_ids).to_numpy()
 
 
 def to_records(table: pd.DataFrame) -> list[dict[str, Any]]:

@@ -177,7 +177,10 @@ def scan_cmd(
     if text is not None:
         click.echo(text, nl=False)
     estimated = bool(table["estimated_calendar"].any())
-    click.echo(summary_line(table, now, evaluated.problems, estimated, department), err=True)
+    click.echo(
+        summary_line(table, now, evaluated.problems, estimated, department, evaluated.counted),
+        err=True,
+    )
     if fail_on and exceeds(table, fail_on):
         sys.exit(3)
 

@@ -38,7 +38,7 @@ from monitor.store.write import Written, moved_deadlines, write_generation
 __all__ = ["SCHEMA_VERSION", "StoreRun", "store_folder", "update_store"]
 
 #: The layout and columns of the store's files; a store of another version is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass

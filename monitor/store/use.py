@@ -53,7 +53,8 @@ def store_evaluation(
     quality = read_table(generation, "quality")
     loaded = LoadedCases(cases, quality, _source(generation), _rows(cases, quality))
     evaluation = Evaluation(table, read_table(generation, "problems"), _case_rows(cases, table))
-    return Evaluated(loaded, evaluation, now, run.evaluated.calendar), run
+    counted = read_table(generation, "closed_counts")
+    return Evaluated(loaded, evaluation, now, run.evaluated.calendar, counted), run
 
 
 def _evaluated_whole(

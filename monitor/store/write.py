@@ -17,7 +17,7 @@ import pandas as pd
 from monitor.cases.evaluate import Evaluated
 from monitor.store.changes import id_hash
 from monitor.store.layout import Generation
-from monitor.store.parts import month_of, write_month, write_table
+from monitor.store.parts import month_of, read_table, write_month, write_table
 
 __all__ = ["Written", "moved_deadlines", "write_generation"]
 
@@ -57,11 +57,13 @@ def write_generation(
         o = table[(table_months == month) & (table_open == is_open)]
         return c, o
 
+    counts = [_counted(table[~table_open])]
     if fresh:
         for month in sorted(set(months)):
             write_month(generation, month, "closed", *part(month, False))
             write_month(generation, month, "open", *part(month, True))
     else:
+        counts.append(read_table(generation, "closed_counts"))
         assert stored is not None
         gone = np.union1d(cases["_id"].to_numpy(dtype="uint64"), np.asarray(vanished, "uint64"))
         was = stored[np.isin(stored["_id"].to_numpy(dtype="uint64"), gone)]
@@ -71,6 +73,9 @@ def write_generation(
             old_cases = generation.read("cases", "closed", [month])
             old_table = generation.read("obligations", "closed", [month])
             new_cases, new_table = part(month, False)
+            if not old_table.empty:  # those it drops leave the counts
+                dropped = old_table[np.isin(old_table["_id"].to_numpy(dtype="uint64"), gone)]
+                counts.append(_counted(dropped, sign=-1))
             write_month(
                 generation,
                 month,
@@ -83,7 +88,31 @@ def write_generation(
             write_month(generation, month, "open", *part(month, True))
     write_table(generation, "quality", quality)
     write_table(generation, "problems", problems)
+    write_table(generation, "closed_counts", _summed(counts))
     return Written(generation.files(), len(cases), len(open_ids))
+
+
+_COUNTED = ["department", "level", "estimated_calendar"]
+
+
+def _counted(table: pd.DataFrame, sign: int = 1) -> pd.DataFrame:
+    """Obligations counted by department, level and estimated calendar (``count``)."""
+    if table.empty:
+        return pd.DataFrame({**{c: [] for c in _COUNTED}, "count": []})
+    frame = table[_COUNTED].astype({"department": str, "level": str, "estimated_calendar": bool})
+    out = frame.value_counts().rename("count").reset_index()
+    out["count"] = out["count"] * sign
+    return out
+
+
+def _summed(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The counts of ``parts`` added up (the rows that come to zero left out)."""
+    frames = [p for p in parts if len(p)]
+    if not frames:
+        return _counted(pd.DataFrame())
+    total = pd.concat(frames, ignore_index=True).astype({"estimated_calendar": bool})
+    total = total.groupby(_COUNTED, as_index=False, observed=True)["count"].sum()
+    return total[total["count"] != 0].astype({"count": "int64"}).reset_index(drop=True)
 
 
 def moved_deadlines(before: pd.DataFrame, after: pd.DataFrame, changed: set[str]) -> pd.DataFrame:
