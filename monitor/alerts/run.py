@@ -33,6 +33,7 @@ from monitor.errors import LedgerConflict
 from monitor.notify.mail.transport import check_transport, transport_for
 from monitor.notify.outbox import Delivered, deliver
 from monitor.notify.receiver import Receiver
+from monitor.store.moves import mark_told, pending_moves, why_text
 from monitor.store.update import StoreRun
 from monitor.store.use import store_evaluation
 
@@ -111,7 +112,6 @@ def run_alert(
             )
     result = AlertRun(dry_run=dry_run)
     evaluated, stored = _evaluation(settings, engine, now, input_path, sheet, dry_run)
-    moved = stored if stored is not None and len(stored.moved) else None
     if stored is not None:
         st = stored.state
         result.store = {"rows_read": st.rows_read, "changed": st.changed, "evaluated": st.evaluated}
@@ -121,7 +121,7 @@ def run_alert(
             mark_interrupted(conn, "alert")
             run_id = start_run(conn, "alert", now, clock.now())
     try:
-        _fold_once(engine, evaluated, settings, run_id, result, moved)
+        _fold_once(engine, evaluated, settings, run_id, result)
         if not dry_run:
             receiver = transport or transport_for(settings)
             result.delivered = deliver(engine, receiver, settings, now, evaluated.calendar)
@@ -170,7 +170,6 @@ def _fold_once(
     settings: Settings,
     run_id: int | None,
     result: AlertRun,
-    moved: StoreRun | None = None,
 ) -> None:
     """:func:`_fold` in one transaction (rolled back in a dry run). Should another writer
     meet this one in the ledger (a unique constraint, a locked SQLite file), the
@@ -180,7 +179,7 @@ def _fold_once(
         try:
             with engine.connect() as conn:
                 trans = conn.begin()
-                _fold(conn, evaluated, settings, run_id, result, moved)
+                _fold(conn, evaluated, settings, run_id, result)
                 (trans.rollback if result.dry_run else trans.commit)()
             return
         except (sa.exc.IntegrityError, sa.exc.OperationalError) as exc:
@@ -201,7 +200,6 @@ def _fold(
     settings: Settings,
     run_id: int | None,
     result: AlertRun,
-    moved: StoreRun | None = None,
 ) -> None:
     """The run's one transaction: the evaluation into the ledger, the chosen warnings routed,
     rendered and queued (and resolved notices), the sent levels marked."""
@@ -221,9 +219,11 @@ def _fold(
     done = queue_digests(conn, chosen, ledger.open, settings, now, run_id)
     if settings.alerts.resolved_notices:
         queue_resolved(conn, ledger.resolved, settings, now, run_id, done)
-    if moved is not None:  # the calendar changed under stored deadlines (截止日调整)
-        why = moved.why(settings.alerts.language)
-        queue_moved(conn, moved.moved, why, settings, now, run_id, done)
+    moved = pending_moves(conn)  # deadlines a calendar change moved (截止日调整), told once
+    for reason, part in moved.groupby("reason", sort=False):
+        why = why_text(str(reason), settings.alerts.language)
+        queue_moved(conn, part, why, settings, now, run_id, done)
+    mark_told(conn, moved["id"].tolist(), now)
     mark_notified(conn, done.carried["id"].tolist(), done.carried["level"].tolist(), now)
     result.messages += done.messages
     result.counts.update(queued=len(done.messages), unrouted=done.unrouted, replaced=done.replaced)

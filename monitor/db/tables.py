@@ -33,6 +33,7 @@ from sqlalchemy.dialects import mysql
 __all__ = [
     "LEVEL_RANK",
     "acks",
+    "deadline_moves",
     "metadata",
     "notifications",
     "runs",
@@ -237,5 +238,27 @@ store_state = Table(
     Column("cases", Integer, nullable=False),
     Column("open_cases", Integer, nullable=False),
     Column("files", LongText, nullable=False),
+    **_MYSQL,
+)
+
+#: Deadlines a calendar change moved under the case store (revision 0009), waiting for the
+#: alert run to tell their departments (截止日调整); ``reason`` is JSON (the changed years, and
+#: whether the rules changed).
+deadline_moves = Table(
+    "deadline_moves",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(64), nullable=False),
+    Column("obligation", String(16), nullable=False),
+    Column("department", String(128), nullable=False),
+    Column("item_name", String(256)),
+    Column("old_deadline", Date, nullable=False),
+    Column("new_deadline", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("found_at", Timestamp, nullable=False),
+    Column("notified_at", Timestamp),
+    UniqueConstraint(
+        "case_id", "obligation", "old_deadline", "new_deadline", name="uq_deadline_moves_case_id"
+    ),
     **_MYSQL,
 )

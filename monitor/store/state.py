@@ -13,9 +13,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 
 from monitor.db.tables import store_state
+from monitor.store.moves import record_moves
 
 __all__ = ["StoreState", "delete_other_states", "read_state", "write_state"]
 
@@ -70,11 +72,19 @@ def read_state(engine: sa.Engine, generation: int) -> StoreState | None:
     )
 
 
-def write_state(engine: sa.Engine, state: StoreState) -> None:
-    """Record a generation's row (replacing a leftover of that number)."""
+def write_state(
+    engine: sa.Engine,
+    state: StoreState,
+    moved: pd.DataFrame | None = None,
+    reason: dict[str, Any] | None = None,
+) -> None:
+    """Record a generation's row (replacing a leftover of that number) and, in the same
+    transaction, the deadlines it moved (:mod:`monitor.store.moves`)."""
     with engine.begin() as conn:
         conn.execute(sa.delete(store_state).where(store_state.c.generation == state.generation))
         conn.execute(sa.insert(store_state).values(**state.row()))
+        if moved is not None and len(moved):
+            record_moves(conn, moved, reason or {}, state.created_at)
 
 
 def delete_other_states(engine: sa.Engine, keep: int) -> None:

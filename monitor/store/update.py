@@ -6,7 +6,7 @@ The first run, ``monitor store rebuild`` and a store of another schema version r
 whole source and evaluate everything. When the calendar or the rules changed since the
 store was made (their fingerprints), the cases whose counting runs through a changed year
 (or all of them, for the rules) are evaluated again too, and the open obligations whose
-deadline moved are returned, for the alert run to tell their departments (截止日调整).
+deadline moved are recorded, for the next alert run to tell their departments (截止日调整).
 """
 
 from __future__ import annotations
@@ -54,20 +54,6 @@ class StoreRun:
     changed_years: list[int] = field(default_factory=list)
     rules_changed: bool = False
 
-    def why(self, language: str) -> str:
-        """Why deadlines moved, in words for the departments."""
-        years = "、".join(str(y) for y in self.changed_years)
-        if language == "en":
-            parts = [
-                f"the working-day calendar of {', '.join(map(str, self.changed_years))} "
-                "changed (a new official holiday schedule or a local closure)"
-            ] * bool(years)
-            parts += ["the rules or the item catalogue changed"] * self.rules_changed
-            return "; ".join(parts)
-        parts = [f"{years} 年工作日历调整（国务院节假日安排发布或本地停工调整）"] * bool(years)
-        parts += ["办件规则或事项目录调整"] * self.rules_changed
-        return "；".join(parts)
-
 
 def store_folder(settings: Settings) -> StoreFolder:
     """The configured store's folder."""
@@ -106,7 +92,8 @@ def update_store(
             run = _incremental(settings, generation, read, now, old, state, years, rules)
         run.state.kind = kind or ("rebuild" if full else run.state.kind)
         run.state.source_files = read.marks
-        write_state(engine, run.state)
+        reason = {"years": run.changed_years, "rules": run.rules_changed}
+        write_state(engine, run.state, run.moved, reason)
         folder.switch(generation)
         folder.prune()
         delete_other_states(engine, number)

@@ -10,6 +10,7 @@ is the same database brought to the newest schema.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,3 +63,19 @@ def migrated_engine(engine: sa.Engine) -> sa.Engine:
     """``engine`` with the schema at the newest revision."""
     upgrade(engine)
     return engine
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """``monitor run`` sets up logging for the process (a handler on the stderr of the
+    moment, which a test captures): put it back after each test, so that a later test does
+    not log into a closed capture."""
+    root, alembic = logging.getLogger(), logging.getLogger("alembic")
+    saved = (root.handlers[:], root.level, alembic.level)
+    yield
+    for handler in root.handlers[:]:
+        if handler not in saved[0]:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(saved[1])
+    alembic.setLevel(saved[2])

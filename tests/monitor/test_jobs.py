@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -95,20 +93,6 @@ def all_runs(settings: Settings) -> list[dict[str, Any]]:
 def to(server: SmtpTestServer, address: str) -> list[str]:
     """Subjects of the messages ``address`` received."""
     return [str(r.message["Subject"]) for r in server.received if address in r.rcpt_tos]
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """``monitor run`` sets up logging for the process; put it back after each test."""
-    root, alembic = logging.getLogger(), logging.getLogger("alembic")
-    saved = (root.handlers[:], root.level, alembic.level)
-    yield
-    for handler in root.handlers[:]:
-        if handler not in saved[0]:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(saved[1])
-    alembic.setLevel(saved[2])
 
 
 # --- run_job: one run, recorded --------------------------------------------------------------

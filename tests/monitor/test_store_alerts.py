@@ -105,6 +105,22 @@ def test_a_closure_added_afterwards_moves_the_deadlines_it_reaches_and_says_so(
     assert verify_store(after, engine).ok
 
 
+def test_a_move_found_by_a_scan_waits_for_the_alert_run(engine: sa.Engine, tmp_path: Path) -> None:
+    """``monitor scan`` updates the store and finds the move; the next alert run tells it."""
+    upgrade(engine)
+    write_cases(tmp_path, *MARCH)
+    base = make_settings(url_of(engine), mail_dir=tmp_path / "mail")
+    run_alert(with_store(base, tmp_path), THU)
+    after = with_store(base, tmp_path, extra_holidays=[dt.date(2025, 3, 17)])
+    found = update_store(after, engine, THU + HOUR)  # what `monitor scan` does
+    assert list(found.moved["case_id"]) == ["B004"]
+    run_alert(after, THU + 2 * HOUR)
+    (notice,) = [m for m in mails(tmp_path / "mail") if "截止日调整" in m["Subject"]]
+    assert "2025-03-25 → 2025-03-26" in notice.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    run_alert(after, THU + 3 * HOUR)
+    assert len([m for m in mails(tmp_path / "mail") if "截止日调整" in m["Subject"]]) == 1
+
+
 KILLED = """
 import datetime as dt, sys
 from pathlib import Path
