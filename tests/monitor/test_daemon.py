@@ -40,7 +40,6 @@ from monitor.errors import LockHeld, MonitorError
 from tests.conftest import SmtpTestServer, _free_port
 from tests.monitor.test_alerts import BOSS, GAJ_TO, MARCH, OFFICE, ROUTES, SCJG_TO, SENDER
 from tests.monitor.test_alerts import write_cases as write_march_cases
-from tests.monitor.test_jobs import _restore_logging  # noqa: F401 (an autouse fixture)
 
 LEADERS = "leaders@example.gov.cn"
 ALERTED = sorted([GAJ_TO, SCJG_TO, OFFICE, BOSS])
