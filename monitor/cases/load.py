@@ -18,7 +18,7 @@ from monitor.cases.sources import EXCEL_SUFFIXES, RawTable, read_file, read_sql,
 from monitor.config import Settings, secret
 from monitor.errors import InputError
 
-__all__ = ["LoadedCases", "load_cases", "source_folder"]
+__all__ = ["LoadedCases", "load_cases", "source_folder", "source_url"]
 
 _KEEP_AS_TEXT = (
     "case_id",
@@ -82,6 +82,18 @@ def load_cases(
     return LoadedCases(cases, quality, raw.source, len(raw.frame), raw.encoding)
 
 
+def source_url(settings: Settings) -> str:
+    """``[source] url`` with the password from ``[source] password_env`` filled in."""
+    src = settings.source
+    url = str(src.url)
+    if src.password_env:
+        from sqlalchemy.engine import make_url
+
+        password = secret(src.password_env, "[source] password_env")
+        url = make_url(url).set(password=password).render_as_string(hide_password=False)
+    return url
+
+
 def source_folder(settings: Settings, input_path: str | Path | None = None) -> Path | None:
     """The folder the cases come from, when the source (or ``input_path``) is one."""
     if input_path is not None:
@@ -122,13 +134,7 @@ def _read(
     elif src.url and src.query:
         if sheet is not None:
             raise InputError("[source] query: --sheet is for Excel workbooks, not a query")
-        url = src.url
-        if src.password_env:
-            from sqlalchemy.engine import make_url
-
-            password = secret(src.password_env, "[source] password_env")
-            url = make_url(url).set(password=password).render_as_string(hide_password=False)
-        return read_sql(url, src.query), None
+        return read_sql(source_url(settings), src.query), None
     else:
         raise InputError(
             f"{settings.origin}: no source of cases; set [source] path (or url + query), "

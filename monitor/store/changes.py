@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from monitor.cases.folder import case_files, file_marks
-from monitor.cases.load import LoadedCases, load_cases, source_folder
+from monitor.cases.load import LoadedCases, load_cases, source_folder, source_url
 from monitor.config import Settings
 from monitor.errors import InputError
 
@@ -96,9 +96,9 @@ def read_source(
         loaded = load_cases(settings, input_path)
         return SourceRead(_hashed(loaded), True, None)
     since = None if whole or watermark is None else _since(watermark, settings)
-    query = _changed_since(settings, since)
+    # The newest change time is taken first: a change committed after it is read next time.
+    query, newest = _changed_since(settings, since)
     raw = settings.model_copy(update={"source": src.model_copy(update={"query": query})})
-    newest = _newest(settings, raw)  # first: a change later than it is read next time
     loaded = load_cases(raw)
     return SourceRead(_hashed(loaded), since is None, newest or watermark)
 
@@ -114,56 +114,27 @@ def _since(watermark: str, settings: Settings) -> str:
     return (moment - dt.timedelta(minutes=settings.store.margin_minutes)).isoformat(sep=" ")
 
 
-def _changed_since(settings: Settings, since: str | None) -> str:
-    """The configured query, limited to rows changed at or after ``since``, ordered by the
-    change column (and with that column's newest value known afterwards)."""
-    src = settings.source
-    column = _quoted(settings, str(src.changed_column))
-    inner = str(src.query).strip().rstrip(";")
-    where = f" WHERE changed_rows.{column} >= '{since}'" if since else ""
-    return f"SELECT * FROM ({inner}) changed_rows{where}"
-
-
-def _newest(settings: Settings, raw: Settings) -> str | None:
-    """The newest change time among the rows of the query (one aggregate, not the rows)."""
+def _changed_since(settings: Settings, since: str | None) -> tuple[str, str | None]:
+    """The configured query limited to rows changed at or after ``since``, and the newest
+    change time among them (one aggregate on the case system's side, not the rows)."""
     from sqlalchemy import create_engine, text
 
-    column = _quoted(settings, str(settings.source.changed_column))
-    query = f"SELECT MAX(newest.{column}) FROM ({raw.source.query}) newest"
-    engine = create_engine(_url(settings))
+    src = settings.source
+    engine = create_engine(source_url(settings))
     try:
+        column = engine.dialect.identifier_preparer.quote(str(src.changed_column))
+        inner = str(src.query).strip().rstrip(";")
+        where = f" WHERE changed_rows.{column} >= '{since}'" if since else ""
+        query = f"SELECT * FROM ({inner}) changed_rows{where}"
         with engine.connect() as conn:
-            value = conn.execute(text(query)).scalar()
+            value = conn.execute(
+                text(f"SELECT MAX(newest.{column}) FROM ({query}) newest")
+            ).scalar()
     except Exception as exc:  # the column is not in the query's rows, or not comparable
         raise InputError(
-            f"[source] changed_column {settings.source.changed_column!r}: the query's newest "
-            f"change time cannot be read: {str(exc).splitlines()[0]}"
+            f"[source] changed_column {src.changed_column!r}: the query's newest change time "
+            f"cannot be read: {str(exc).splitlines()[0]}"
         ) from None
     finally:
         engine.dispose()
-    if value is None:
-        return None
-    return pd.Timestamp(value).isoformat(sep=" ")
-
-
-def _quoted(settings: Settings, name: str) -> str:
-    from sqlalchemy import create_engine
-
-    engine = create_engine(_url(settings))
-    try:
-        return engine.dialect.identifier_preparer.quote(name)
-    finally:
-        engine.dispose()
-
-
-def _url(settings: Settings) -> str:
-    src = settings.source
-    url = str(src.url)
-    if src.password_env:
-        from sqlalchemy.engine import make_url
-
-        from monitor.config import secret
-
-        password = secret(src.password_env, "[source] password_env")
-        url = make_url(url).set(password=password).render_as_string(hide_password=False)
-    return url
+    return query, None if value is None else pd.Timestamp(value).isoformat(sep=" ")

@@ -114,6 +114,6 @@ def write_table(generation: Generation, name: str, frame: pd.DataFrame) -> None:
     frame = frame.reset_index(drop=True)
     for column in frame.columns:  # mixed objects (a value column of numbers and text)
         if frame[column].dtype == object:
-            frame[column] = frame[column].map(lambda v: None if v is None else str(v))
+            frame[column] = frame[column].astype("string")
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), hidden)
     os.replace(hidden, path)

@@ -113,7 +113,7 @@ def _rebuild(
     """Everything from the source, into an empty generation."""
     evaluated = evaluate_loaded(settings, read.loaded, now, years=(now.year - 1, now.year))
     number = generation.number
-    before = _open_obligations(old) if old is not None else pd.DataFrame()
+    before = old.read("obligations", "open") if old is not None else pd.DataFrame()
     vanished = 0
     if old is not None:
         vanished = len(stored_case_ids(old) - set(read.loaded.cases["case_id"]))
@@ -260,10 +260,6 @@ def _of(old: Generation, dataset: str, stored: pd.DataFrame, ids: np.ndarray) ->
         frame = old.read(dataset, part, [month])
         frames.append(frame[np.isin(frame["_id"].to_numpy(dtype="uint64"), ids)])
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def _open_obligations(old: Generation) -> pd.DataFrame:
-    return old.read("obligations", "open")
 
 
 def _first_year(cases: pd.DataFrame, state: StoreState | None) -> int:

@@ -9,11 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from monitor.clock import local
-from monitor.mask import mask
-from monitor.notify.mail.render import RenderedMail, inline_css
-from monitor.templating import environment
-from monitor.text import one_line
+from monitor.notify.mail.render import RenderedMail
+from monitor.notify.mail.resolved import render_notice
 
 __all__ = ["MovedItem", "render_moved"]
 
@@ -59,22 +56,5 @@ def render_moved(
     items: list[MovedItem], why: str, generated_at: datetime, language: str
 ) -> RenderedMail:
     """Subject, plain text and HTML of a deadline-moved notice; ``why`` says what changed."""
-    w = _WORDS[language]
-    departments = list(dict.fromkeys(i.department for i in items))
-    who = (
-        one_line(mask(departments[0]))
-        if len(departments) == 1
-        else w["departments"].format(n=len(departments))
-    )
-    subject = f"{w['prefix']}{who}{w['sep']}{w['count'].format(n=len(items))}"
-    context = {
-        "subject": subject,
-        "w": w,
-        "items": items,
-        "why": w["why"].format(why=why),
-        "at": w["at"].format(at=local(generated_at).strftime("%Y-%m-%d %H:%M")),
-    }
-    env = environment()
-    html = inline_css(env.get_template("mail/moved.html.j2").render(context))
-    text = env.get_template("mail/moved.txt.j2").render(context)
-    return RenderedMail(subject=subject, text=text, html=html)
+    words = _WORDS[language]
+    return render_notice("moved", words, items, generated_at, why=words["why"].format(why=why))

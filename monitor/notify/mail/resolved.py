@@ -6,8 +6,10 @@ returned to normal, or left the data. Same masking, escaping and inlining as the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from monitor.clock import local
 from monitor.mask import mask
@@ -15,7 +17,7 @@ from monitor.notify.mail.render import RenderedMail, inline_css
 from monitor.templating import environment
 from monitor.text import one_line
 
-__all__ = ["ResolvedItem", "render_resolved"]
+__all__ = ["ResolvedItem", "render_notice", "render_resolved"]
 
 _WORDS = {
     "zh": {
@@ -68,21 +70,34 @@ def render_resolved(
     items: list[ResolvedItem], generated_at: datetime, language: str
 ) -> RenderedMail:
     """Subject, plain text and HTML of a resolved notice."""
-    w = _WORDS[language]
+    return render_notice("resolved", _WORDS[language], items, generated_at)
+
+
+def render_notice(
+    template: str,
+    words: dict[str, Any],
+    items: Sequence[Any],
+    generated_at: datetime,
+    **context: object,
+) -> RenderedMail:
+    """A notice about ``items`` (each with a ``department``): the subject from ``words``
+    (prefix, the one department or how many, the count), the ``mail/TEMPLATE`` text and HTML
+    (CSS inlined) with ``context``."""
     departments = list(dict.fromkeys(i.department for i in items))
     who = (
         one_line(mask(departments[0]))
         if len(departments) == 1
-        else w["departments"].format(n=len(departments))
+        else words["departments"].format(n=len(departments))
     )
-    subject = f"{w['prefix']}{who}{w['sep']}{w['count'].format(n=len(items))}"
-    context = {
+    subject = f"{words['prefix']}{who}{words['sep']}{words['count'].format(n=len(items))}"
+    values = {
         "subject": subject,
-        "w": w,
+        "w": words,
         "items": items,
-        "at": w["at"].format(at=local(generated_at).strftime("%Y-%m-%d %H:%M")),
+        "at": words["at"].format(at=local(generated_at).strftime("%Y-%m-%d %H:%M")),
+        **context,
     }
     env = environment()
-    html = inline_css(env.get_template("mail/resolved.html.j2").render(context))
-    text = env.get_template("mail/resolved.txt.j2").render(context)
+    html = inline_css(env.get_template(f"mail/{template}.html.j2").render(values))
+    text = env.get_template(f"mail/{template}.txt.j2").render(values)
     return RenderedMail(subject=subject, text=text, html=html)

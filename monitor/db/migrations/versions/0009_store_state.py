@@ -46,7 +46,6 @@ def upgrade() -> None:
         mysql_collate="utf8mb4_bin",
     )
 
-
     op.create_table(
         "deadline_moves",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
