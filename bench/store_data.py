@@ -71,7 +71,8 @@ def main() -> None:
     old = before.drop_duplicates(key, keep="last").set_index(key)
     new = after.drop_duplicates(key, keep="last").set_index(key)
     common = new.index.intersection(old.index)
-    same = old.loc[common].astype(str) == new.loc[common].astype(str)
+    before_rows, after_rows = old.loc[common], new.loc[common]
+    same = (before_rows == after_rows) | (before_rows.isna() & after_rows.isna())
     changed_ids = common[~same.all(axis=1).to_numpy()]
     added_ids = new.index.difference(old.index)
     shutil.copy(OUT / "yesterday.db", OUT / "today.db")

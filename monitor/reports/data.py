@@ -22,8 +22,9 @@ from monitor.cases.evaluate import Evaluated, rule_settings
 from monitor.cases.quality import by_reason
 from monitor.config import Settings
 from rules.calendar import WorkingCalendar
+from rules.counting import Counts, period_counts
 from rules.definitions import DEFINITIONS, FRACTIONS, LOOP_KEYS
-from rules.figures import Figures, late_obligations, period_figures
+from rules.figures import Figures, figures_of, late_obligations
 from rules.loop import loop_counts
 from rules.periods import Period
 
@@ -169,14 +170,14 @@ def report_data(
     now: dt.datetime,
     calendar: WorkingCalendar | None = None,
     ledger_counts: LedgerCounts | None = None,
+    settled: Callable[[Period], Counts] | None = None,
 ) -> ReportData:
     """Everything the report of ``period`` shows, computed from one evaluation.
 
     ``calendar`` defaults to the evaluation's; it must span the trend's twelve periods.
-    ``ledger_counts(period)`` gives what the ledger says of a period (:class:`LedgerPeriod`):
-    the warnings it raised, or None to derive them from the evaluation (as without
-    ``ledger_counts``, or a ledger that has no alert run in the period), and the rows of the
-    answer loop's figures, which are unknown (None) without them.
+    ``ledger_counts(period)``: what the ledger says of a period (:class:`LedgerPeriod`), its
+    warnings (None: derived from the evaluation) and the answer loop's rows (None: unknown).
+    ``settled(period)``: the counts of cases not in the evaluation (the case store's).
     """
     r = settings.reports
     calendar = calendar or evaluated.calendar
@@ -188,7 +189,7 @@ def report_data(
         if ledger_counts is not None and not rates_only:
             ledgers[p] = ledger = ledger_counts(_so_far(p, now))
             counts, loop = ledger.counts, _loop(ledger, calendar, r.response_workdays)
-        return _figures(settings, evaluated, _so_far(p, now), calendar, counts, loop)
+        return _figures(settings, evaluated, _so_far(p, now), calendar, counts, loop, settled)
 
     current, previous = figures(period), figures(period.previous())
     trend = [
@@ -206,7 +207,7 @@ def report_data(
         previous=period.previous().label,
         generated_at=now,
         language=r.language,
-        estimated_calendar=evaluated.evaluation.estimated,
+        estimated_calendar=evaluated.evaluation.estimated or _estimated(evaluated.counted),
         completion_denominator=r.completion_denominator,
         totals=current.totals,
         previous_totals=previous.totals,
@@ -239,9 +240,11 @@ def _figures(
     calendar: WorkingCalendar,
     counts: pd.DataFrame | None,
     loop: pd.DataFrame | None = None,
+    settled: Callable[[Period], Counts] | None = None,
 ) -> Figures:
-    """:func:`rules.figures.period_figures` of one period with the configured rules."""
-    return period_figures(
+    """The figures of one period with the configured rules (:func:`rules.figures.figures_of`
+    of the evaluation's counts, plus ``settled(period)``)."""
+    found = period_counts(
         evaluated.loaded.cases,
         evaluated.evaluation,
         period,
@@ -249,9 +252,18 @@ def _figures(
         online_channels=settings.rules.online_channels,
         completion_denominator=settings.reports.completion_denominator,
         thresholds=rule_settings(settings).thresholds,
-        warning_counts=counts,
-        loop_counts=loop,
+        derive_raised=counts is None,
     )
+    if settled is not None:
+        found = found + settled(period)
+    return figures_of(period, found, settings.reports.completion_denominator, counts, loop)
+
+
+def _estimated(counted: pd.DataFrame | None) -> bool:
+    """Whether obligations counted outside the evaluation used an estimated calendar year."""
+    if counted is None or counted.empty or "estimated_calendar" not in counted:
+        return False
+    return bool(counted.loc[counted["count"] > 0, "estimated_calendar"].astype(bool).any())
 
 
 def _departments(

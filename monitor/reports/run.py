@@ -38,7 +38,7 @@ from monitor.reports.data import (
     report_data,
 )
 from monitor.reports.html import narrative, render_html, render_index
-from monitor.store.use import store_evaluation
+from monitor.store.use import report_evaluation
 from rules.definitions import FIGURE_KEYS, FRACTIONS
 from rules.periods import Period
 
@@ -82,11 +82,18 @@ def run_report(
     with _database(settings, engine, create=sending or stored) as db:
         if stored:
             assert db is not None  # created when missing
-            evaluated = store_evaluation(settings, db, now, whole=True, years=years)[0]
+            evaluated, settled = report_evaluation(settings, db, now, years)
         else:
             loaded = load_cases(settings, input_path, sheet=sheet)
-            evaluated = evaluate_loaded(settings, loaded, now, years=years)
-        data = report_data(settings, evaluated, period, now, ledger_counts=_counter(db, now))
+            evaluated, settled = evaluate_loaded(settings, loaded, now, years=years), None
+        data = report_data(
+            settings,
+            evaluated,
+            period,
+            now,
+            ledger_counts=_counter(db, now),
+            settled=settled.of if settled is not None else None,
+        )
         folder.mkdir(parents=True, exist_ok=True)
         result = ReportResult(period.label, _write(folder, data))
         if sending:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from monitor.store.figures import MonthCounter
 from monitor.store.layout import Generation
 
 __all__ = [
@@ -89,10 +90,14 @@ def write_month(
     part: str,
     cases: pd.DataFrame,
     obligations: pd.DataFrame,
+    counter: MonthCounter | None = None,
 ) -> None:
-    """Write (or remove, when empty) the ``part`` files of ``month``."""
+    """Write (or remove, when empty) the ``part`` files of ``month``; with ``counter``, the
+    closed part's ``figures`` files too (:mod:`monitor.store.figures`)."""
     generation.write("cases", month, part, cases.reset_index(drop=True))
     generation.write("obligations", month, part, obligations.reset_index(drop=True))
+    if counter is not None and part == "closed":
+        counter.write(generation, month, cases, obligations)
 
 
 def read_table(generation: Generation, name: str) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from monitor.cases.evaluate import Evaluated, evaluate_loaded
 from monitor.cases.load import LoadedCases
 from monitor.config import Settings
 from monitor.store.changes import SourceRead, id_hash, read_source
+from monitor.store.figures import MonthCounter
 from monitor.store.fingerprint import calendar_years, digest, reached_cases, rules_fingerprint
 from monitor.store.layout import Generation, StoreFolder, write_lock
 from monitor.store.parts import canonical, index, read_table, stored_case_ids
@@ -38,7 +39,7 @@ from monitor.store.write import Written, moved_deadlines, write_generation
 __all__ = ["SCHEMA_VERSION", "StoreRun", "store_folder", "update_store"]
 
 #: The layout and columns of the store's files; a store of another version is rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 @dataclass
@@ -118,7 +119,12 @@ def _rebuild(
     if old is not None:
         vanished = len(stored_case_ids(old) - set(read.loaded.cases["case_id"]))
     written = write_generation(
-        generation, evaluated, read.loaded.quality, evaluated.evaluation.problems, fresh=True
+        generation,
+        evaluated,
+        read.loaded.quality,
+        evaluated.evaluation.problems,
+        fresh=True,
+        counter=MonthCounter(settings),
     )
     moved = pd.DataFrame()
     changed_years: list[int] = []
@@ -173,6 +179,7 @@ def _incremental(
         fresh=False,
         stored=stored,
         vanished=vanished,
+        counter=MonthCounter(settings),
     )
     total = len(stored) - len(vanished) + added
     kind = "recompute" if len(reached) else "update"

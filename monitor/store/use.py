@@ -16,17 +16,19 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from monitor.cases.calendar import build_calendar
 from monitor.cases.evaluate import Evaluated, evaluate_loaded
 from monitor.cases.load import LoadedCases
 from monitor.config import Settings
 from monitor.store.changes import id_hash
+from monitor.store.figures import SettledCounts, counts_key, stored_counts
 from monitor.store.layout import Generation
 from monitor.store.parts import canonical, read_table
 from monitor.store.state import read_state
 from monitor.store.update import StoreRun, store_folder, update_store
 from rules.evaluate import EVALUATION_COLUMNS, Evaluation
 
-__all__ = ["store_evaluation", "stored_everything"]
+__all__ = ["report_evaluation", "store_evaluation", "stored_everything"]
 
 
 def store_evaluation(
@@ -42,7 +44,7 @@ def store_evaluation(
     folder = store_folder(settings)
     current = folder.current()
     state = read_state(engine, current.number) if current is not None else None
-    if current is not None and state is not None and now < state.at:
+    if current is not None and state is not None and now <= state.at:
         return _evaluated_whole(settings, current, now, years), None
     run = update_store(settings, engine, now)
     generation = Generation(folder.root, run.state.generation)
@@ -55,6 +57,51 @@ def store_evaluation(
     evaluation = Evaluation(table, read_table(generation, "problems"), _case_rows(cases, table))
     counted = read_table(generation, "closed_counts")
     return Evaluated(loaded, evaluation, now, run.evaluated.calendar, counted), run
+
+
+def report_evaluation(
+    settings: Settings, engine: sa.Engine, now: dt.datetime, years: tuple[int, int]
+) -> tuple[Evaluated, SettledCounts | None]:
+    """What a report counts at ``now``: the open cases and the closed ones that are not
+    settled (late or withdrawn), and the settled cases' stored counts
+    (:mod:`monitor.store.figures`); every stored case evaluated at ``now`` and None when the
+    store has no counts made under the present settings, or ``now`` is before its last run.
+    The store is brought up to date first unless it already is at ``now``."""
+    folder = store_folder(settings)
+    generation = folder.current()
+    state = read_state(engine, generation.number) if generation is not None else None
+    if generation is not None and state is not None and now < state.at:
+        return _evaluated_whole(settings, generation, now, years), None
+    if generation is None or state is None or now != state.at:
+        run = update_store(settings, engine, now)
+        generation = Generation(folder.root, run.state.generation)
+    settled = stored_counts(generation, counts_key(settings))
+    if settled is None:
+        return _evaluated_whole(settings, generation, now, years), None
+    cases = canonical(
+        pd.concat([generation.read("cases", "open"), generation.read("figures", "cases")])
+    ).reset_index(drop=True)
+    table = canonical(
+        pd.concat(
+            [generation.read("obligations", "open"), generation.read("figures", "obligations")]
+        )
+    ).reset_index(drop=True)
+    quality = read_table(generation, "quality")
+    loaded = LoadedCases(cases, quality, _source(generation), _rows(cases, quality))
+    problems = read_table(generation, "problems")
+    evaluation = Evaluation(table, problems, _case_rows(cases, table))
+    calendar = build_calendar(settings, *_span(cases, now, years))
+    counted = read_table(generation, "closed_counts")
+    return Evaluated(loaded, evaluation, now, calendar, counted), settled
+
+
+def _span(cases: pd.DataFrame, now: dt.datetime, years: tuple[int, int]) -> tuple[int, int]:
+    """The years a report's calendar spans: ``years``, the cases' and the year after now."""
+    first, last = years[0], max(years[1], now.year + 1)
+    submitted = pd.to_datetime(cases["submitted_at"]).dropna() if len(cases) else pd.Series()
+    if len(submitted):
+        first = min(first, int(submitted.min().year))
+    return first, last
 
 
 def _evaluated_whole(

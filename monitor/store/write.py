@@ -16,6 +16,7 @@ import pandas as pd
 
 from monitor.cases.evaluate import Evaluated
 from monitor.store.changes import id_hash
+from monitor.store.figures import MonthCounter
 from monitor.store.layout import Generation
 from monitor.store.parts import month_of, read_table, write_month, write_table
 
@@ -40,9 +41,12 @@ def write_generation(
     fresh: bool,
     stored: pd.DataFrame | None = None,
     vanished: Iterable[int] = (),
+    counter: MonthCounter | None = None,
 ) -> Written:
     """Write the evaluated cases into ``generation``: every month (``fresh``), or over the
-    previous generation's files that ``stored`` (its index) lists, dropping ``vanished``."""
+    previous generation's files that ``stored`` (its index) lists, dropping ``vanished``;
+    with ``counter``, the ``figures`` files of every closed month written
+    (:mod:`monitor.store.figures`)."""
     cases = evaluated.loaded.cases.drop(columns=["_month"], errors="ignore")
     table = evaluated.evaluation.table.assign(_id=id_hash(evaluated.evaluation.table["case_id"]))
     open_ids = set(table.loc[(table["state"] == "open").to_numpy(), "case_id"])
@@ -60,7 +64,7 @@ def write_generation(
     counts = [_counted(table[~table_open])]
     if fresh:
         for month in sorted(set(months)):
-            write_month(generation, month, "closed", *part(month, False))
+            write_month(generation, month, "closed", *part(month, False), counter)
             write_month(generation, month, "open", *part(month, True))
     else:
         counts.append(read_table(generation, "closed_counts"))
@@ -70,19 +74,7 @@ def write_generation(
         closed_months = set(was.loc[was["part"] == "closed", "month"])
         closed_months |= set(months[~case_open])
         for month in sorted(closed_months):
-            old_cases = generation.read("cases", "closed", [month])
-            old_table = generation.read("obligations", "closed", [month])
-            new_cases, new_table = part(month, False)
-            if not old_table.empty:  # those it drops leave the counts
-                dropped = old_table[np.isin(old_table["_id"].to_numpy(dtype="uint64"), gone)]
-                counts.append(_counted(dropped, sign=-1))
-            write_month(
-                generation,
-                month,
-                "closed",
-                _concat(_without(old_cases, gone), new_cases),
-                _concat(_without(old_table, gone), new_table),
-            )
+            counts.append(_merge_closed(generation, month, gone, part(month, False), counter))
         open_months = set(stored.loc[stored["part"] == "open", "month"]) | set(months[case_open])
         for month in sorted(open_months):
             write_month(generation, month, "open", *part(month, True))
@@ -90,6 +82,32 @@ def write_generation(
     write_table(generation, "problems", problems)
     write_table(generation, "closed_counts", _summed(counts))
     return Written(generation.files(), len(cases), len(open_ids))
+
+
+def _merge_closed(
+    generation: Generation,
+    month: str,
+    gone: np.ndarray,
+    new: tuple[pd.DataFrame, pd.DataFrame],
+    counter: MonthCounter | None,
+) -> pd.DataFrame:
+    """Rewrite the closed files of ``month``: the stored cases but those of digests ``gone``,
+    and the ``new`` cases and obligations; returns the counts of the obligations it drops
+    (negative)."""
+    old_cases = generation.read("cases", "closed", [month])
+    old_table = generation.read("obligations", "closed", [month])
+    dropped = pd.DataFrame()
+    if not old_table.empty:
+        dropped = old_table[np.isin(old_table["_id"].to_numpy(dtype="uint64"), gone)]
+    write_month(
+        generation,
+        month,
+        "closed",
+        _concat(_without(old_cases, gone), new[0]),
+        _concat(_without(old_table, gone), new[1]),
+        counter,
+    )
+    return _counted(dropped, sign=-1)
 
 
 _COUNTED = ["department", "level", "estimated_calendar"]
