@@ -21,7 +21,7 @@ from monitor.cases.load import LoadedCases, load_cases, source_folder, source_ur
 from monitor.config import Settings
 from monitor.errors import InputError
 
-__all__ = ["CASE_COLUMNS", "SourceRead", "content_hash", "id_hash", "read_source"]
+__all__ = ["CASE_COLUMNS", "SourceRead", "content_hash", "id_hash", "member", "read_source"]
 
 #: The canonical case fields the store keeps (``source_row`` is where the row was, not what).
 CASE_COLUMNS = (
@@ -69,6 +69,12 @@ def id_hash(case_ids: object) -> np.ndarray:
     """A 64-bit digest of each case id (``_id``): what the store matches cases by, as numbers
     (two ids of the same digest are as likely as a meteorite on the server room)."""
     return pd.util.hash_array(np.asarray(case_ids, dtype=object)).astype("uint64")
+
+
+def member(values: np.ndarray, ids: object) -> np.ndarray:
+    """Per digest of ``values``: whether it is among ``ids`` (a hash table, not a sort:
+    many times faster than ``numpy.isin`` on millions of digests)."""
+    return pd.Series(np.asarray(values, dtype="uint64")).isin(np.asarray(ids, "uint64")).to_numpy()
 
 
 def read_source(

@@ -35,6 +35,7 @@ import pandas as pd
 from monitor.cases.calendar import build_calendar
 from monitor.cases.evaluate import rule_settings
 from monitor.config import Settings
+from monitor.store.changes import member
 from monitor.store.layout import Generation
 from rules.calendar import WorkingCalendar
 from rules.counting import COUNTED, Counts, no_counts, period_counts
@@ -67,7 +68,7 @@ def settled(cases: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
     unsettled = np.isnat(closed_day) | (closed_day > deadline)
     bad = table["_id"].to_numpy(dtype="uint64")[unsettled]
     withdrawn = cases["status"].astype(object).isin(list(WITHDRAWN)).to_numpy(dtype=bool)
-    return ~withdrawn & ~np.isin(cases["_id"].to_numpy(dtype="uint64"), bad)
+    return ~withdrawn & ~member(cases["_id"].to_numpy(dtype="uint64"), bad)
 
 
 class MonthCounter:
@@ -88,7 +89,7 @@ class MonthCounter:
             return
         keep = settled(cases, table)
         ids = cases["_id"].to_numpy(dtype="uint64")
-        in_settled = np.isin(table["_id"].to_numpy(dtype="uint64"), ids[keep])
+        in_settled = member(table["_id"].to_numpy(dtype="uint64"), ids[keep])
         generation.write("figures", month, "cases", cases[~keep].reset_index(drop=True))
         generation.write("figures", month, "obligations", table[~in_settled].reset_index(drop=True))
         counts = self.counts(cases[keep].reset_index(drop=True), table[in_settled])

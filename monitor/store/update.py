@@ -22,7 +22,7 @@ from monitor import clock
 from monitor.cases.evaluate import Evaluated, evaluate_loaded
 from monitor.cases.load import LoadedCases
 from monitor.config import Settings
-from monitor.store.changes import SourceRead, id_hash, read_source
+from monitor.store.changes import SourceRead, id_hash, member, read_source
 from monitor.store.figures import MonthCounter
 from monitor.store.fingerprint import calendar_years, digest, reached_cases, rules_fingerprint
 from monitor.store.layout import Generation, StoreFolder, write_lock
@@ -195,7 +195,7 @@ def _names(stored: pd.DataFrame, ids: np.ndarray) -> set[str]:
     """The case ids of the stored cases ``ids`` (digests); empty without ids in the index."""
     if not len(ids) or "case_id" not in stored:
         return set()
-    return set(stored.loc[np.isin(stored["_id"].to_numpy(dtype="uint64"), ids), "case_id"])
+    return set(stored.loc[member(stored["_id"].to_numpy(dtype="uint64"), ids), "case_id"])
 
 
 def _changes(
@@ -205,15 +205,13 @@ def _changes(
     source was read) the digests of the stored cases it no longer has, and how many cases
     are new. Matched by the ids' digests, as numbers."""
     stored_id = stored["_id"].to_numpy(dtype="uint64")
-    order = np.argsort(stored_id)
-    sorted_id = stored_id[order]
     source_id = source["_id"].to_numpy(dtype="uint64")
-    at = np.minimum(np.searchsorted(sorted_id, source_id), max(len(sorted_id) - 1, 0))
-    known = (sorted_id[at] == source_id) if len(sorted_id) else np.zeros(len(source_id), bool)
-    stored_hash = stored["_hash"].to_numpy(dtype="uint64")[order]
+    at = pd.Index(stored_id).get_indexer(source_id)  # -1: not stored
+    known = at >= 0
+    stored_hash = stored["_hash"].to_numpy(dtype="uint64")
     fresh = ~known
     fresh[known] = stored_hash[at[known]] != source["_hash"].to_numpy(dtype="uint64")[known]
-    vanished = stored_id[~np.isin(stored_id, source_id)] if whole else np.zeros(0, "uint64")
+    vanished = stored_id[~member(stored_id, source_id)] if whole else np.zeros(0, "uint64")
     return source[fresh], vanished, int((~known).sum())
 
 
@@ -261,11 +259,11 @@ def _obligations_of(old: Generation, stored: pd.DataFrame, ids: np.ndarray) -> p
 
 
 def _of(old: Generation, dataset: str, stored: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
-    where = stored[np.isin(stored["_id"].to_numpy(dtype="uint64"), ids)]
+    where = stored[member(stored["_id"].to_numpy(dtype="uint64"), ids)]
     frames = []
     for (month, part), _ in where.groupby(["month", "part"]):
         frame = old.read(dataset, part, [month])
-        frames.append(frame[np.isin(frame["_id"].to_numpy(dtype="uint64"), ids)])
+        frames.append(frame[member(frame["_id"].to_numpy(dtype="uint64"), ids)])
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

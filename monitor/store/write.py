@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from monitor.cases.evaluate import Evaluated
-from monitor.store.changes import id_hash
+from monitor.store.changes import id_hash, member
 from monitor.store.figures import MonthCounter
 from monitor.store.layout import Generation
 from monitor.store.parts import month_of, read_table, write_month, write_table
@@ -49,12 +49,12 @@ def write_generation(
     (:mod:`monitor.store.figures`)."""
     cases = evaluated.loaded.cases.drop(columns=["_month"], errors="ignore")
     table = evaluated.evaluation.table.assign(_id=id_hash(evaluated.evaluation.table["case_id"]))
-    open_ids = set(table.loc[(table["state"] == "open").to_numpy(), "case_id"])
+    open_ids = table.loc[(table["state"] == "open").to_numpy(), "_id"].unique()
     months = pd.Series(month_of(cases), index=cases.index)
     by_case = dict(zip(cases["case_id"], months, strict=True))
     table_months = table["case_id"].map(by_case).to_numpy()
-    case_open = cases["case_id"].isin(open_ids).to_numpy()
-    table_open = table["case_id"].isin(open_ids).to_numpy()
+    case_open = member(cases["_id"].to_numpy(dtype="uint64"), open_ids)
+    table_open = member(table["_id"].to_numpy(dtype="uint64"), open_ids)
 
     def part(month: str, is_open: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
         c = cases[(months.to_numpy() == month) & (case_open == is_open)]
@@ -70,7 +70,7 @@ def write_generation(
         counts.append(read_table(generation, "closed_counts"))
         assert stored is not None
         gone = np.union1d(cases["_id"].to_numpy(dtype="uint64"), np.asarray(vanished, "uint64"))
-        was = stored[np.isin(stored["_id"].to_numpy(dtype="uint64"), gone)]
+        was = stored[member(stored["_id"].to_numpy(dtype="uint64"), gone)]
         closed_months = set(was.loc[was["part"] == "closed", "month"])
         closed_months |= set(months[~case_open])
         for month in sorted(closed_months):
@@ -98,7 +98,7 @@ def _merge_closed(
     old_table = generation.read("obligations", "closed", [month])
     dropped = pd.DataFrame()
     if not old_table.empty:
-        dropped = old_table[np.isin(old_table["_id"].to_numpy(dtype="uint64"), gone)]
+        dropped = old_table[member(old_table["_id"].to_numpy(dtype="uint64"), gone)]
     write_month(
         generation,
         month,
@@ -157,7 +157,7 @@ def moved_deadlines(before: pd.DataFrame, after: pd.DataFrame, changed: set[str]
 
 def _without(frame: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
     """``frame`` but the rows of the cases of digests ``ids``."""
-    return frame if frame.empty else frame[~np.isin(frame["_id"].to_numpy(dtype="uint64"), ids)]
+    return frame if frame.empty else frame[~member(frame["_id"].to_numpy(dtype="uint64"), ids)]
 
 
 def _concat(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
