@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from monitor.cases.evaluate import Evaluated, rule_settings
@@ -38,13 +39,6 @@ __all__ = [
 ]
 
 _TREND = ("accepted_late_rate", "completed_late_rate", "online_rate")
-_NO_COUNTS = pd.DataFrame(
-    {
-        "department": pd.Series(dtype=object),
-        "level": pd.Series(dtype=object),
-        "count": pd.Series(dtype="int64"),
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -183,19 +177,19 @@ def report_data(
     calendar = calendar or evaluated.calendar
     ledgers: dict[Period, LedgerPeriod] = {}
 
-    def figures(p: Period, rates_only: bool = False) -> Figures:
-        # The trend shows rates only: no warning counts to derive for those periods.
-        counts, loop = (_NO_COUNTS if rates_only else None), None
-        if ledger_counts is not None and not rates_only:
+    def figures(p: Period) -> Figures:
+        counts, loop = None, None
+        if ledger_counts is not None:
             ledgers[p] = ledger = ledger_counts(_so_far(p, now))
             counts, loop = ledger.counts, _loop(ledger, calendar, r.response_workdays)
         return _figures(settings, evaluated, _so_far(p, now), calendar, counts, loop, settled)
 
     current, previous = figures(period), figures(period.previous())
     trend = [
-        {"period": p.label, **{k: found.totals[k] for k in _TREND}}
+        {"period": p.label, **{k: current.totals[k] for k in _TREND}}
+        if p == period
+        else {"period": p.label, **_rates(settings, evaluated, _so_far(p, now), calendar, settled)}
         for p in period.trailing(12)
-        for found in [current if p == period else figures(p, rates_only=True)]
     ]
     late, late_total = _late_cases(evaluated, _so_far(period, now), calendar, r.late_cases_max)
     quality = by_reason(evaluated.quality)
@@ -257,6 +251,34 @@ def _figures(
     if settled is not None:
         found = found + settled(period)
     return figures_of(period, found, settings.reports.completion_denominator, counts, loop)
+
+
+def _rates(
+    settings: Settings,
+    evaluated: Evaluated,
+    period: Period,
+    calendar: WorkingCalendar,
+    settled: Callable[[Period], Counts] | None,
+) -> dict[str, float | None]:
+    """The trend's rates of one period: from the county's counts only (no departments, no
+    warnings), as :func:`rules.figures.figures_of` computes them (``None`` over 0)."""
+    found = period_counts(
+        evaluated.loaded.cases,
+        evaluated.evaluation,
+        period,
+        calendar,
+        online_channels=settings.rules.online_channels,
+        completion_denominator=settings.reports.completion_denominator,
+        derive_raised=False,
+    ).totals
+    if settled is not None:
+        more = settled(period).totals
+        found = {k: v + more[k] for k, v in found.items()}
+    out: dict[str, float | None] = {}
+    for key in _TREND:
+        num, den = FRACTIONS[key]
+        out[key] = float(np.int64(found[num]) / np.int64(found[den])) if found[den] else None
+    return out
 
 
 def _estimated(counted: pd.DataFrame | None) -> bool:

@@ -29,6 +29,7 @@ import re
 import shutil
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -92,12 +93,15 @@ class Generation:
         """The ``part`` files of ``dataset`` for ``months`` (all when None), one frame, with
         no ``month`` column; empty (no columns) when there is none."""
         chosen = self.months(dataset, part) if months is None else sorted(set(months))
-        paths = [self.file(dataset, m, part) for m in chosen]
-        frames = [pq.read_table(p).to_pandas() for p in paths if p.is_file()]
-        frames = [f for f in frames if len(f.columns)]
-        if not frames:
+        paths = [p for p in (self.file(dataset, m, part) for m in chosen) if p.is_file()]
+        with ThreadPoolExecutor(2) as pool:  # Arrow reads without the GIL
+            tables = [t for t in pool.map(pq.read_table, paths) if t.num_columns]
+        if not tables:
             return pd.DataFrame()
-        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        try:  # one conversion: the months' dictionaries become one categorical
+            return pa.concat_tables(tables, promote_options="permissive").to_pandas()
+        except pa.ArrowInvalid:  # files of types that do not combine: pandas combines them
+            return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
 
     def write(self, dataset: str, month: str, part: str, frame: pd.DataFrame) -> None:
         """Write one file (nothing, and no file, for an empty frame): to a hidden name first,
