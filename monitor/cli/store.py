@@ -36,7 +36,7 @@ def store_status(state: State) -> None:
       monitor store status --config /etc/banjian/config.toml
     """
     from monitor.store.state import read_state
-    from monitor.store.update import store_folder
+    from monitor.store.update import SCHEMA_VERSION, store_folder
 
     settings = state.settings()
     folder = store_folder(settings)
@@ -66,6 +66,8 @@ def store_status(state: State) -> None:
     click.echo(f"watermark    {row.watermark or '— (the source is read whole)'}")
     years = ", ".join(sorted(row.years))
     click.echo(f"fingerprint  {row.fingerprint[:16]} (calendar {years}; rules {row.rules})")
+    layout = "" if row.schema_version == SCHEMA_VERSION else f"; this release's is {SCHEMA_VERSION}"
+    click.echo(f"layout       version {row.schema_version}{layout}")
 
 
 @store_group.command("rebuild")

@@ -45,11 +45,11 @@ def store_evaluation(
     current = folder.current()
     state = read_state(engine, current.number) if current is not None else None
     if current is not None and state is not None and now <= state.at:
-        return _evaluated_whole(settings, current, now, years), None
+        return _whole(settings, current, now, years, state.at), None
     run = update_store(settings, engine, now)
     generation = Generation(folder.root, run.state.generation)
     if whole:
-        return _evaluated_whole(settings, generation, now, years), run
+        return _whole(settings, generation, now, years, now), run
     cases = run.evaluated.loaded.cases
     table = run.evaluated.evaluation.table
     quality = read_table(generation, "quality")
@@ -71,13 +71,13 @@ def report_evaluation(
     generation = folder.current()
     state = read_state(engine, generation.number) if generation is not None else None
     if generation is not None and state is not None and now < state.at:
-        return _evaluated_whole(settings, generation, now, years), None
+        return _whole(settings, generation, now, years, state.at), None
     if generation is None or state is None or now != state.at:
         run = update_store(settings, engine, now)
         generation = Generation(folder.root, run.state.generation)
     settled = stored_counts(generation, counts_key(settings))
     if settled is None:
-        return _evaluated_whole(settings, generation, now, years), None
+        return _whole(settings, generation, now, years, now), None
     cases = canonical(
         pd.concat([generation.read("cases", "open"), generation.read("figures", "cases")])
     ).reset_index(drop=True)
@@ -90,26 +90,49 @@ def report_evaluation(
     loaded = LoadedCases(cases, quality, _source(generation), _rows(cases, quality))
     problems = read_table(generation, "problems")
     evaluation = Evaluation(table, problems, _case_rows(cases, table))
-    calendar = build_calendar(settings, *_span(cases, now, years))
+    calendar = build_calendar(settings, *_span(cases, now, years, table))
     counted = read_table(generation, "closed_counts")
     return Evaluated(loaded, evaluation, now, calendar, counted), settled
 
 
-def _span(cases: pd.DataFrame, now: dt.datetime, years: tuple[int, int]) -> tuple[int, int]:
-    """The years a report's calendar spans: ``years``, the cases' and the year after now."""
-    first, last = years[0], max(years[1], now.year + 1)
-    submitted = pd.to_datetime(cases["submitted_at"]).dropna() if len(cases) else pd.Series()
-    if len(submitted):
-        first = min(first, int(submitted.min().year))
-    return first, last
+def _span(
+    cases: pd.DataFrame, now: dt.datetime, years: tuple[int, int] | None, table: pd.DataFrame
+) -> tuple[int, int]:
+    """The years a calendar spans: ``years``, the cases' submissions, the obligations'
+    deadlines and the year after now."""
+    first, last = years if years is not None else (now.year - 1, now.year)
+    last = max(last, now.year + 1)
+    if len(cases) and cases["submitted_at"].notna().any():
+        first = min(first, pd.Timestamp(cases["submitted_at"].min()).year)
+    if len(table) and table["deadline"].notna().any():
+        last = max(last, pd.Timestamp(table["deadline"].max()).year)
+    return int(first), int(last)
+
+
+def _whole(
+    settings: Settings,
+    generation: Generation,
+    now: dt.datetime,
+    years: tuple[int, int] | None,
+    at: dt.datetime,
+) -> Evaluated:
+    """Every stored case and obligation at ``now``, for a generation made at ``at``: as
+    stored when ``now`` is ``at`` (the open obligations were evaluated then, closed ones
+    never change: ``store verify`` checks it), else the stored cases evaluated again."""
+    if now != at:
+        return _evaluated_whole(settings, generation, now, years)
+    cases, table, quality, problems = stored_everything(generation)
+    rows = _case_rows(cases, table)
+    loaded = LoadedCases(cases, quality, _source(generation), _rows(cases, quality))
+    table = table[EVALUATION_COLUMNS] if len(table) else table
+    calendar = build_calendar(settings, *_span(cases, now, years, table))
+    return Evaluated(loaded, Evaluation(table, problems, rows), now, calendar)
 
 
 def _evaluated_whole(
     settings: Settings, generation: Generation, now: dt.datetime, years: tuple[int, int] | None
 ) -> Evaluated:
-    """Every stored case evaluated at ``now``: reading the cases and evaluating them again
-    is faster than reading four million stored obligations, and gives the same (``store
-    verify`` checks it); a moment in the past needs it anyway."""
+    """Every stored case evaluated at ``now`` (a moment other than the generation's)."""
     cases = canonical(
         pd.concat(
             [generation.read("cases", "closed"), generation.read("cases", "open")],
@@ -140,13 +163,13 @@ def stored_everything(generation: Generation) -> tuple[pd.DataFrame, ...]:
 
 
 def _case_rows(cases: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
-    """Each obligation's case, as a position in ``cases`` (matched by the ids' digests)."""
+    """Each obligation's case, as a position in ``cases`` (matched by the ids' digests,
+    through a hash index)."""
     if table.empty:
         return np.zeros(0, np.int64)
     case_id = cases["_id"].to_numpy(dtype="uint64") if "_id" in cases else id_hash(cases["case_id"])
-    order = np.argsort(case_id)
     wanted = table["_id"].to_numpy(dtype="uint64") if "_id" in table else id_hash(table["case_id"])
-    return order[np.searchsorted(case_id[order], wanted)].astype(np.int64)
+    return pd.Index(case_id).get_indexer(wanted).astype(np.int64)
 
 
 def _rows(cases: pd.DataFrame, quality: pd.DataFrame) -> int:
