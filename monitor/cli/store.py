@@ -50,7 +50,7 @@ def store_status(state: State) -> None:
     if row is None:
         click.echo(f"generation   {current.number}, not recorded in the database (rebuild it)")
         return
-    size = sum(p.stat().st_size for p in current.path.rglob("*.parquet"))
+    size = current.size()
     click.echo(
         f"generation   {row.generation} ({row.kind}) at {row.at:%Y-%m-%d %H:%M}, "
         f"made {row.created_at:%Y-%m-%d %H:%M:%S}"

@@ -19,7 +19,8 @@ __all__ = ["StoreSettings"]
 
 class StoreSettings(Section):
     enabled: bool = False
-    #: The store's folder (relative paths from the configuration file's folder).
+    #: The store's folder (relative paths from the configuration file's folder), or an fsspec
+    #: URL (``s3://bucket/banjian``) where fsspec and the filesystem's package are installed.
     dir: str = "var/store"
     #: Minutes before the last change seen that a SQL source is read again.
     margin_minutes: int = Field(10, ge=0, le=7 * 24 * 60)

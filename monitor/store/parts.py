@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from monitor.store.figures import MonthCounter
 from monitor.store.layout import Generation
@@ -66,7 +65,7 @@ def index(generation: Generation, *, ids: bool = False) -> pd.DataFrame:
     frames = []
     for part in ("open", "closed"):
         for month in generation.months("cases", part):
-            table = pq.read_table(generation.file("cases", month, part), columns=columns)
+            table = generation.read_file(generation.file("cases", month, part), columns)
             frames.append(table.to_pandas().assign(month=month, part=part))
     if not frames:
         empty = {c: pd.Series([], dtype="uint64") for c in ("_id", "_hash")}
@@ -80,7 +79,7 @@ def stored_case_ids(generation: Generation) -> set[str]:
     for part in ("open", "closed"):
         for month in generation.months("cases", part):
             path = generation.file("cases", month, part)
-            ids.update(pq.read_table(path, columns=["case_id"]).column(0).to_pylist())
+            ids.update(generation.read_file(path, ["case_id"]).column(0).to_pylist())
     return ids
 
 
@@ -102,23 +101,16 @@ def write_month(
 
 def read_table(generation: Generation, name: str) -> pd.DataFrame:
     """A whole-store table (``quality`` or ``problems``); empty when there is none."""
-    path = generation.path / f"{name}.parquet"
-    if not path.is_file():
+    path = generation.table_file(name)
+    if not generation.exists(path):
         return pd.DataFrame({"case_id": pd.Series([], dtype=object)})
-    return pq.read_table(path).to_pandas()
+    return generation.read_file(path).to_pandas()
 
 
 def write_table(generation: Generation, name: str, frame: pd.DataFrame) -> None:
     """Write a whole-store table (an empty one too: it says there is nothing)."""
-    import os
-
-    import pyarrow as pa
-
-    path = generation.path / f"{name}.parquet"
-    hidden = path.with_name(f".{path.name}.tmp")
     frame = frame.reset_index(drop=True)
     for column in frame.columns:  # mixed objects (a value column of numbers and text)
         if frame[column].dtype == object:
             frame[column] = frame[column].astype("string")
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), hidden)
-    os.replace(hidden, path)
+    generation.write_file(generation.table_file(name), frame)

@@ -57,8 +57,9 @@ class StoreRun:
 
 
 def store_folder(settings: Settings) -> StoreFolder:
-    """The configured store's folder."""
-    return StoreFolder(settings.resolve(settings.store.dir))
+    """The configured store's folder (or URL)."""
+    where = settings.store.dir
+    return StoreFolder(where if "://" in where else settings.resolve(where))
 
 
 def update_store(

@@ -47,7 +47,7 @@ def store_evaluation(
     if current is not None and state is not None and now <= state.at:
         return _whole(settings, current, now, years, state.at), None
     run = update_store(settings, engine, now)
-    generation = Generation(folder.root, run.state.generation)
+    generation = folder.generation(run.state.generation)
     if whole:
         return _whole(settings, generation, now, years, now), run
     cases = run.evaluated.loaded.cases
@@ -74,7 +74,7 @@ def report_evaluation(
         return _whole(settings, generation, now, years, state.at), None
     if generation is None or state is None or now != state.at:
         run = update_store(settings, engine, now)
-        generation = Generation(folder.root, run.state.generation)
+        generation = folder.generation(run.state.generation)
     settled = stored_counts(generation, counts_key(settings))
     if settled is None:
         return _whole(settings, generation, now, years, now), None
@@ -179,4 +179,5 @@ def _rows(cases: pd.DataFrame, quality: pd.DataFrame) -> int:
 
 
 def _source(generation: Generation) -> str:
-    return f"case store {generation.path.parent} (generation {generation.number})"
+    root = str(generation.path).rsplit("/", 1)[0]
+    return f"case store {root} (generation {generation.number})"
