@@ -237,19 +237,8 @@ def _figures(
     settled: Callable[[Period], Counts] | None = None,
 ) -> Figures:
     """The figures of one period with the configured rules (:func:`rules.figures.figures_of`
-    of the evaluation's counts, plus ``settled(period)``)."""
-    found = period_counts(
-        evaluated.loaded.cases,
-        evaluated.evaluation,
-        period,
-        calendar,
-        online_channels=settings.rules.online_channels,
-        completion_denominator=settings.reports.completion_denominator,
-        thresholds=rule_settings(settings).thresholds,
-        derive_raised=counts is None,
-    )
-    if settled is not None:
-        found = found + settled(period)
+    of :func:`_counts`)."""
+    found = _counts(settings, evaluated, period, calendar, settled, derive_raised=counts is None)
     return figures_of(period, found, settings.reports.completion_denominator, counts, loop)
 
 
@@ -262,6 +251,25 @@ def _rates(
 ) -> dict[str, float | None]:
     """The trend's rates of one period: from the county's counts only (no departments, no
     warnings), as :func:`rules.figures.figures_of` computes them (``None`` over 0)."""
+    found = _counts(settings, evaluated, period, calendar, settled, derive_raised=False).totals
+    out: dict[str, float | None] = {}
+    for key in _TREND:
+        num, den = FRACTIONS[key]
+        out[key] = float(np.int64(found[num]) / np.int64(found[den])) if found[den] else None
+    return out
+
+
+def _counts(
+    settings: Settings,
+    evaluated: Evaluated,
+    period: Period,
+    calendar: WorkingCalendar,
+    settled: Callable[[Period], Counts] | None,
+    *,
+    derive_raised: bool,
+) -> Counts:
+    """The period's counts of the evaluation with the configured rules, plus
+    ``settled(period)`` (the counts of cases kept out of it)."""
     found = period_counts(
         evaluated.loaded.cases,
         evaluated.evaluation,
@@ -269,16 +277,10 @@ def _rates(
         calendar,
         online_channels=settings.rules.online_channels,
         completion_denominator=settings.reports.completion_denominator,
-        derive_raised=False,
-    ).totals
-    if settled is not None:
-        more = settled(period).totals
-        found = {k: v + more[k] for k, v in found.items()}
-    out: dict[str, float | None] = {}
-    for key in _TREND:
-        num, den = FRACTIONS[key]
-        out[key] = float(np.int64(found[num]) / np.int64(found[den])) if found[den] else None
-    return out
+        thresholds=rule_settings(settings).thresholds,
+        derive_raised=derive_raised,
+    )
+    return found + settled(period) if settled is not None else found
 
 
 def _estimated(counted: pd.DataFrame | None) -> bool:

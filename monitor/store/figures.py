@@ -92,14 +92,16 @@ class MonthCounter:
         in_settled = member(table["_id"].to_numpy(dtype="uint64"), ids[keep])
         generation.write("figures", month, "cases", cases[~keep].reset_index(drop=True))
         generation.write("figures", month, "obligations", table[~in_settled].reset_index(drop=True))
-        counts = self.counts(cases[keep].reset_index(drop=True), table[in_settled])
-        generation.write("figures", month, "counts", _with_month_row(counts, month, self.key))
+        counts = self.counts(cases[keep].reset_index(drop=True), table[in_settled], month)
+        generation.write("figures", month, "counts", counts.assign(key=self.key))
 
-    def counts(self, cases: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-        """The counts of settled ``cases`` in each month from their first submission to their
-        last closing: one row per month and department, and the county's (department null)."""
+    def counts(self, cases: pd.DataFrame, table: pd.DataFrame, month: str) -> pd.DataFrame:
+        """The counts of settled ``cases`` (submitted in ``month``) in each month from their
+        submission to their last closing: one row per month and department, and the county's
+        (department null); without settled cases, a zero row of ``month``, which says its
+        counts were made."""
         if cases.empty:
-            return _rows(no_counts(), "")
+            return _rows(no_counts(), month)
         table = table.reset_index(drop=True)
         ids = cases["_id"].to_numpy(dtype="uint64")
         order = np.argsort(ids)
@@ -128,7 +130,7 @@ class MonthCounter:
                 thresholds=rule_settings(self.settings).thresholds,
             )
             frames.append(_rows(counts, period.label))
-        return pd.concat(frames, ignore_index=True) if frames else _rows(no_counts(), "")
+        return pd.concat(frames, ignore_index=True)
 
     def _calendar_for(self, first: np.datetime64, last: np.datetime64) -> WorkingCalendar:
         """A calendar spanning the years of ``first`` and ``last`` (and the next year)."""
@@ -198,12 +200,3 @@ def _rows(counts: Counts, month: str) -> pd.DataFrame:
     frame = pd.concat([departments, county], ignore_index=True)
     frame.insert(0, "month", month)
     return frame.astype({k: np.int64 for k in COUNTED})
-
-
-def _with_month_row(counts: pd.DataFrame, month: str, key: str) -> pd.DataFrame:
-    """``counts`` with ``key``, never empty: a month whose settled cases count nothing still
-    has its file (a zero row), which says its counts were made."""
-    counts = counts[counts["month"] != ""]
-    if counts.empty:
-        counts = _rows(no_counts(), month)
-    return counts.assign(key=key).reset_index(drop=True)

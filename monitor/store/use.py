@@ -41,15 +41,9 @@ def store_evaluation(
 ) -> tuple[Evaluated, StoreRun | None]:
     """The evaluation at ``now`` from the store, and the run that updated it (None when the
     moment was before the store's last run and nothing was written)."""
-    folder = store_folder(settings)
-    current = folder.current()
-    state = read_state(engine, current.number) if current is not None else None
-    if current is not None and state is not None and now <= state.at:
-        return _whole(settings, current, now, years, state.at), None
-    run = update_store(settings, engine, now)
-    generation = folder.generation(run.state.generation)
-    if whole:
-        return _whole(settings, generation, now, years, now), run
+    generation, at, run = _generation_for(settings, engine, now)
+    if run is None or whole:
+        return _whole(settings, generation, now, years, at), run
     cases = run.evaluated.loaded.cases
     table = run.evaluated.evaluation.table
     quality = read_table(generation, "quality")
@@ -67,17 +61,10 @@ def report_evaluation(
     (:mod:`monitor.store.figures`); every stored case evaluated at ``now`` and None when the
     store has no counts made under the present settings, or ``now`` is before its last run.
     The store is brought up to date first unless it already is at ``now``."""
-    folder = store_folder(settings)
-    generation = folder.current()
-    state = read_state(engine, generation.number) if generation is not None else None
-    if generation is not None and state is not None and now < state.at:
-        return _whole(settings, generation, now, years, state.at), None
-    if generation is None or state is None or now != state.at:
-        run = update_store(settings, engine, now)
-        generation = folder.generation(run.state.generation)
-    settled = stored_counts(generation, counts_key(settings))
+    generation, at, _ = _generation_for(settings, engine, now)
+    settled = stored_counts(generation, counts_key(settings)) if at == now else None
     if settled is None:
-        return _whole(settings, generation, now, years, now), None
+        return _whole(settings, generation, now, years, at), None
     cases = canonical(
         pd.concat([generation.read("cases", "open"), generation.read("figures", "cases")])
     ).reset_index(drop=True)
@@ -93,6 +80,21 @@ def report_evaluation(
     calendar = build_calendar(settings, *_span(cases, now, years, table))
     counted = read_table(generation, "closed_counts")
     return Evaluated(loaded, evaluation, now, calendar, counted), settled
+
+
+def _generation_for(
+    settings: Settings, engine: sa.Engine, now: dt.datetime
+) -> tuple[Generation, dt.datetime, StoreRun | None]:
+    """The generation to read at ``now``, the moment it was made at, and the run that made
+    it: the one in use when it was made at ``now`` or later (nothing is written: a moment
+    in the past is evaluated from it), else a new one brought up to date at ``now``."""
+    folder = store_folder(settings)
+    current = folder.current()
+    state = read_state(engine, current.number) if current is not None else None
+    if current is not None and state is not None and now <= state.at:
+        return current, state.at, None
+    run = update_store(settings, engine, now)
+    return folder.generation(run.state.generation), now, run
 
 
 def _span(

@@ -38,6 +38,17 @@ def settings_for(engine: sa.Engine, tmp_path: Path, **extra: object) -> Settings
     )
 
 
+def store_config(engine: sa.Engine, tmp_path: Path, more: str = "") -> Path:
+    """A config.toml with the store enabled over cases.csv, and ``more`` TOML."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[database]\nurl = "{url_of(engine)}"\n[source]\npath = "cases.csv"\n[store]\n'
+        f"enabled = true\n{more}",
+        encoding="utf-8",
+    )
+    return config
+
+
 def write(tmp_path: Path, rows: list[str]) -> None:
     (tmp_path / "cases.csv").write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
 
@@ -115,12 +126,7 @@ def test_scan_and_report_from_the_store_equal_those_without(
 ) -> None:
     write(tmp_path, [ROWS[i] for i in MARCH])
     plain = write_cases(tmp_path, *MARCH, name="plain.csv")
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[database]\nurl = "{url_of(db)}"\n[source]\npath = "cases.csv"\n[store]\n'
-        "enabled = true\n",
-        encoding="utf-8",
-    )
+    config = store_config(db, tmp_path)
     for at in ("2025-03-13T09:00", "2025-03-14T09:00", "2025-03-18T09:00"):
         args = ["scan", "--all", "--format", "csv", "--at", at, "--config", str(config)]
         stored = monitor(capsys, *args)
@@ -179,13 +185,11 @@ def test_status_and_each_scan_run_show_what_the_store_read(
     db: sa.Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(tmp_path, [ROWS[i] for i in MARCH])
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[database]\nurl = "{url_of(db)}"\n[source]\npath = "cases.csv"\n[store]\n'
-        'enabled = true\n[mail]\ntransport = "file"\n[alerts]\n'
-        'default_recipients = ["office@example.gov.cn"]\n[alerts.window]\nstart = "00:00"\n'
-        'end = "23:59"\nworking_days_only = false\n',
-        encoding="utf-8",
+    config = store_config(
+        db,
+        tmp_path,
+        '[mail]\ntransport = "file"\n[alerts]\ndefault_recipients = ["office@example.gov.cn"]\n'
+        '[alerts.window]\nstart = "00:00"\nend = "23:59"\nworking_days_only = false\n',
     )
     for at in ("2025-03-13T09:00", "2025-03-13T09:30"):
         code, out, err = monitor(capsys, "run", "scan", "--at", at, "--config", str(config))
@@ -205,12 +209,7 @@ def test_the_store_commands_and_inspect(
     db: sa.Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(tmp_path, [ROWS[i] for i in MARCH])
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[database]\nurl = "{url_of(db)}"\n[source]\npath = "cases.csv"\n[store]\n'
-        "enabled = true\n",
-        encoding="utf-8",
-    )
+    config = store_config(db, tmp_path)
     code, out, _ = monitor(capsys, "store", "status", "--config", str(config))
     assert code == 0 and "none yet" in out
     code, out, _ = monitor(

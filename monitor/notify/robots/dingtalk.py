@@ -32,7 +32,7 @@ from monitor.notify.receiver import NO_JOURNAL, Journal
 from monitor.notify.robots.fit import fit_markdown
 from monitor.notify.robots.message import RobotMessage
 from monitor.notify.robots.pace import Pacer
-from monitor.notify.robots.post import check_errcode, post
+from monitor.notify.robots.post import post_checked
 
 __all__ = ["MAX_BYTES", "DingTalkRobot", "signed_url"]
 
@@ -110,13 +110,7 @@ class DingTalkRobot:
         journal: Journal = NO_JOURNAL,
     ) -> None:
         """Post ``message``; the outbox's DeliveryError kinds on failure."""
-        body = self.body(message)
         url = self.url
         if self.secret:
             url = signed_url(url, self.secret, int(self.clock() * 1000))
-        answer = post(
-            self.where, url, body, timeout=self.timeout, pacer=self.pacer, journal=journal
-        )
-        self.last_answer = answer.text
-        check_errcode(self.where, url, answer, RETRY, DOWN)
-        journal.accepted(list(recipients or ()))
+        post_checked(self, url, self.body(message), recipients, journal, RETRY, DOWN)

@@ -33,7 +33,7 @@ from monitor.notify.receiver import (
 )
 from monitor.notify.robots.pace import Pacer
 
-__all__ = ["Answer", "check_errcode", "host_of", "http_failure", "post"]
+__all__ = ["Answer", "check_errcode", "host_of", "http_failure", "post", "post_checked"]
 
 # httpx logs every request's whole address at INFO, and a robot's address holds its token.
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -146,6 +146,24 @@ def check_errcode(
     if code in retry:
         raise TransientError(f"{said} ({retry[code]})", receiver_down=True)
     raise PermanentError(said, receiver_down=code in down)
+
+
+def post_checked(
+    robot: Any,
+    url: str,
+    body: dict[str, Any],
+    recipients: Sequence[str] | None,
+    journal: Journal,
+    retry: Mapping[int, str],
+    down: Collection[int],
+) -> None:
+    """One POST of a robot platform that answers ``{"errcode": …}`` (钉钉, 企业微信): the
+    answer kept as the robot's ``last_answer``, then checked (:func:`check_errcode`), the
+    recipients recorded as accepted. ``robot`` has ``where``, ``timeout`` and ``pacer``."""
+    answer = post(robot.where, url, body, timeout=robot.timeout, pacer=robot.pacer, journal=journal)
+    robot.last_answer = answer.text
+    check_errcode(robot.where, url, answer, retry, down)
+    journal.accepted(list(recipients or ()))
 
 
 def _reason(exc: Exception) -> str:

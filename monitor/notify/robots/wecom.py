@@ -24,7 +24,7 @@ from monitor.notify.receiver import NO_JOURNAL, Journal
 from monitor.notify.robots.fit import fit_markdown
 from monitor.notify.robots.message import RobotMessage
 from monitor.notify.robots.pace import Pacer
-from monitor.notify.robots.post import check_errcode, post
+from monitor.notify.robots.post import post_checked
 
 __all__ = ["MAX_BYTES", "WeComRobot"]
 
@@ -75,14 +75,4 @@ class WeComRobot:
         journal: Journal = NO_JOURNAL,
     ) -> None:
         """Post ``message``; the outbox's DeliveryError kinds on failure."""
-        answer = post(
-            self.where,
-            self.url,
-            self.body(message),
-            timeout=self.timeout,
-            pacer=self.pacer,
-            journal=journal,
-        )
-        self.last_answer = answer.text
-        check_errcode(self.where, self.url, answer, RETRY, DOWN)
-        journal.accepted(list(recipients or ()))
+        post_checked(self, self.url, self.body(message), recipients, journal, RETRY, DOWN)
