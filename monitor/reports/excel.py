@@ -27,8 +27,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from monitor.clock import local
 from monitor.mask import mask
-from monitor.reports.data import ReportData, ranked_departments
 from monitor.reports.format import percent_format
+from monitor.reports.model import ReportData, ranked_departments
 from monitor.reports.words import LABELS, WORDS, period_title
 from monitor.spreadsheet import text_cell
 from monitor.text import display_width

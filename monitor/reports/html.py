@@ -20,9 +20,10 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from markupsafe import Markup
+
 from monitor.clock import local
 from monitor.reports.chart import trend_svg
-from monitor.reports.data import ReportData, ranked_departments
 from monitor.reports.format import (
     DEPARTMENT_KEYS,
     change,
@@ -32,6 +33,7 @@ from monitor.reports.format import (
     format_rate,
     format_value,
 )
+from monitor.reports.model import ReportData, ranked_departments
 from monitor.reports.words import LABELS, WORDS, period_title
 from monitor.templating import environment
 from rules.definitions import FIGURE_KEYS, MEAN_KEYS, RATE_KEYS
@@ -86,7 +88,7 @@ def _cell(key: str, value: Any, fractions: dict[str, tuple[int, int]], language:
     return format_value(key, value, language)
 
 
-def _context(data: ReportData) -> dict[str, Any]:
+def _context(data: ReportData, chart: Markup | None) -> dict[str, Any]:
     words = _words(data.language)
     labels = LABELS[data.language]
     lang = data.language
@@ -124,7 +126,7 @@ def _context(data: ReportData) -> dict[str, Any]:
         "summary": [figure(key) for key in FIGURE_KEYS],
         "department_columns": [labels[key] for key in DEPARTMENT_KEYS if key not in _ALERT_KEYS],
         "departments": _department_rows(data),
-        "chart": trend_svg(data.trend, lang),
+        "chart": trend_svg(data.trend, lang) if chart is None else chart,
         "late_cases": late_cases,
         "late_more": max(0, data.late_cases_total - len(data.late_cases)),
         "late_total": data.late_cases_total,
@@ -197,9 +199,10 @@ def _definitions(data: ReportData) -> list[tuple[str, str]]:
     ]
 
 
-def render_html(data: ReportData) -> str:
-    """``P.html``: the whole report as one self-contained HTML document."""
-    html = environment().get_template("reports/report.html.j2").render(_context(data))
+def render_html(data: ReportData, chart: Markup | None = None) -> str:
+    """``P.html``: the whole report as one self-contained HTML document; ``chart`` is the
+    trend chart when it was drawn already (:mod:`monitor.reports.drawing`)."""
+    html = environment().get_template("reports/report.html.j2").render(_context(data, chart))
     if re.search(r"(?i)https?://", html):
         # The templates and the chart have none, and the mask filter defangs any in the
         # data: a URL here is a bug; refuse rather than write a page that links out.

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import Engine
 
 from monitor.alerts.counts import explanations_in_period, raised_in_period, responses_in_period
@@ -37,6 +38,7 @@ from monitor.reports.data import (
     WarningSource,
     report_data,
 )
+from monitor.reports.helper import ReportHelper
 from monitor.reports.html import narrative, render_html, render_index
 from monitor.store.use import report_evaluation
 from rules.definitions import FIGURE_KEYS, FRACTIONS
@@ -79,7 +81,7 @@ def run_report(
     folder = out_dir or settings.resolve(settings.reports.out_dir)
     sending = send and bool(settings.reports.recipients)
     stored = settings.store.enabled and input_path is None
-    with _database(settings, engine, create=sending or stored) as db:
+    with ReportHelper() as helper, _database(settings, engine, create=sending or stored) as db:
         if stored:
             assert db is not None  # created when missing
             evaluated, settled = report_evaluation(settings, db, now, years)
@@ -95,10 +97,11 @@ def run_report(
             settled=settled.of if settled is not None else None,
         )
         folder.mkdir(parents=True, exist_ok=True)
-        result = ReportResult(period.label, _write(folder, data))
+        result = ReportResult(period.label, _write(folder, data, helper))
         if sending:
             assert db is not None  # created when missing
-            result.counts = _send(settings, db, data, result.paths, now, transport)
+            chart = helper.chart()
+            result.counts = _send(settings, db, data, result.paths, now, transport, chart)
         elif send:
             result.counts = {"queued": 0, "sent": 0, "failed": 0, "dead": 0}
     return result
@@ -145,13 +148,14 @@ def _counter(engine: Engine | None, now: dt.datetime) -> LedgerCounts | None:
     return counts
 
 
-def _write(folder: Path, data: ReportData) -> dict[str, Path]:
+def _write(folder: Path, data: ReportData, helper: ReportHelper) -> dict[str, Path]:
     from monitor.reports.excel import write_excel
 
     paths = {ext: folder / f"{data.period}.{ext}" for ext in ("html", "json", "xlsx")}
-    _atomic(paths["html"], render_html(data))
+    helper.ask(data.trend, data.language)  # drawn while the JSON and the workbook are written
     _atomic(paths["json"], json.dumps(_json(data), ensure_ascii=False, indent=1) + "\n")
     write_excel(data, paths["xlsx"])
+    _atomic(paths["html"], render_html(data, helper.chart()))
     paths["index"] = folder / "index.html"
     _atomic(paths["index"], render_index(_entries(folder)))
     return paths
@@ -236,8 +240,10 @@ def _send(
     paths: dict[str, Path],
     now: dt.datetime,
     transport: Receiver | None,
+    chart: Markup,
 ) -> dict[str, Any]:
-    """Queue the report for ``[reports] recipients`` (HTML body, workbook attached), send."""
+    """Queue the report for ``[reports] recipients`` (HTML body, workbook attached), send;
+    ``chart`` is the report's trend chart."""
     recipients = tuple(settings.reports.recipients)
     html = inline_css(paths["html"].read_text(encoding="utf-8"))
     zh = data.language == "zh"
@@ -250,7 +256,7 @@ def _send(
     # The key holds what the report says, not when it was made: the same report made again
     # later the same day is not a new message, a changed figure or late case is.
     undated = replace(data, generated_at=dt.datetime.combine(now.date(), dt.time()))
-    digest = hashlib.sha256(render_html(undated).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(render_html(undated, chart).encode("utf-8")).hexdigest()
     key = message_key("report", recipients, now.date(), [data.period, digest])
     queued, done = send_now(
         engine,

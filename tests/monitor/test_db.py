@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,7 +17,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from monitor.config import Settings
-from monitor.db.engine import current_revision, engine_for, head_revision, upgrade
+from monitor.db.engine import MIGRATIONS, current_revision, engine_for, head_revision, upgrade
 from monitor.db.tables import metadata, runs
 from monitor.errors import ConfigError
 from tests.monitor.test_upgrade import old_ledger
@@ -41,6 +44,26 @@ def test_upgrade_creates_the_tables_and_is_idempotent(engine: sa.Engine) -> None
 
 def test_head_revision_is_the_newest_migration() -> None:
     assert head_revision() == "0009"
+
+
+def test_each_migration_file_is_named_after_its_revision() -> None:
+    # upgrade() finds a current schema without Alembic by the highest-numbered file name.
+    files = sorted((MIGRATIONS / "versions").glob("[0-9]*.py"))
+    revisions = [re.search(r'^revision: str = "(\w+)"', f.read_text(), re.M) for f in files]
+    assert [m.group(1) if m else None for m in revisions] == [f.name[:4] for f in files]
+    assert files[-1].name[:4] == head_revision()
+
+
+def test_upgrade_of_a_current_schema_leaves_alembic_unloaded(engine: sa.Engine) -> None:
+    upgrade(engine)
+    code = (
+        "import sys, sqlalchemy as sa\n"
+        "from monitor.db.engine import upgrade\n"
+        f"upgrade(sa.create_engine({engine.url.render_as_string(hide_password=False)!r}))\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr
 
 
 def test_upgrading_an_older_database_keeps_its_data(engine: sa.Engine) -> None:
