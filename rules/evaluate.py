@@ -8,17 +8,15 @@ compute deadlines and levels at ``now``, and list the cases that cannot be evalu
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from rules.calendar import WorkingCalendar
 from rules.fields import TIMESTAMP_FIELDS
-from rules.levels import LEVELS, Thresholds, levels
+from rules.levels import Thresholds, levels
 from rules.limits import NATURAL, WORKDAY
 from rules.obligations import REJECTED, WITHDRAWN, deadlines, first_limit, obligations
 
@@ -28,7 +26,6 @@ __all__ = [
     "RuleSettings",
     "case_problems",
     "evaluate",
-    "most_urgent_first",
     "prepare",
 ]
 
@@ -53,8 +50,6 @@ EVALUATION_COLUMNS = [
 THRESHOLD_COLUMNS = ("warn_before_days", "warn_ratio", "escalate_after_days")
 _NO_CLOSING_TIME = "withdrawn (撤件) or refused (不予受理) with no time (受理时间/办结时间)"
 _OVER_LEGAL = "promised limit exceeds the legal limit (承诺时限 > 法定时限); case still evaluated"
-_OBLIGATION_ORDER = ["acceptance", "completion"]
-_URGENCY = {"escalated": 0, "overdue": 1, "warning": 2, "ok": 3, "late": 4, "on_time": 5}
 
 
 @dataclass(frozen=True)
@@ -172,46 +167,6 @@ def prepare(
     problems.append(_problem(rows[missing], "no time limit (no promised, item or legal limit)"))
     problems.append(_promised_over_legal(work))
     return work, rows, problems
-
-
-def most_urgent_first(table: pd.DataFrame) -> pd.DataFrame:
-    """Escalated, overdue, warning, ok, then late and on-time closed ones; within a level the
-    most days late, then the fewest days left, then the earliest deadline, then by case id
-    and obligation (受理 before 办结): one order whatever the order the cases came in (a
-    source read whole or a store updated piece by piece). One sort of Arrow's over the keys
-    (its string sort is much faster than numpy's on millions of case ids)."""
-    urgency = np.array([_URGENCY[name] for name in LEVELS] + [9])[_codes(table["level"], LEVELS)]
-    keys = pa.table(
-        {
-            "urgency": urgency,
-            "late": -table["late_workdays"].to_numpy(dtype=np.int64),
-            "remaining": table["remaining_workdays"].to_numpy(dtype=float, na_value=np.inf),
-            "deadline": table["deadline"].to_numpy().astype("datetime64[D]").astype(np.int64),
-            "case": _text(table["case_id"]),
-            "obligation": _codes(table["obligation"], _OBLIGATION_ORDER),
-        }
-    )
-    order = pc.sort_indices(keys, sort_keys=[(name, "ascending") for name in keys.column_names])
-    return table.take(order.to_numpy()).reset_index(drop=True)
-
-
-def _text(values: pd.Series) -> pa.Array:
-    """``values`` as an Arrow string array (no copy when pandas keeps them in Arrow)."""
-    text = values.astype(str)
-    if hasattr(text.array, "__arrow_array__"):
-        return pa.array(text.array)
-    return pa.array(text.to_numpy(dtype=object), type=pa.string())
-
-
-def _codes(values: pd.Series, order: Sequence[str]) -> np.ndarray:
-    """Each value's position in ``order`` (``len(order)`` for any other value), read off a
-    categorical's codes when it is one (no text compared per row)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        names = [str(c) for c in values.cat.categories]
-        lookup = [order.index(n) if n in order else len(order) for n in names]
-        return np.array([*lookup, len(order)])[values.cat.codes.to_numpy()]
-    codes = pd.Categorical(values.astype(str), categories=list(order)).codes
-    return np.where(codes < 0, len(order), codes)
 
 
 def _unclosable_mask(cases: pd.DataFrame) -> np.ndarray:

@@ -26,7 +26,7 @@ from rules.evaluate import Evaluation, RuleSettings, case_problems, evaluate
 from rules.fields import TIMESTAMP_FIELDS
 from rules.levels import Thresholds
 
-__all__ = ["Evaluated", "evaluate_loaded", "problems_before_evaluation", "rule_settings"]
+__all__ = ["Evaluated", "Scanned", "evaluate_loaded", "problems_before_evaluation", "rule_settings"]
 
 _CATALOGUE_LIMITS = ("acceptance_limit", "promised_limit", "legal_limit")
 
@@ -54,6 +54,21 @@ class Evaluated:
         """How many data problems: bad or superseded records, cases the rules cannot serve
         or flag, unusable suspension rows."""
         return len(self.quality)
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """What ``monitor scan`` shows and counts: the obligations (``table``), how many data
+    problems there are, and the closed obligations counted instead of listed (``counted``,
+    as :attr:`Evaluated.counted`)."""
+
+    table: pd.DataFrame
+    problems: int
+    counted: pd.DataFrame | None = None
+
+    @classmethod
+    def of(cls, evaluated: Evaluated) -> Scanned:
+        return cls(evaluated.evaluation.table, evaluated.problems, evaluated.counted)
 
 
 def rule_settings(settings: Settings) -> RuleSettings:

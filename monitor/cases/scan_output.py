@@ -23,7 +23,8 @@ from monitor.errors import InputError
 from monitor.mask import mask_series
 from monitor.spreadsheet import neutralise_series, write_workbook
 from monitor.text import display_width, pad
-from rules.evaluate import EVALUATION_COLUMNS, most_urgent_first
+from rules.evaluate import EVALUATION_COLUMNS
+from rules.urgency import urgency_order
 
 __all__ = [
     "FAIL_LEVELS",
@@ -33,6 +34,7 @@ __all__ = [
     "masked_text",
     "render",
     "select",
+    "selection",
     "summary_line",
     "to_records",
 ]
@@ -77,10 +79,20 @@ def in_department(table: pd.DataFrame, department: str | None) -> pd.DataFrame:
 
 def select(table: pd.DataFrame, *, include_all: bool, department: str | None) -> pd.DataFrame:
     """Rows to show: open at warning or worse (or all), one department or all, urgent first."""
+    chosen, order = selection(table, include_all=include_all, department=department)
+    return chosen.take(order).reset_index(drop=True)
+
+
+def selection(
+    table: pd.DataFrame, *, include_all: bool, department: str | None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`select`'s rows in their own order and the positions that put them most urgent
+    first (:func:`render` takes both: a CSV of millions of rows is put in order piece by
+    piece)."""
     table = in_department(table, department)
     if not include_all:
         table = table[((table["state"] == "open") & table["level"].isin(_OPEN_ALERT)).to_numpy()]
-    return most_urgent_first(table)
+    return table, urgency_order(table)
 
 
 def exceeds(table: pd.DataFrame, fail_on: str) -> bool:
@@ -140,31 +152,38 @@ def to_records(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def render(
-    table: pd.DataFrame, fmt: str, output: Path | None, *, masked: bool = True
+    table: pd.DataFrame,
+    fmt: str,
+    output: Path | None,
+    *,
+    masked: bool = True,
+    order: np.ndarray | None = None,
 ) -> str | None:
-    """Write ``table`` in ``fmt`` to ``output``; without ``output``, return the text (CSV is
-    then written to stdout directly, as bytes, since it may be hundreds of megabytes).
+    """Write ``table`` (its rows at the positions ``order``, when given) in ``fmt`` to
+    ``output``; without ``output``, return the text (CSV is then written to stdout
+    directly, as bytes, since it may be hundreds of megabytes).
 
     Identity-card and phone numbers in the text columns are masked unless ``masked`` is
     False (an authorised export); in CSV and Excel, text that a spreadsheet would run as a
     formula is kept text (:mod:`monitor.spreadsheet`).
     """
+    if fmt == "csv":
+        if output is None:
+            sys.stdout.flush()
+            _write_csv(table, order, sys.stdout.buffer, masked)
+            sys.stdout.buffer.flush()
+        else:
+            with open(output, "wb") as sink:
+                _write_csv(table, order, sink, masked)
+        return None
+    if order is not None:
+        table = table.take(order).reset_index(drop=True)
     if masked:
         table = masked_text(table)
     if fmt == "xlsx":
         if output is None:
             raise InputError("--format xlsx needs --output PATH (a workbook is not terminal text)")
         write_workbook(_plain(table), output, "scan")
-        return None
-    if fmt == "csv":
-        table = table.assign(**{c: neutralise_series(table[c]) for c in TEXT_COLUMNS})
-        if output is None:
-            sys.stdout.flush()
-            _write_csv(table, sys.stdout.buffer)
-            sys.stdout.buffer.flush()
-        else:
-            with open(output, "wb") as sink:
-                _write_csv(table, sink)
         return None
     text = (
         json.dumps(to_records(table), ensure_ascii=False, indent=1) + "\n"
@@ -207,22 +226,26 @@ def _plain(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _write_csv(table: pd.DataFrame, sink: BinaryIO) -> None:
-    """CSV through Arrow's writer (fast on millions of rows). Times are written as
-    ``YYYY-MM-DD HH:MM:SS`` (RFC 3339's space form), dates as ``YYYY-MM-DD``."""
-    _write_in_pieces(_arrow_table(table), sink)
-
-
-def _write_in_pieces(data: pa.Table, sink: BinaryIO) -> None:
-    """Write ``data`` as CSV in pieces of rows formatted by two threads (Arrow's writer lets
-    go of the GIL), in order, at most three pieces in memory."""
-    pieces = max(1, min(_MAX_PIECES, data.num_rows // _PIECE_ROWS))
-    size = -(-data.num_rows // pieces)
+def _write_csv(table: pd.DataFrame, order: np.ndarray | None, sink: BinaryIO, masked: bool) -> None:
+    """CSV through Arrow's writer, in pieces of rows that two threads take in ``order``,
+    mask, neutralise and format (Arrow lets go of the GIL), written in order, at most three
+    pieces in memory. Times are written as ``YYYY-MM-DD HH:MM:SS`` (RFC 3339's space form),
+    dates as ``YYYY-MM-DD``."""
+    # Categorical text is made safe once, on its categories; the rest piece by piece.
+    safe = {c: _safe(table[c], masked) for c in TEXT_COLUMNS if _categorical(table[c])}
+    table = table.assign(**safe)
+    plain = [c for c in TEXT_COLUMNS if c not in safe]
+    whole = {c: _whole_numbers(table[c]) for c in ("limit", "suspended")}
+    positions = np.arange(len(table)) if order is None else order
+    pieces = max(1, min(_MAX_PIECES, len(table) // _PIECE_ROWS))
+    size = -(-len(table) // pieces)
 
     def piece(i: int) -> pa.Buffer:
+        rows = table.take(positions[i * size : (i + 1) * size])
+        rows = rows.assign(**{c: _safe(rows[c], masked) for c in plain})
         out = pa.BufferOutputStream()
         options = pacsv.WriteOptions(quoting_style="needed", include_header=i == 0)
-        pacsv.write_csv(data.slice(i * size, size), out, options)
+        pacsv.write_csv(_arrow_table(rows, whole), out, options)
         return out.getvalue()
 
     with ThreadPoolExecutor(2) as pool:
@@ -235,8 +258,25 @@ def _write_in_pieces(data: pa.Table, sink: BinaryIO) -> None:
             sink.write(pending.popleft().result())
 
 
-def _arrow_table(table: pd.DataFrame) -> pa.Table:
-    """The columns of the CSV as Arrow arrays."""
+def _categorical(values: pd.Series) -> bool:
+    return isinstance(values.dtype, pd.CategoricalDtype)
+
+
+def _safe(values: pd.Series, masked: bool) -> pd.Series:
+    """Text fit for a CSV: identity-card and phone numbers masked (when ``masked``), no
+    formula."""
+    return neutralise_series(mask_series(values) if masked else values)
+
+
+def _whole_numbers(values: pd.Series) -> bool:
+    """Whether every value is a whole number (written without ".0")."""
+    v = values.to_numpy(dtype=float)
+    return bool(np.all(v == np.round(v)))
+
+
+def _arrow_table(table: pd.DataFrame, whole: dict[str, bool]) -> pa.Table:
+    """The columns of the CSV as Arrow arrays (``whole``: the number columns written as
+    integers, decided once for all pieces)."""
     cols: dict[str, pa.Array] = {}
     for col in EVALUATION_COLUMNS:
         values = table[col]
@@ -248,9 +288,9 @@ def _arrow_table(table: pd.DataFrame) -> pa.Table:
             cols[col] = pa.array(
                 values.astype("Float64").to_numpy(na_value=np.nan), from_pandas=True
             ).cast(pa.int64())
-        elif col in ("limit", "suspended"):
+        elif col in whole:
             v = values.to_numpy(dtype=float)
-            cols[col] = pa.array(v.astype(np.int64)) if np.all(v == np.round(v)) else pa.array(v)
+            cols[col] = pa.array(v.astype(np.int64)) if whole[col] else pa.array(v)
         else:
             cols[col] = pa.array(values, from_pandas=True)  # categoricals stay dictionaries
     return pa.table(cols)

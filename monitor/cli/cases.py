@@ -6,9 +6,11 @@ Read-only: none of them writes the ledger or sends anything (``demo`` writes its
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -22,6 +24,10 @@ from monitor.cli.app import (
     unmasked_option,
 )
 from monitor.errors import InputError
+
+if TYPE_CHECKING:
+    from monitor.cases.evaluate import Scanned
+    from monitor.config import Settings
 
 __all__ = ["COMMANDS"]
 
@@ -149,9 +155,7 @@ def scan_cmd(
       monitor scan --all --format csv --output scan.csv
       monitor scan --fail-on escalated     # exit 3 for cron / monitoring when anything is
     """
-    from monitor.cases.evaluate import evaluate_loaded
-    from monitor.cases.load import load_cases
-    from monitor.cases.scan_output import exceeds, in_department, render, select, summary_line
+    from monitor.cases.scan_output import exceeds, in_department, render, selection, summary_line
 
     now = parse_at(at)
     if fmt == "xlsx" and output is None:  # before the (possibly long) evaluation
@@ -159,30 +163,41 @@ def scan_cmd(
     settings = state.settings()
     if unmasked:
         audit_unmasked(settings, f"scan --format {fmt}")
-    if settings.store.enabled and input_path is None:
-        from monitor.store.use import store_evaluation
-
-        with state.database() as engine:
-            evaluated, _ = store_evaluation(settings, engine, now, whole=include_all)
-    else:
-        evaluated = evaluate_loaded(settings, load_cases(settings, input_path, sheet=sheet), now)
+    scanned = _scanned(state, settings, input_path, sheet, now, include_all)
     # The summary and --fail-on cover what was asked for: one department, or all of them.
-    table = in_department(evaluated.evaluation.table, department)
-    text = render(
-        select(table, include_all=include_all, department=None),
-        fmt,
-        Path(output) if output else None,
-        masked=not unmasked,
-    )
+    table = in_department(scanned.table, department)
+    chosen, order = selection(table, include_all=include_all, department=None)
+    text = render(chosen, fmt, Path(output) if output else None, masked=not unmasked, order=order)
     if text is not None:
         click.echo(text, nl=False)
     estimated = bool(table["estimated_calendar"].any())
     click.echo(
-        summary_line(table, now, evaluated.problems, estimated, department, evaluated.counted),
+        summary_line(table, now, scanned.problems, estimated, department, scanned.counted),
         err=True,
     )
     if fail_on and exceeds(table, fail_on):
         sys.exit(3)
+
+
+def _scanned(
+    state: State,
+    settings: Settings,
+    input_path: str | None,
+    sheet: str | None,
+    now: dt.datetime,
+    include_all: bool,
+) -> Scanned:
+    """What ``scan`` lists: from the store when one is configured (and no --input)."""
+    from monitor.cases.evaluate import Scanned, evaluate_loaded
+    from monitor.cases.load import load_cases
+
+    if settings.store.enabled and input_path is None:
+        from monitor.store.use import store_scan
+
+        with state.database() as engine:
+            return store_scan(settings, engine, now, whole=include_all)
+    loaded = load_cases(settings, input_path, sheet=sheet)
+    return Scanned.of(evaluate_loaded(settings, loaded, now))
 
 
 @click.command("explain")

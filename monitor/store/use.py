@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from monitor.cases.calendar import build_calendar
-from monitor.cases.evaluate import Evaluated, evaluate_loaded
+from monitor.cases.evaluate import Evaluated, Scanned, evaluate_loaded
 from monitor.cases.load import LoadedCases
 from monitor.config import Settings
 from monitor.store.changes import id_hash
@@ -28,7 +28,7 @@ from monitor.store.state import read_state
 from monitor.store.update import StoreRun, store_folder, update_store
 from rules.evaluate import EVALUATION_COLUMNS, Evaluation
 
-__all__ = ["report_evaluation", "store_evaluation", "stored_everything"]
+__all__ = ["report_evaluation", "store_evaluation", "store_scan", "stored_everything"]
 
 
 def store_evaluation(
@@ -51,6 +51,22 @@ def store_evaluation(
     evaluation = Evaluation(table, read_table(generation, "problems"), _case_rows(cases, table))
     counted = read_table(generation, "closed_counts")
     return Evaluated(loaded, evaluation, now, run.evaluated.calendar, counted), run
+
+
+def store_scan(settings: Settings, engine: sa.Engine, now: dt.datetime, *, whole: bool) -> Scanned:
+    """What ``monitor scan`` shows at ``now`` from the store (every obligation when
+    ``whole``): the stored obligations alone when the store is up to date at ``now`` (the
+    cases themselves are not needed to list them), else as :func:`store_evaluation`."""
+    if whole:
+        generation, at, _ = _generation_for(settings, engine, now)
+        if now == at:
+            table = pd.concat(
+                [generation.read("obligations", p) for p in ("closed", "open")], ignore_index=True
+            )
+            table = canonical(table)[EVALUATION_COLUMNS] if len(table) else table
+            found = len(read_table(generation, "problems"))
+            return Scanned(table, len(read_table(generation, "quality")) + found)
+    return Scanned.of(store_evaluation(settings, engine, now, whole=whole)[0])
 
 
 def report_evaluation(

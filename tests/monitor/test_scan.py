@@ -59,6 +59,7 @@ import pytest
 from click.testing import CliRunner, Result
 from freezegun import freeze_time
 
+from monitor.cases import scan_output
 from monitor.cli import cli, main, parse_at
 
 AT = "2025-10-09T10:00"
@@ -724,6 +725,21 @@ def test_csv_neutralises_formulas(runner: CliRunner, pii: Path) -> None:
     items = set(rows["item_name"])
     assert {"'" + f for f in FORMULAS} <= items
     assert not items & set(FORMULAS)
+
+
+def test_csv_in_pieces_is_the_csv_in_one_piece(
+    runner: CliRunner, pii: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Millions of rows are taken in order, masked, neutralised and formatted in pieces by
+    # two threads: pieces of two rows here (the case id of PD-1 is masked in its piece).
+    whole = scan(runner, pii, "--format", "csv", "--all")
+    monkeypatch.setattr(scan_output, "_PIECE_ROWS", 2)
+    pieces = scan(runner, pii, "--format", "csv", "--all")
+    assert whole.exit_code == pieces.exit_code == 0
+    assert pieces.stdout == whole.stdout
+    assert pieces.stdout.count('"case_id",') == 1  # one header
+    assert MASKED_ID in pieces.stdout and ID_NUMBER not in pieces.stdout
+    assert "'+1+1" in pieces.stdout
 
 
 def test_unmasked_export_shows_numbers_and_is_logged(

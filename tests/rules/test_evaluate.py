@@ -32,9 +32,10 @@ from monitor.cases.normalise import normalise
 from monitor.cases.sources import RawTable
 from rules.calendar import WorkingCalendar
 from rules.errors import UnknownYearError
-from rules.evaluate import Evaluation, RuleSettings, evaluate, most_urgent_first
+from rules.evaluate import Evaluation, RuleSettings, evaluate
 from rules.levels import Thresholds
 from rules.limits import parse_limits
+from rules.urgency import most_urgent_first
 
 ACC, CMP = "acceptance", "completion"
 
