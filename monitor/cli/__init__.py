@@ -1,6 +1,7 @@
 """The ``monitor`` command: a thin shell over the library.
 
-:mod:`monitor.cli.app` holds the group, the options the commands share and :func:`main`;
+:mod:`monitor.cli.app` holds the group, the options the commands share and :func:`main`
+(:mod:`monitor.cli.program`: the program around it, which leaves without the teardown);
 one module per family of commands (``cases``, ``calendar``, ``alerts``, ``operations``,
 ``reports``, ``daemon``, ``receivers``, ``store``, ``users``, ``web``) defines
 its commands and lists them in ``COMMANDS``; this module registers them on the group.
@@ -25,8 +26,9 @@ from monitor.cli import (
     web,
 )
 from monitor.cli.app import cli, main, parse_at
+from monitor.cli.program import program
 
-__all__ = ["cli", "main", "parse_at"]
+__all__ = ["cli", "main", "parse_at", "program"]
 
 for _module in (
     cases,

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from monitor.cli.app import State, at_option, common_options, input_option, parse_at
 from monitor.errors import NothingSent
+
+if TYPE_CHECKING:
+    from monitor.reports.helper import ReportHelpers
 
 __all__ = ["COMMANDS"]
 
@@ -57,7 +61,6 @@ def report_cmd(
       monitor report --period 2025-Q2 --out /srv/www/reports
       monitor report --period 2025 --send
     """
-    from monitor.reports.run import run_report
     from rules.periods import Period
 
     # Checked here, so that no other error (a path or a config key that happens to say
@@ -66,7 +69,25 @@ def report_cmd(
         Period.parse(period)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--period") from None
+    from monitor.reports.helper import ReportHelpers
+
+    with ReportHelpers() as helpers:  # started first: they import while this process does
+        _report(state, period, input_path, sheet, at, out_dir, send, helpers)
+
+
+def _report(
+    state: State,
+    period: str,
+    input_path: str | None,
+    sheet: str | None,
+    at: str | None,
+    out_dir: str | None,
+    send: bool,
+    helpers: ReportHelpers,
+) -> None:
+    """The report, its files listed and what sending did (``report_cmd``'s work)."""
     from monitor.daemon.lock import job_lock
+    from monitor.reports.run import run_report
 
     settings = state.settings()
     with job_lock(settings, "report") if send else nullcontext():
@@ -78,6 +99,7 @@ def report_cmd(
             sheet=sheet,
             out_dir=Path(out_dir) if out_dir else None,
             send=send,
+            helpers=helpers,
         )
     for kind, path in result.paths.items():
         click.echo(f"{kind:<6} {path}")

@@ -44,6 +44,8 @@ _SERIES = (
     ("online_rate", "#1f618d", "o"),
 )
 
+_MARGINS = {"left": 0.1, "right": 0.9, "bottom": 0.13, "top": 0.94, "hspace": 0.3}
+
 
 class _QuietFonts(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
@@ -95,26 +97,13 @@ def trend_svg(trend: list[dict[str, Any]], language: str = "zh") -> Markup:
         "axes.spines.right": False,
     }
     with _quiet_matplotlib(), matplotlib.rc_context(settings):
-        figure = Figure(figsize=(8, 5.2), layout="constrained")
+        figure = Figure(figsize=(8, 5.2))
+        # Fixed margins, room for the tick labels, the rotated periods and the last value's
+        # label on the right: half the time of matplotlib's constrained layout.
+        figure.subplots_adjust(**_MARGINS)
         late, online = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))
         for axes, keys in ((late, _SERIES[:2]), (online, _SERIES[2:])):
-            top = 0.0
-            for key, colour, marker in keys:
-                values = _values(trend, key)
-                name = LABELS[language][key]
-                axes.plot(positions, values, color=colour, marker=marker, ms=4, label=name)
-                finite = [(x, v) for x, v in zip(positions, values, strict=True) if v == v]
-                if finite:
-                    x, v = finite[-1]
-                    axes.annotate(
-                        format_rate(v),
-                        (x, v),
-                        xytext=(4, 4),
-                        textcoords="offset points",
-                        color=colour,
-                        fontsize=8,
-                    )
-                    top = max(top, *(v for _, v in finite))
+            top = _series(axes, keys, trend, language)
             if axes is late:
                 axes.set_ylim(0, top * 1.25 if top > 0 else 0.0001)
             axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_rate(v)))
@@ -128,6 +117,32 @@ def trend_svg(trend: list[dict[str, Any]], language: str = "zh") -> Markup:
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     return Markup(_clean_svg(buffer.getvalue(), words["chart_title"]))
+
+
+def _series(
+    axes: Any, keys: tuple[tuple[str, str, str], ...], trend: list[dict[str, Any]], language: str
+) -> float:
+    """Draw the rates of ``keys`` on ``axes``, the last value of each labelled; the highest
+    value drawn (0.0 if none)."""
+    positions = list(range(len(trend)))
+    top = 0.0
+    for key, colour, marker in keys:
+        values = _values(trend, key)
+        name = LABELS[language][key]
+        axes.plot(positions, values, color=colour, marker=marker, ms=4, label=name)
+        finite = [(x, v) for x, v in zip(positions, values, strict=True) if v == v]
+        if finite:
+            x, v = finite[-1]
+            axes.annotate(
+                format_rate(v),
+                (x, v),
+                xytext=(4, 4),
+                textcoords="offset points",
+                color=colour,
+                fontsize=8,
+            )
+            top = max(top, *(v for _, v in finite))
+    return top
 
 
 def _clean_svg(svg: str, title: str) -> str:

@@ -1,56 +1,91 @@
-"""The trend chart drawn by a child process, overlapping the report's own work.
+"""The trend chart and the workbook made by child processes, overlapping the report's work.
 
-Importing matplotlib and drawing the chart take 0.6–1 s, a quarter of a month's report made
-from the case store. :class:`ReportHelper` starts ``python -m monitor.reports.helper`` as
-the report begins: the child imports matplotlib on the second core while the report reads
-the store and counts; then it is sent the trend (:meth:`ReportHelper.ask`) and draws it with
-the function the report's own process would use (:func:`~monitor.reports.chart.trend_svg`:
-the same bytes) while the report writes its JSON and workbook. If the child cannot be
-started, fails or takes longer than :data:`TIMEOUT_SECONDS`, the chart is drawn in the
-report's process; the child's error is logged at debug level. The child never outlives the
+Importing matplotlib and openpyxl, drawing the chart and writing the workbook take about a
+second, a third of a month's report made from the case store. :class:`ReportHelpers` starts
+two children (``python -m monitor.reports.helper chart|workbook``) as the report command
+begins: they import what they need on the second core while the report reads the store and
+counts; then each is sent its part of the report (:meth:`Helper.ask`) and makes it with the
+function the report's own process would use (:func:`~monitor.reports.chart.trend_svg`,
+:func:`~monitor.reports.excel.write_excel`: the same bytes) while the report writes its JSON.
+If a child cannot be started, fails or takes longer than :data:`TIMEOUT_SECONDS`, its part
+is made in the report's process (which then also reports any error, e.g. a workbook that
+cannot be written); the child's error is logged at debug level. No child outlives the
 ``with`` block.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import importlib
 import logging
+import os
+import pickle
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from markupsafe import Markup
-
 from monitor.reports.chart import trend_svg
+from monitor.reports.model import ReportData
 
-__all__ = ["TIMEOUT_SECONDS", "ReportHelper"]
+__all__ = ["TIMEOUT_SECONDS", "Helper", "ReportHelpers"]
 
 log = logging.getLogger(__name__)
 
-#: How long the child may take once asked (it is usually done in a third of a second).
+#: How long a child may take once asked (it is usually done in a third of a second).
 TIMEOUT_SECONDS = 120.0
 
 
-class ReportHelper:
-    """A child process that draws one trend chart; a context manager."""
+def _chart(trend: list[dict[str, Any]], language: str) -> bytes:
+    """The trend chart as SVG (UTF-8)."""
+    return str(trend_svg(trend, language)).encode("utf-8")
 
-    def __init__(self, command: Sequence[str] | None = None) -> None:
-        self._command = list(command or [sys.executable, "-m", __name__])
-        self._asked: tuple[list[dict[str, Any]], str] | None = None
+
+def _workbook(data: ReportData, path: str) -> bytes:
+    """The report's workbook written to ``path``; nothing to return."""
+    from monitor.reports.excel import write_excel
+
+    write_excel(data, Path(path))
+    return b""
+
+
+def _warm_chart() -> None:
+    importlib.import_module("matplotlib.figure")
+
+
+def _warm_workbook() -> None:
+    importlib.import_module("monitor.reports.excel")
+
+
+#: What a child can make, and what it does while it waits to be asked.
+TASKS: dict[str, tuple[Callable[..., bytes], Callable[[], None]]] = {
+    "chart": (_chart, _warm_chart),
+    "workbook": (_workbook, _warm_workbook),
+}
+
+
+class Helper:
+    """A child process that does one task of :data:`TASKS` once; a context manager."""
+
+    def __init__(self, task: str, command: Sequence[str] | None = None) -> None:
+        self.task = task
+        self._command = list(command or [sys.executable, "-m", __name__, task])
+        self._asked: tuple[Any, ...] | None = None
         self._reply: tuple[int, bytes, bytes] | None = None
         self._thread: threading.Thread | None = None
         self._child: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> ReportHelper:
+    def __enter__(self) -> Helper:
         try:
             self._child = subprocess.Popen(
                 self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
             )
         except OSError as exc:
-            log.debug("the chart is drawn here: no child process (%s)", exc)
+            log.debug("the %s is made here: no child process (%s)", self.task, exc)
         return self
 
     def __exit__(
@@ -67,27 +102,27 @@ class ReportHelper:
         elif child is not None:
             child.communicate()  # closes the pipes and reaps the child
 
-    def ask(self, trend: list[dict[str, Any]], language: str) -> None:
-        """Send the trend: the child draws it while the caller goes on."""
-        self._asked = (trend, language)
+    def ask(self, *args: Any) -> None:
+        """Send the task's arguments: the child works while the caller goes on."""
+        self._asked = args
         if self._child is None:
             return
-        payload = json.dumps({"trend": trend, "language": language}, default=_plain).encode()
+        payload = pickle.dumps(args)
         self._thread = threading.Thread(target=self._talk, args=(self._child, payload))
         self._thread.start()
 
-    def chart(self) -> Markup:
-        """The chart of the trend asked for: the child's, or drawn here if it has none."""
+    def result(self) -> bytes:
+        """What the task returns: the child's, or made here if the child has none."""
         if self._asked is None:
-            raise RuntimeError("ReportHelper.chart() before ask()")
+            raise RuntimeError(f"the {self.task}'s result asked for before ask()")
         if self._thread is not None:
             self._thread.join()
         if self._reply is not None and self._reply[0] == 0:
-            return Markup(self._reply[1].decode("utf-8"))
+            return self._reply[1]
         if self._reply is not None:
             code, _, err = self._reply
-            log.debug("the chart's child process failed (%s): %s", code, err.decode()[-2000:])
-        return trend_svg(*self._asked)
+            log.debug("the %s's child process failed (%s): %s", self.task, code, err[-2000:])
+        return TASKS[self.task][0](*self._asked)
 
     def _talk(self, child: subprocess.Popen[bytes], payload: bytes) -> None:
         try:
@@ -99,19 +134,36 @@ class ReportHelper:
             self._reply = (-1, b"", str(exc).encode())
 
 
-def _plain(value: Any) -> Any:
-    """A NumPy number (``numpy.float64``, ``numpy.int64``) as Python's, for JSON."""
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} in a trend row")
+class ReportHelpers:
+    """The chart's and the workbook's :class:`Helper`, started together for a ``with`` block."""
+
+    def __init__(self) -> None:
+        self.chart = Helper("chart")
+        self.workbook = Helper("workbook")
+        self._stack = ExitStack()
+
+    def __enter__(self) -> ReportHelpers:
+        self._stack.enter_context(self.chart)
+        self._stack.enter_context(self.workbook)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._stack.close()
 
 
 def _main() -> None:
-    """The child: import matplotlib now, then draw the trend read from stdin to stdout."""
-    import matplotlib.figure  # noqa: F401  (the point of the child: imported while waiting)
-
-    asked = json.loads(sys.stdin.buffer.read())
-    sys.stdout.buffer.write(str(trend_svg(asked["trend"], asked["language"])).encode("utf-8"))
+    """The child: get ready now, then do the task with the arguments read from stdin."""
+    function, warm = TASKS[sys.argv[1]]
+    with contextlib.suppress(OSError):  # the report's own process comes first for a core
+        os.nice(10)
+    warm()
+    args = pickle.loads(sys.stdin.buffer.read())
+    sys.stdout.buffer.write(function(*args))
 
 
 if __name__ == "__main__":

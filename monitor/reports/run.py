@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from monitor.reports.data import (
     WarningSource,
     report_data,
 )
-from monitor.reports.helper import ReportHelper
+from monitor.reports.helper import ReportHelpers
 from monitor.reports.html import narrative, render_html, render_index
 from monitor.store.use import report_evaluation
 from rules.definitions import FIGURE_KEYS, FRACTIONS
@@ -67,6 +67,7 @@ def run_report(
     send: bool = False,
     transport: Receiver | None = None,
     engine: Engine | None = None,
+    helpers: ReportHelpers | None = None,
 ) -> ReportResult:
     """Write the report of ``period_text`` ("2025-05", "2025-Q2", "2025") and maybe send it.
 
@@ -74,6 +75,8 @@ def run_report(
     period; one engine on the monitor's database (``engine``, or one opened here), for the
     ledger's warning counts and, with ``send``, the outbox. A database is created only to
     send; the counts come from the ledger only when the monitor has run against it.
+    ``helpers``: the child processes that make the chart and the workbook
+    (:mod:`monitor.reports.helper`), when the caller started them early; else started here.
     """
     period = Period.parse(period_text)
     first = min(period.trailing(12)[0].start.year, period.previous().start.year)
@@ -81,7 +84,7 @@ def run_report(
     folder = out_dir or settings.resolve(settings.reports.out_dir)
     sending = send and bool(settings.reports.recipients)
     stored = settings.store.enabled and input_path is None
-    with ReportHelper() as helper, _database(settings, engine, create=sending or stored) as db:
+    with _helped(helpers) as helper, _database(settings, engine, create=sending or stored) as db:
         if stored:
             assert db is not None  # created when missing
             evaluated, settled = report_evaluation(settings, db, now, years)
@@ -100,11 +103,16 @@ def run_report(
         result = ReportResult(period.label, _write(folder, data, helper))
         if sending:
             assert db is not None  # created when missing
-            chart = helper.chart()
+            chart = Markup(helper.chart.result().decode("utf-8"))
             result.counts = _send(settings, db, data, result.paths, now, transport, chart)
         elif send:
             result.counts = {"queued": 0, "sent": 0, "failed": 0, "dead": 0}
     return result
+
+
+def _helped(helpers: ReportHelpers | None) -> AbstractContextManager[ReportHelpers]:
+    """``helpers`` when the caller started them (early, as the CLI does), else new ones."""
+    return nullcontext(helpers) if helpers is not None else ReportHelpers()
 
 
 @contextmanager
@@ -148,14 +156,15 @@ def _counter(engine: Engine | None, now: dt.datetime) -> LedgerCounts | None:
     return counts
 
 
-def _write(folder: Path, data: ReportData, helper: ReportHelper) -> dict[str, Path]:
-    from monitor.reports.excel import write_excel
-
+def _write(folder: Path, data: ReportData, helper: ReportHelpers) -> dict[str, Path]:
     paths = {ext: folder / f"{data.period}.{ext}" for ext in ("html", "json", "xlsx")}
-    helper.ask(data.trend, data.language)  # drawn while the JSON and the workbook are written
+    # The chart and the workbook are made by the helpers while the JSON is written.
+    helper.chart.ask(data.trend, data.language)
+    helper.workbook.ask(data, str(paths["xlsx"]))
     _atomic(paths["json"], json.dumps(_json(data), ensure_ascii=False, indent=1) + "\n")
-    write_excel(data, paths["xlsx"])
-    _atomic(paths["html"], render_html(data, helper.chart()))
+    chart = Markup(helper.chart.result().decode("utf-8"))
+    _atomic(paths["html"], render_html(data, chart))
+    helper.workbook.result()
     paths["index"] = folder / "index.html"
     _atomic(paths["index"], render_index(_entries(folder)))
     return paths

@@ -344,6 +344,42 @@ def test_subprocess_debug_before_the_command(tmp_path: Path) -> None:
     assert "ConfigError: missing.toml: no such configuration file" in proc.stderr
 
 
+def test_the_program_leaves_as_the_interpreter_would(tmp_path: Path) -> None:
+    # monitor.cli.program skips the interpreter's teardown of its modules, but not what
+    # shows: exit handlers run, other threads finish, output is flushed, the exit code kept.
+    code = (
+        "import atexit, sys, threading, time\n"
+        "from pathlib import Path\n"
+        "out = Path(sys.argv[1])\n"
+        "atexit.register(lambda: (out / 'handler').write_text('ran'))\n"
+        "def late():\n"
+        "    time.sleep(0.3)\n"
+        "    (out / 'thread').write_text('joined')\n"
+        "threading.Thread(target=late).start()\n"
+        "sys.argv = ['monitor', *sys.argv[2:]]\n"
+        "from monitor.cli import program\n"
+        "program()\n"
+    )
+    for args, exit_code in ((["--version"], 0), (["scan", "--input", "nosuch.csv"], 2)):
+        for name in ("handler", "thread"):
+            (tmp_path / name).unlink(missing_ok=True)
+        proc = subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path), *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=120,
+        )
+        assert proc.returncode == exit_code, proc.stderr
+        assert (tmp_path / "handler").read_text() == "ran"
+        assert (tmp_path / "thread").read_text() == "joined"
+        if exit_code == 0:
+            assert proc.stdout.startswith(f"monitor {__version__}\n")
+        else:
+            assert "nosuch.csv" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_subprocess_help_and_version(tmp_path: Path) -> None:
     proc = run("--help", cwd=tmp_path)
     assert proc.returncode == 0

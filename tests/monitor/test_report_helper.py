@@ -1,16 +1,20 @@
-"""The report's trend chart drawn by a child process (monitor/reports/helper.py): the same
-SVG as drawn in the report's own process, and drawn there when the child fails."""
+"""The report's trend chart and workbook made by child processes (monitor/reports/helper.py):
+the same bytes as made in the report's own process, and made there when a child fails."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from monitor.reports.chart import trend_svg
-from monitor.reports.helper import ReportHelper
+from monitor.reports.excel import write_excel
+from monitor.reports.helper import Helper, ReportHelpers
+from monitor.reports.model import ReportData
 
 TREND = [
     {
@@ -23,18 +27,52 @@ TREND = [
 ]
 
 
+def data() -> ReportData:
+    totals = {"received": 120, "online": 119, "online_rate": 119 / 120}
+    return ReportData(
+        period="2025-06",
+        kind="month",
+        previous="2025-05",
+        generated_at=dt.datetime(2025, 7, 1, 9, 0),
+        language="zh",
+        estimated_calendar=False,
+        completion_denominator="all",
+        totals=totals,
+        previous_totals=totals,
+        departments=[{"department": "县市场监督管理局", **totals, "previous": None}],
+        numerators={"online_rate": (119, 120)},
+        department_numerators=[{"online_rate": (119, 120)}],
+        trend=TREND,
+        late_cases=[],
+        late_cases_total=0,
+        quality=[],
+        quality_total=0,
+        definitions={},
+    )
+
+
 def test_the_childs_chart_is_the_one_drawn_here() -> None:
-    with ReportHelper() as helper:
-        helper.ask(TREND, "zh")
-        chart = helper.chart()
-    assert str(chart) == str(trend_svg(TREND, "zh"))
-    assert "2025-12" in chart and "<svg" in chart
+    for language in ("zh", "en"):
+        with Helper("chart") as helper:
+            helper.ask(TREND, language)
+            chart = helper.result().decode("utf-8")
+        assert chart == str(trend_svg(TREND, language))
+        assert "2025-12" in chart and chart.startswith("<svg")
 
 
-def test_the_chart_in_english() -> None:
-    with ReportHelper() as helper:
-        helper.ask(TREND, "en")
-        assert str(helper.chart()) == str(trend_svg(TREND, "en"))
+def test_the_childs_workbook_is_the_one_written_here(tmp_path: Path) -> None:
+    with ReportHelpers() as helpers:
+        helpers.workbook.ask(data(), str(tmp_path / "child.xlsx"))
+        assert helpers.workbook.result() == b""
+    write_excel(data(), tmp_path / "here.xlsx")
+    import openpyxl
+
+    child, here = (openpyxl.load_workbook(tmp_path / n) for n in ("child.xlsx", "here.xlsx"))
+    assert child.sheetnames == here.sheetnames
+    for name in child.sheetnames:
+        rows = [list(r) for r in child[name].iter_rows(values_only=True)]
+        assert rows == [list(r) for r in here[name].iter_rows(values_only=True)]
+        assert rows  # every sheet has its header at least
 
 
 @pytest.mark.parametrize(
@@ -50,22 +88,30 @@ def test_a_failed_child_leaves_the_chart_to_the_report(
     command: list[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="monitor.reports.helper")
-    with ReportHelper(command) as helper:
+    with Helper("chart", command) as helper:
         helper.ask(TREND, "zh")
-        chart = helper.chart()
-    assert str(chart) == str(trend_svg(TREND, "zh"))
+        chart = helper.result().decode("utf-8")
+    assert chart == str(trend_svg(TREND, "zh"))
     assert "failed" in caplog.text or "no child process" in caplog.text
     if command[-1].endswith("exit(3)"):
         assert "broken" in caplog.text
 
 
-def test_the_child_is_stopped_when_the_report_fails() -> None:
-    with pytest.raises(RuntimeError, match="stopped"), ReportHelper() as helper:
-        child = helper._child
+def test_a_workbook_that_cannot_be_written_is_the_reports_error(tmp_path: Path) -> None:
+    # The child fails to write it; written again here, the error is the report's own.
+    target = tmp_path / "missing-folder" / "2025-06.xlsx"
+    with Helper("workbook") as helper, pytest.raises(FileNotFoundError):
+        helper.ask(data(), str(target))
+        helper.result()
+
+
+def test_the_children_are_stopped_when_the_report_fails() -> None:
+    with pytest.raises(RuntimeError, match="stopped"), ReportHelpers() as helpers:
+        children = [helpers.chart._child, helpers.workbook._child]
         raise RuntimeError("stopped")
-    assert child is not None and child.returncode is not None  # killed and reaped
+    assert all(c is not None and c.returncode is not None for c in children)  # killed, reaped
 
 
-def test_chart_before_ask_is_a_programming_error() -> None:
-    with ReportHelper() as helper, pytest.raises(RuntimeError, match="before ask"):
-        helper.chart()
+def test_a_result_before_ask_is_a_programming_error() -> None:
+    with Helper("chart") as helper, pytest.raises(RuntimeError, match="before ask"):
+        helper.result()
