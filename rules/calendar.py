@@ -23,7 +23,6 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-import holidays
 import numpy as np
 import numpy.typing as npt
 
@@ -116,6 +115,8 @@ class WorkingCalendar:
             raise ValueError(f"last_year {last_year} is before first_year {first_year}")
         schedules = dict(schedules or {})
         years = range(first_year, last_year + 1)
+        import holidays  # here: a calendar read back from a cache needs no holidays package
+
         cn = holidays.China(years=years, language="zh_CN")
         off = {d for d in cn if d.year not in schedules}
         on = {d for d in cn.weekend_workdays if d.year in years and d.year not in schedules}

@@ -71,10 +71,11 @@ def period_counts(
     completion_denominator: str = "all",
     thresholds: Thresholds = _DEFAULT_THRESHOLDS,
     derive_raised: bool = True,
+    by_department: bool = True,
 ) -> Counts:
     """The :class:`Counts` of ``period`` (arguments as :func:`rules.figures.period_figures`);
     warnings, overdue and escalated derived from the evaluation, or 0 without
-    ``derive_raised``."""
+    ``derive_raised``; the county's only (no department rows) without ``by_department``."""
     if completion_denominator not in COMPLETION_DENOMINATORS:
         raise ValueError(f"{_DENOMINATOR_ERROR}, found {completion_denominator!r}")
     table = evaluation.table
@@ -83,6 +84,11 @@ def period_counts(
     table_counts = _obligation_counts(table, live, period, calendar, completion_denominator)
     if derive_raised:
         table_counts.update(_raised(table, live, period, calendar, thresholds))
+    totals = dict.fromkeys(COUNTED, 0)
+    totals.update({k: int(np.count_nonzero(v)) for k, v in case_counts.items()})
+    totals.update({k: int(np.asarray(v).sum()) for k, v in table_counts.items()})
+    if not by_department:
+        return Counts(no_counts().departments, totals)
     departments = pd.concat(
         [
             _by_department(cases["department"], case_counts),
@@ -90,9 +96,6 @@ def period_counts(
         ],
         axis=1,
     )
-    totals = dict.fromkeys(COUNTED, 0)
-    totals.update({k: int(np.count_nonzero(v)) for k, v in case_counts.items()})
-    totals.update({k: int(np.asarray(v).sum()) for k, v in table_counts.items()})
     departments = departments.reindex(columns=list(COUNTED)).fillna(0).astype(np.int64)
     return Counts(departments, totals)
 

@@ -72,14 +72,15 @@ def report_data(
     now: dt.datetime,
     calendar: WorkingCalendar | None = None,
     ledger_counts: LedgerCounts | None = None,
-    settled: Callable[[Period], Counts] | None = None,
+    settled: Callable[[Period, bool], Counts] | None = None,
 ) -> ReportData:
     """Everything the report of ``period`` shows, computed from one evaluation.
 
     ``calendar`` defaults to the evaluation's; it must span the trend's twelve periods.
     ``ledger_counts(period)``: what the ledger says of a period (:class:`LedgerPeriod`), its
     warnings (None: derived from the evaluation) and the answer loop's rows (None: unknown).
-    ``settled(period)``: the counts of cases not in the evaluation (the case store's).
+    ``settled(period, by_department)``: the counts of cases not in the evaluation (the case
+    store's), by department too or the county's only.
     """
     r = settings.reports
     calendar = calendar or evaluated.calendar
@@ -142,7 +143,7 @@ def _figures(
     calendar: WorkingCalendar,
     counts: pd.DataFrame | None,
     loop: pd.DataFrame | None = None,
-    settled: Callable[[Period], Counts] | None = None,
+    settled: Callable[[Period, bool], Counts] | None = None,
 ) -> Figures:
     """The figures of one period with the configured rules (:func:`rules.figures.figures_of`
     of :func:`_counts`)."""
@@ -155,11 +156,13 @@ def _rates(
     evaluated: Evaluated,
     period: Period,
     calendar: WorkingCalendar,
-    settled: Callable[[Period], Counts] | None,
+    settled: Callable[[Period, bool], Counts] | None,
 ) -> dict[str, float | None]:
     """The trend's rates of one period: from the county's counts only (no departments, no
     warnings), as :func:`rules.figures.figures_of` computes them (``None`` over 0)."""
-    found = _counts(settings, evaluated, period, calendar, settled, derive_raised=False).totals
+    found = _counts(
+        settings, evaluated, period, calendar, settled, derive_raised=False, by_department=False
+    ).totals
     out: dict[str, float | None] = {}
     for key in _TREND:
         num, den = FRACTIONS[key]
@@ -172,12 +175,14 @@ def _counts(
     evaluated: Evaluated,
     period: Period,
     calendar: WorkingCalendar,
-    settled: Callable[[Period], Counts] | None,
+    settled: Callable[[Period, bool], Counts] | None,
     *,
     derive_raised: bool,
+    by_department: bool = True,
 ) -> Counts:
     """The period's counts of the evaluation with the configured rules, plus
-    ``settled(period)`` (the counts of cases kept out of it)."""
+    ``settled(period, by_department)`` (the counts of cases kept out of it); the county's
+    only without ``by_department``."""
     found = period_counts(
         evaluated.loaded.cases,
         evaluated.evaluation,
@@ -187,8 +192,9 @@ def _counts(
         completion_denominator=settings.reports.completion_denominator,
         thresholds=rule_settings(settings).thresholds,
         derive_raised=derive_raised,
+        by_department=by_department,
     )
-    return found + settled(period) if settled is not None else found
+    return found + settled(period, by_department) if settled is not None else found
 
 
 def _estimated(counted: pd.DataFrame | None) -> bool:

@@ -150,9 +150,10 @@ class SettledCounts:
 
     frame: pd.DataFrame
 
-    def of(self, period: Period) -> Counts:
+    def of(self, period: Period, by_department: bool = True) -> Counts:
         """The settled cases' counts in ``period`` (a month, quarter or year, or the part of
-        one up to today: settled cases closed before today count the same in both)."""
+        one up to today: settled cases closed before today count the same in both); the
+        county's only without ``by_department``."""
         frame = self.frame
         first, end = period.start.strftime("%Y-%m"), period.end.strftime("%Y-%m")
         if period.end.day != 1:  # a period cut at today: up to and including its month
@@ -160,6 +161,8 @@ class SettledCounts:
         frame = frame[(frame["month"] >= first) & (frame["month"] < end)]
         county = frame["department"].isna().to_numpy()
         totals = frame.loc[county, list(COUNTED)].sum()
+        if not by_department:
+            return Counts(no_counts().departments, {k: int(totals[k]) for k in COUNTED})
         departments = frame.loc[~county].groupby("department")[list(COUNTED)].sum().astype(np.int64)
         departments.index = departments.index.astype(str)
         departments.index.name = "department"

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from rules.calendar import WorkingCalendar
+from rules.counting import COUNTED, period_counts
 from rules.definitions import DEFINITIONS, FIGURE_KEYS, FRACTIONS, MEAN_KEYS
 from rules.evaluate import evaluate
 from rules.figures import Figures, period_figures
@@ -169,6 +170,18 @@ def test_may_totals_and_departments(main, cal: WorkingCalendar) -> None:
     assert figs.fraction("early_rate", HR) == (0, 2, 0.0)
     assert figs.fraction("mean_processing_workdays") == (8, 3, 2.67)
     assert all(type(figs.totals[k]) is int for k in ("received", "open_late", "warnings"))
+
+
+def test_county_counts_alone_are_the_county_counts(main, cal: WorkingCalendar) -> None:
+    # The report's trend asks for the county's counts only (by_department=False).
+    cases, evaluation = main
+    may = Period.parse("2025-05")
+    whole = period_counts(cases, evaluation, may, cal, online_channels=ONLINE)
+    county = period_counts(cases, evaluation, may, cal, online_channels=ONLINE, by_department=False)
+    assert county.totals == whole.totals
+    assert (county.totals["received"], county.totals["completed_late"]) == (11, 2)
+    assert county.departments.empty and list(county.departments.columns) == list(COUNTED)
+    assert (county + whole).totals["received"] == 22  # and they still add up
 
 
 def test_may_excluding_immediate_cases(main, cal: WorkingCalendar) -> None:
