@@ -79,8 +79,7 @@ def report_data(
     ``calendar`` defaults to the evaluation's; it must span the trend's twelve periods.
     ``ledger_counts(period)``: what the ledger says of a period (:class:`LedgerPeriod`), its
     warnings (None: derived from the evaluation) and the answer loop's rows (None: unknown).
-    ``settled(period, by_department)``: the counts of cases not in the evaluation (the case
-    store's), by department too or the county's only.
+    ``settled(period, by_department)``: the counts of cases not in the evaluation (the store's).
     """
     r = settings.reports
     calendar = calendar or evaluated.calendar
