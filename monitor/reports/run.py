@@ -87,7 +87,7 @@ def run_report(
     with _helped(helpers) as helper, _database(settings, engine, create=sending or stored) as db:
         if stored:
             assert db is not None  # created when missing
-            evaluated, settled = report_evaluation(settings, db, now, years)
+            evaluated, settled = report_evaluation(settings, db, now, years, period.end)
         else:
             loaded = load_cases(settings, input_path, sheet=sheet)
             evaluated, settled = evaluate_loaded(settings, loaded, now, years=years), None

@@ -14,6 +14,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from monitor.cases.calendar import build_calendar
@@ -70,23 +71,40 @@ def store_scan(settings: Settings, engine: sa.Engine, now: dt.datetime, *, whole
 
 
 def report_evaluation(
-    settings: Settings, engine: sa.Engine, now: dt.datetime, years: tuple[int, int]
+    settings: Settings,
+    engine: sa.Engine,
+    now: dt.datetime,
+    years: tuple[int, int],
+    until: dt.date | None = None,
 ) -> tuple[Evaluated, SettledCounts | None]:
     """What a report counts at ``now``: the open cases and the closed ones that are not
     settled (late or withdrawn), and the settled cases' stored counts
     (:mod:`monitor.store.figures`); every stored case evaluated at ``now`` and None when the
     store has no counts made under the present settings, or ``now`` is before its last run.
-    The store is brought up to date first unless it already is at ``now``."""
+    The store is brought up to date first unless it already is at ``now``.
+
+    ``until``: the end of the last period the report counts. A case submitted later counts
+    in none of its periods, so the months after it are not read, unless one of their
+    obligations used an estimated calendar year (the report says so whatever the month)."""
     generation, at, _ = _generation_for(settings, engine, now)
     settled = stored_counts(generation, counts_key(settings)) if at == now else None
     if settled is None:
         return _whole(settings, generation, now, years, at), None
+    months = _months_until(generation, until)
     cases = canonical(
-        pd.concat([generation.read("cases", "open"), generation.read("figures", "cases")])
+        pd.concat(
+            [
+                generation.read("cases", "open", months["cases", "open"]),
+                generation.read("figures", "cases", months["figures", "cases"]),
+            ]
+        )
     ).reset_index(drop=True)
     table = canonical(
         pd.concat(
-            [generation.read("obligations", "open"), generation.read("figures", "obligations")]
+            [
+                generation.read("obligations", "open", months["obligations", "open"]),
+                generation.read("figures", "obligations", months["figures", "obligations"]),
+            ]
         )
     ).reset_index(drop=True)
     quality = read_table(generation, "quality")
@@ -96,6 +114,35 @@ def report_evaluation(
     calendar = build_calendar(settings, *_span(cases, now, years, table))
     counted = read_table(generation, "closed_counts")
     return Evaluated(loaded, evaluation, now, calendar, counted), settled
+
+
+_REPORTED = (
+    ("cases", "open"),
+    ("figures", "cases"),
+    ("obligations", "open"),
+    ("figures", "obligations"),
+)
+
+
+def _months_until(
+    generation: Generation, until: dt.date | None
+) -> dict[tuple[str, str], list[str] | None]:
+    """Per file kind a report reads, the months to read: those up to ``until`` (exclusive),
+    or every month (None) without ``until``, when a later month has an obligation of an
+    estimated calendar year, or when no case would be left."""
+    every: dict[tuple[str, str], list[str] | None] = dict.fromkeys(_REPORTED)
+    if until is None:
+        return every
+    last = (until - dt.timedelta(days=1)).strftime("%Y-%m")
+    chosen = {kind: [m for m in generation.months(*kind) if m <= last] for kind in _REPORTED}
+    later = [(kind, m) for kind in _REPORTED[2:] for m in generation.months(*kind) if m > last]
+    for (dataset, part), month in later:
+        flags = generation.read_file(generation.file(dataset, month, part), ["estimated_calendar"])
+        if pc.any(flags.column(0)).as_py():
+            return every
+    if not chosen["cases", "open"] and not chosen["figures", "cases"]:
+        return every
+    return dict(chosen)
 
 
 def _generation_for(

@@ -7,6 +7,7 @@ The cases are the March 2025 set of ``test_alerts``; 13 March 2025 is a Thursday
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -133,3 +134,52 @@ def test_a_month_left_without_closed_cases_loses_its_counts(
     assert generation.months("cases", "closed") == []
     assert stored_counts(generation, counts_key(settings)) is not None
     assert generation.read("figures", "cases").empty  # nor unsettled rows
+
+
+def test_a_report_does_not_read_the_months_after_its_periods(
+    db: sa.Engine,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    # B099: B001 submitted a month later (Sunday 6 April), still open on 15 April.
+    april = ROWS["B001"].replace("B001,", "B099,", 1).replace("2025-03-", "2025-04-")
+    write(tmp_path, [ROWS[i] for i in MARCH] + [april])
+    settings = settings_for(db, tmp_path)
+    now = dt.datetime(2025, 4, 15, 18, 0)
+    update_store(settings, db, now)
+    years = (2024, 2026)
+    every, _ = report_evaluation(settings, db, now, years)
+    march, _ = report_evaluation(settings, db, now, years, until=dt.date(2025, 4, 1))
+    assert "B099" in set(every.loaded.cases["case_id"])
+    assert "B099" not in set(march.loaded.cases["case_id"])
+    assert set(march.evaluation.table["case_id"]) <= set(march.loaded.cases["case_id"])
+    # Its periods count as from the source itself (B099 counts in none of them).
+    source = str(tmp_path / "cases.csv")
+    received = {}
+    for label in ("2025-03", "2025-Q1", "2025-02"):
+        out = {}
+        for name, given in (("store", None), ("source", source)):
+            folder = tmp_path / f"{label}-{name}"
+            run_report(settings, label, now, input_path=given, out_dir=folder, engine=db)
+            out[name] = json.loads((folder / f"{label}.json").read_text(encoding="utf-8"))
+        assert out["store"] == out["source"]
+        received[label] = out["store"]["totals"]["received"]
+    assert received == {"2025-03": 5, "2025-Q1": 5, "2025-02": 0}  # B001–B005, all in March
+
+
+def test_a_later_month_of_an_estimated_calendar_year_is_read_all_the_same(
+    db: sa.Engine,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    # 2027 has no published schedule in the holidays package: its deadlines are estimated,
+    # and a report says so whatever the month; so the later month is read too.
+    rows = [
+        ROWS["B001"].replace("2025-03-", "2027-11-"),
+        ROWS["B002"].replace("2025-03-", "2027-12-"),
+    ]
+    write(tmp_path, rows)
+    settings = settings_for(db, tmp_path, calendar={"allow_estimated_years": True})
+    now = dt.datetime(2027, 12, 20, 18, 0)
+    update_store(settings, db, now)
+    evaluated, _ = report_evaluation(settings, db, now, (2026, 2028), until=dt.date(2027, 12, 1))
+    assert set(evaluated.loaded.cases["case_id"]) == {"B001", "B002"}
+    assert evaluated.evaluation.estimated
