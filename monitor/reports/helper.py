@@ -71,8 +71,11 @@ TASKS: dict[str, tuple[Callable[..., bytes], Callable[[], None]]] = {
 class Helper:
     """A child process that does one task of :data:`TASKS` once; a context manager."""
 
-    def __init__(self, task: str, command: Sequence[str] | None = None) -> None:
+    def __init__(
+        self, task: str, command: Sequence[str] | None = None, *, start: bool = True
+    ) -> None:
         self.task = task
+        self._start = start
         self._command = list(command or [sys.executable, "-m", __name__, task])
         self._asked: tuple[Any, ...] | None = None
         self._reply: tuple[int, bytes, bytes] | None = None
@@ -80,6 +83,8 @@ class Helper:
         self._child: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Helper:
+        if not self._start:
+            return self
         try:
             self._child = subprocess.Popen(
                 self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -135,11 +140,13 @@ class Helper:
 
 
 class ReportHelpers:
-    """The chart's and the workbook's :class:`Helper`, started together for a ``with`` block."""
+    """The chart's and the workbook's :class:`Helper`, started together for a ``with`` block;
+    without ``start``, no child: both are made in this process (a long-lived one, such as
+    the daemon's, imports matplotlib and openpyxl once)."""
 
-    def __init__(self) -> None:
-        self.chart = Helper("chart")
-        self.workbook = Helper("workbook")
+    def __init__(self, *, start: bool = True) -> None:
+        self.chart = Helper("chart", start=start)
+        self.workbook = Helper("workbook", start=start)
         self._stack = ExitStack()
 
     def __enter__(self) -> ReportHelpers:

@@ -76,7 +76,8 @@ def run_report(
     ledger's warning counts and, with ``send``, the outbox. A database is created only to
     send; the counts come from the ledger only when the monitor has run against it.
     ``helpers``: the child processes that make the chart and the workbook
-    (:mod:`monitor.reports.helper`), when the caller started them early; else started here.
+    (:mod:`monitor.reports.helper`), started early by a short-lived caller (the CLI); without
+    them both are made in this process.
     """
     period = Period.parse(period_text)
     first = min(period.trailing(12)[0].start.year, period.previous().start.year)
@@ -111,8 +112,9 @@ def run_report(
 
 
 def _helped(helpers: ReportHelpers | None) -> AbstractContextManager[ReportHelpers]:
-    """``helpers`` when the caller started them (early, as the CLI does), else new ones."""
-    return nullcontext(helpers) if helpers is not None else ReportHelpers()
+    """``helpers`` when the caller started them (early, as the CLI does), else none: the
+    chart and the workbook made in this process (the daemon's, or a test's)."""
+    return nullcontext(helpers) if helpers is not None else ReportHelpers(start=False)
 
 
 @contextmanager

@@ -115,3 +115,14 @@ def test_the_children_are_stopped_when_the_report_fails() -> None:
 def test_a_result_before_ask_is_a_programming_error() -> None:
     with Helper("chart") as helper, pytest.raises(RuntimeError, match="before ask"):
         helper.result()
+
+
+def test_helpers_not_started_make_both_here(tmp_path: Path) -> None:
+    # The daemon (a long-lived process) and direct callers of run_report start no child.
+    with ReportHelpers(start=False) as helpers:
+        assert helpers.chart._child is None and helpers.workbook._child is None
+        helpers.chart.ask(TREND, "zh")
+        helpers.workbook.ask(data(), str(tmp_path / "here.xlsx"))
+        assert helpers.chart.result().decode("utf-8") == str(trend_svg(TREND, "zh"))
+        assert helpers.workbook.result() == b""
+    assert (tmp_path / "here.xlsx").stat().st_size > 0
