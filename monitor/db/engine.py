@@ -157,7 +157,7 @@ def _at_newest(engine: sa.Engine) -> bool:
     try:
         with engine.connect() as conn:
             found = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
-    except sa.exc.DBAPIError:
+    except (sa.exc.DBAPIError, ConfigError):  # e.g. a new SQLite file another process migrates
         return False
     return [row[0] for row in found] == [files[-1].name[:4]]
 
