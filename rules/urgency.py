@@ -84,8 +84,7 @@ def _ranks(values: np.ndarray) -> tuple[np.ndarray, int]:
             finite.size == 0 or float(np.abs(finite).max()) < 2**52
         )
         if not whole or np.isnan(values).any():
-            _, inverse = np.unique(values, return_inverse=True)
-            return inverse.astype(np.int64), int(inverse.max()) + 1
+            return _dense(values)
         low = float(finite.min()) if finite.size else 0.0
         high = float(finite.max()) if finite.size else 0.0
         values = np.where(values == np.inf, high + 1, np.where(values == -np.inf, low - 1, values))
@@ -93,6 +92,11 @@ def _ranks(values: np.ndarray) -> tuple[np.ndarray, int]:
     low, high = int(values.min()), int(values.max())
     if high - low < 2**32:
         return values - low, high - low + 1
+    return _dense(values)
+
+
+def _dense(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each value's place among the distinct values (NaN last), and how many there are."""
     _, inverse = np.unique(values, return_inverse=True)
     return inverse.astype(np.int64), int(inverse.max()) + 1
 

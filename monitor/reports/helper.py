@@ -53,18 +53,10 @@ def _workbook(data: ReportData, path: str) -> bytes:
     return b""
 
 
-def _warm_chart() -> None:
-    importlib.import_module("matplotlib.figure")
-
-
-def _warm_workbook() -> None:
-    importlib.import_module("monitor.reports.excel")
-
-
-#: What a child can make, and what it does while it waits to be asked.
-TASKS: dict[str, tuple[Callable[..., bytes], Callable[[], None]]] = {
-    "chart": (_chart, _warm_chart),
-    "workbook": (_workbook, _warm_workbook),
+#: What a child can make, and the module it imports while it waits to be asked.
+TASKS: dict[str, tuple[Callable[..., bytes], str]] = {
+    "chart": (_chart, "matplotlib.figure"),
+    "workbook": (_workbook, "monitor.reports.excel"),
 }
 
 
@@ -139,36 +131,29 @@ class Helper:
             self._reply = (-1, b"", str(exc).encode())
 
 
-class ReportHelpers:
+class ReportHelpers(ExitStack):
     """The chart's and the workbook's :class:`Helper`, started together for a ``with`` block;
     without ``start``, no child: both are made in this process (a long-lived one, such as
     the daemon's, imports matplotlib and openpyxl once)."""
 
     def __init__(self, *, start: bool = True) -> None:
+        super().__init__()
         self.chart = Helper("chart", start=start)
         self.workbook = Helper("workbook", start=start)
-        self._stack = ExitStack()
 
     def __enter__(self) -> ReportHelpers:
-        self._stack.enter_context(self.chart)
-        self._stack.enter_context(self.workbook)
+        super().__enter__()
+        self.enter_context(self.chart)
+        self.enter_context(self.workbook)
         return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self._stack.close()
 
 
 def _main() -> None:
     """The child: get ready now, then do the task with the arguments read from stdin."""
-    function, warm = TASKS[sys.argv[1]]
+    function, module = TASKS[sys.argv[1]]
     with contextlib.suppress(OSError):  # the report's own process comes first for a core
         os.nice(10)
-    warm()
+    importlib.import_module(module)
     args = pickle.loads(sys.stdin.buffer.read())
     sys.stdout.buffer.write(function(*args))
 

@@ -61,10 +61,7 @@ def store_scan(settings: Settings, engine: sa.Engine, now: dt.datetime, *, whole
     if whole:
         generation, at, _ = _generation_for(settings, engine, now)
         if now == at:
-            table = pd.concat(
-                [generation.read("obligations", p) for p in ("closed", "open")], ignore_index=True
-            )
-            table = canonical(table)[EVALUATION_COLUMNS] if len(table) else table
+            table = _stored_obligations(generation, EVALUATION_COLUMNS)
             found = len(read_table(generation, "problems"))
             return Scanned(table, len(read_table(generation, "quality")) + found)
     return Scanned.of(store_evaluation(settings, engine, now, whole=whole)[0])
@@ -134,8 +131,9 @@ def _months_until(
     if until is None:
         return every
     last = (until - dt.timedelta(days=1)).strftime("%Y-%m")
-    chosen = {kind: [m for m in generation.months(*kind) if m <= last] for kind in _REPORTED}
-    later = [(kind, m) for kind in _REPORTED[2:] for m in generation.months(*kind) if m > last]
+    stored = {kind: generation.months(*kind) for kind in _REPORTED}
+    chosen = {kind: [m for m in months if m <= last] for kind, months in stored.items()}
+    later = [(kind, m) for kind in _REPORTED[2:] for m in stored[kind] if m > last]
     for (dataset, part), month in later:
         flags = generation.read_file(generation.file(dataset, month, part), ["estimated_calendar"])
         if pc.any(flags.column(0)).as_py():
@@ -214,17 +212,22 @@ def stored_everything(generation: Generation) -> tuple[pd.DataFrame, ...]:
     cases = pd.concat(
         [generation.read("cases", "closed"), generation.read("cases", "open")], ignore_index=True
     )
-    table = pd.concat(
-        [generation.read("obligations", "closed"), generation.read("obligations", "open")],
-        ignore_index=True,
-    )
-    table = canonical(table)[[*EVALUATION_COLUMNS, "_id"]] if len(table) else table
+    table = _stored_obligations(generation, [*EVALUATION_COLUMNS, "_id"])
     return (
         canonical(cases),
         table,
         read_table(generation, "quality"),
         read_table(generation, "problems"),
     )
+
+
+def _stored_obligations(generation: Generation, columns: list[str]) -> pd.DataFrame:
+    """Every stored obligation, closed and open, with ``columns``."""
+    table = pd.concat(
+        [generation.read("obligations", "closed"), generation.read("obligations", "open")],
+        ignore_index=True,
+    )
+    return canonical(table)[columns] if len(table) else table
 
 
 def _case_rows(cases: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
