@@ -9,4 +9,4 @@
 Each package's docstring says what it may import.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

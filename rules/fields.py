@@ -18,6 +18,7 @@ __all__ = [
 CANONICAL_FIELDS: tuple[str, ...] = (
     "case_id",
     "department",
+    "region_code",
     "item_code",
     "item_name",
     "channel",
@@ -52,6 +53,8 @@ LIMIT_FIELDS: tuple[str, ...] = ("promised_limit", "legal_limit")
 DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
     "case_id": ("办件编号", "申办流水号", "业务流水号", "办件流水号", "流水号"),
     "department": ("实施部门", "受理部门", "办理部门", "部门", "实施机构"),
+    # 行政区划代码: the 6-digit administrative-division code (rules/regions.py).
+    "region_code": ("行政区划代码", "区划代码", "行政区划", "区域代码"),
     "item_code": ("事项编码", "实施编码", "事项代码"),
     "item_name": ("事项名称", "实施事项"),
     "channel": ("申请渠道", "办件来源", "申报渠道"),

@@ -40,8 +40,10 @@ ALLOWED: dict[str, set[str]] = {
     "monitor.db": {"monitor.config"},
     "monitor.cases": {"monitor.config"},
     "monitor.store": {"monitor.cases", "monitor.db", "monitor.config"},
+    "monitor.engine": {"monitor.store", "monitor.cases", "monitor.config"},
     "monitor.notify": {"monitor.db", "monitor.config", "monitor.templating"},
     "monitor.alerts": {
+        "monitor.engine",
         "monitor.cases",
         "monitor.store",
         "monitor.notify",
@@ -49,6 +51,7 @@ ALLOWED: dict[str, set[str]] = {
         "monitor.config",
     },
     "monitor.reports": {
+        "monitor.engine",
         "monitor.cases",
         "monitor.store",
         "monitor.alerts",
@@ -58,6 +61,7 @@ ALLOWED: dict[str, set[str]] = {
         "monitor.templating",
     },
     "monitor.daemon": {
+        "monitor.engine",
         "monitor.store",
         "monitor.alerts",
         "monitor.reports",

@@ -49,6 +49,7 @@ OPEN_COLUMNS = [
     "case_id",
     "obligation",
     "department",
+    "region_code",
     "item_code",
     "item_name",
     "deadline",
@@ -62,7 +63,7 @@ OPEN_COLUMNS = [
 ]
 _KEY = ["case_id", "obligation"]
 #: Columns copied from the evaluation onto a warning whenever they change.
-_VALUES = ["department", "item_code", "item_name", "deadline", "late_workdays"]
+_VALUES = ["department", "item_code", "item_name", "deadline", "late_workdays", "region_code"]
 _REQUIRED = ["case_id", "obligation", "department", "deadline", "state", "level"]
 _W = warnings.c
 #: A warning's reference: W and its number (:func:`monitor.alerts.listing.reference`).
@@ -267,7 +268,7 @@ def _alerting(evaluation: pd.DataFrame) -> pd.DataFrame:
     rows = evaluation.loc[mask.to_numpy(dtype=bool)]
     rows = rows[rows["deadline"].notna()]
     out = pd.DataFrame(index=rows.index)
-    for col in ["case_id", "obligation", "department", "item_code", "item_name", "level"]:
+    for col in [*_KEY, "department", "item_code", "item_name", "level", "region_code"]:
         out[col] = plain(rows[col]) if col in rows else None
     out["deadline"] = pd.to_datetime(rows["deadline"]).dt.date.astype(object)
     late = rows["late_workdays"] if "late_workdays" in rows else pd.Series(0, index=rows.index)

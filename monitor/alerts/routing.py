@@ -2,8 +2,11 @@
 
 ``[[alerts.routes]]`` are tried in order; a route matches a warning when its ``department``
 and ``item`` (each an exact name or a glob pattern such as ``县*局``; a missing one matches
-anything) both match. The first match wins unless it says ``continue = true``, in which
-case later routes are tried too and every match adds its recipients. A warning no route
+anything) both match, and its ``region`` (a 行政区划代码: "33" a province, "3301" a city,
+"330102" a county) contains the case's region, when it names one: a city office's
+supervisors get its counties' escalations with ``region = "3301"`` and ``continue = true``.
+The first match wins unless it says ``continue = true``, in which case later routes are
+tried too and every match adds its recipients. A warning no route
 claims goes to ``default_recipients``. Escalated warnings (督办) also go to
 ``escalation_recipients``, in a separate supervisors' message.
 
@@ -48,10 +51,12 @@ def route(warnings: pd.DataFrame, alerts: AlertsSettings) -> list[Delivery]:
     robots: dict[str, set[int]] = {}
     dept = warnings["department"].astype(object).to_numpy()
     item = warnings["item_code"].astype(object).fillna("").to_numpy()
-    # Routing depends only on (department, item): decide once per distinct pair.
-    pairs = pd.DataFrame({"d": dept, "i": item}).groupby(["d", "i"], sort=False).indices
-    for (d, i), positions in pairs.items():
-        recipients, receivers = _targets(d, i, alerts)
+    region = warnings.get("region_code", pd.Series(None, index=warnings.index, dtype=object))
+    keys = {"d": dept, "i": item, "r": region.astype(object).fillna("").to_numpy()}
+    # Routing depends only on (department, item, region): decide once per distinct triple.
+    triples = pd.DataFrame(keys).groupby(["d", "i", "r"], sort=False).indices
+    for (d, i, r), positions in triples.items():
+        recipients, receivers = _targets(d, i, r, alerts)
         targets.setdefault(recipients, []).extend(int(p) for p in positions)
         for name in receivers:
             robots.setdefault(name, set()).update(int(p) for p in positions)
@@ -79,14 +84,15 @@ def escalation_only(alerts: AlertsSettings) -> set[str]:
 
 
 def _targets(
-    department: str, item: str, alerts: AlertsSettings
+    department: str, item: str, region: str, alerts: AlertsSettings
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(addresses, receiver names) of the warnings of ``department`` and ``item``."""
+    """(addresses, receiver names) of the warnings of ``department``, ``item`` and
+    ``region`` (a 行政区划代码, or "" when the case has none)."""
     found: list[str] = []
     receivers: list[str] = []
     matched = False
     for r in alerts.routes:
-        if _matches(r, department, item):
+        if _matches(r, department, item, region):
             matched = True
             found.extend(r.recipients)
             receivers.extend(r.receivers)
@@ -97,7 +103,9 @@ def _targets(
     return tuple(sorted(set(found))), tuple(sorted(set(receivers)))
 
 
-def _matches(r: Route, department: str, item: str) -> bool:
-    return (r.department is None or fnmatchcase(department, r.department)) and (
-        r.item is None or fnmatchcase(item, r.item)
+def _matches(r: Route, department: str, item: str, region: str) -> bool:
+    return (
+        (r.department is None or fnmatchcase(department, r.department))
+        and (r.item is None or fnmatchcase(item, r.item))
+        and (r.region is None or (region != "" and region.startswith(r.region)))
     )

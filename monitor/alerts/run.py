@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
@@ -29,6 +30,8 @@ from monitor.cases.load import load_cases
 from monitor.config import Settings
 from monitor.db.engine import open_database
 from monitor.db.runs import finish_run, mark_interrupted, start_run
+from monitor.db.tables import warnings
+from monitor.engine.run import dataset_evaluation
 from monitor.errors import LedgerConflict
 from monitor.notify.mail.transport import check_transport, transport_for
 from monitor.notify.outbox import Delivered, deliver
@@ -149,10 +152,27 @@ def _evaluation(
     the last notice): from the store when one is kept (with the store's run), else from the
     source."""
     years = (now.year - 1, now.year)
+    if settings.source.dataset and input_path is None:
+        with engine.connect() as conn:
+            watched = conn.execute(
+                sa.select(warnings.c.case_id).where(warnings.c.resolved_at.is_(None))
+            ).scalars()
+            keep = frozenset(str(c) for c in watched)
+        return dataset_evaluation(settings, now, years, keep), None
     if settings.store.enabled and input_path is None and not dry_run:
         return store_evaluation(settings, engine, now, whole=False, years=years)
     loaded = load_cases(settings, input_path, sheet=sheet)
     return evaluate_loaded(settings, loaded, now, years=years), None
+
+
+def _with_regions(evaluated: Evaluated) -> pd.DataFrame:
+    """The evaluation's obligations, each with its case's ``region_code`` (routes by region)."""
+    table = evaluated.evaluation.table
+    cases = evaluated.loaded.cases
+    if "region_code" in table or "region_code" not in cases or table.empty:
+        return table
+    codes = cases["region_code"].astype(object).to_numpy()[evaluated.evaluation.case_rows]
+    return table.assign(region_code=codes)
 
 
 def _check_before(settings: Settings, transport: Receiver | None, dry_run: bool) -> None:
@@ -204,7 +224,7 @@ def _fold(
     """The run's one transaction: the evaluation into the ledger, the chosen warnings routed,
     rendered and queued (and resolved notices), the sent levels marked."""
     now = evaluated.now
-    ledger = update_ledger(conn, evaluated.evaluation.table, now, run_id)
+    ledger = update_ledger(conn, _with_regions(evaluated), now, run_id)
     result.counts["resolved"] = len(ledger.resolved)
     chosen, result.counts["suppressed"] = choose(
         ledger.open,

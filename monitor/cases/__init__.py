@@ -4,9 +4,10 @@ read-only outputs on them.
 ``sources`` reads raw tables (``encoding`` tells a CSV file's text encoding and finds lines
 with stray bytes); ``normalise`` maps them to the canonical fields of DOMAIN.md
 §6 with a data-quality list, using ``headers`` (which column feeds which field) and
-``timestamps`` (parsing the time columns); ``load`` does both for the configured source;
-``reference`` reads the item catalogue and suspension intervals; ``calendar`` builds the
-working-day calendar as configured and says which years are covered; ``evaluate`` runs
+``timestamps`` (parsing the time columns); ``regions`` gives each case its region
+(行政区划代码, ``[regions]``) and names regions; ``load`` does all three for the configured
+source; ``reference`` reads the item catalogue and suspension intervals; ``calendar`` builds
+the working-day calendar as configured and says which years are covered; ``evaluate`` runs
 :mod:`rules` on the loaded cases (the evaluation carries its calendar); ``quality`` counts
 the data problems; ``scan_output`` and ``inspect_output`` format what ``monitor scan`` and
 ``monitor inspect`` print.

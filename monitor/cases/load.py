@@ -1,4 +1,5 @@
-"""Loading cases: read the configured (or given) source and normalise it.
+"""Loading cases: read the configured (or given) source, normalise it and give each case its
+region (行政区划, :mod:`monitor.cases.regions`).
 
 This is the first step of every job: source → canonical cases + data-quality list.
 """
@@ -14,6 +15,7 @@ import pandas as pd
 from monitor.cases.folder import case_files, combine
 from monitor.cases.headers import header_map, missing_fields, missing_message
 from monitor.cases.normalise import QUALITY_COLUMNS, normalise
+from monitor.cases.regions import REGION_FIELD, assign_regions
 from monitor.cases.sources import EXCEL_SUFFIXES, RawTable, read_file, read_sql, sheet_headers
 from monitor.config import Settings, secret
 from monitor.errors import InputError
@@ -23,6 +25,8 @@ __all__ = ["LoadedCases", "load_cases", "source_folder", "source_url"]
 _KEEP_AS_TEXT = (
     "case_id",
     "department",
+    # A code such as 330102 stays text; leading zeros of a bad one are shown as written.
+    "region_code",
     "item_code",
     "item_name",
     "channel",
@@ -52,8 +56,10 @@ class LoadedCases:
 
     @property
     def bad_rows(self) -> int:
-        """Records kept out of the rules for a data problem (duplicates not counted)."""
-        q = self.quality[~self.quality["reason"].str.startswith("duplicate")]
+        """Records kept out of the rules for a data problem (duplicates not counted, nor an
+        invalid region code: its case is kept)."""
+        q = self.quality
+        q = q[~q["reason"].str.startswith("duplicate") & (q["field"] != REGION_FIELD)]
         return int(q["source_row"].nunique())
 
 
@@ -63,6 +69,7 @@ def load_cases(
     *,
     sheet: str | None = None,
     files: Sequence[str] | None = None,
+    constants: Mapping[str, str] | None = None,
 ) -> LoadedCases:
     """Read cases from ``input_path`` if given, else from ``[source]``.
 
@@ -71,14 +78,19 @@ def load_cases(
     no column for a required field, the error names another sheet of the workbook that has
     them all, or else, in a workbook of several sheets, says how to choose one. A folder is
     read file by file (:mod:`monitor.cases.folder`); ``files``: only these of its files.
+    ``constants``: columns every row has that the file lacks (the ``name=value`` folders of
+    a partitioned dataset).
     """
     folder = source_folder(settings, input_path)
     if folder is not None:
         return _load_folder(settings, folder, sheet, files)
     raw, path = _read(settings, input_path, sheet)
+    for column, value in (constants or {}).items():
+        if column not in raw.frame.columns:
+            raw.frame[column] = pd.Categorical([value] * len(raw.frame))
     if path is not None and len(raw.sheets) > 1:
         _check_sheet(raw, path, settings.source.columns)
-    cases, quality = normalise(raw, settings.source.columns)
+    cases, quality = assign_regions(*normalise(raw, settings.source.columns), settings)
     return LoadedCases(cases, quality, raw.source, len(raw.frame), raw.encoding)
 
 

@@ -9,7 +9,8 @@ with one ``case_id`` the last wins and the others are listed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
@@ -25,11 +26,23 @@ from rules.fields import (
 )
 from rules.limits import MAX_DAYS, parse_limits
 
-__all__ = ["QUALITY_COLUMNS", "normalise"]
+__all__ = ["QUALITY_COLUMNS", "THREADS", "normalise"]
+
+#: Threads normalising one table: 2 overlap the timestamps with the text columns; an engine
+#: whose workers have a core each (Dask) sets 1.
+THREADS: ContextVar[int] = ContextVar("normalise_threads", default=2)
 
 QUALITY_COLUMNS = ["source_row", "case_id", "field", "reason", "value"]
-_TEXT_FIELDS = ("case_id", "department", "item_code", "item_name", "channel", "status")
-_CATEGORY_FIELDS = ("department", "item_code", "item_name", "channel", "status")
+_TEXT_FIELDS = (
+    "case_id",
+    "department",
+    "region_code",
+    "item_code",
+    "item_name",
+    "channel",
+    "status",
+)
+_CATEGORY_FIELDS = ("department", "region_code", "item_code", "item_name", "channel", "status")
 _OVER_MAX = f"(over {MAX_DAYS} days)"
 _OUT_OF_SPAN = "(before 1990 or from 2100 on)"  # timestamps.EARLIEST, LATEST
 _TRUE = {"是", "true", "1", "y", "yes", "t"}
@@ -61,8 +74,8 @@ def normalise(raw: RawTable, configured: Mapping[str, str]) -> tuple[pd.DataFram
             )
 
     # Parsing timestamps (Arrow) and hashing ids release the GIL: they run on a second core
-    # beside the text columns.
-    pool = ThreadPoolExecutor(max_workers=2)
+    # beside the text columns (not where an engine gives each worker a core of its own).
+    pool = ThreadPoolExecutor(max_workers=2) if THREADS.get() > 1 else _Inline()
     stamps = {
         f: pool.submit(read_timestamps, frame[mapping[f]] if f in mapping else None, n)
         for f in TIMESTAMP_FIELDS
@@ -96,6 +109,18 @@ def normalise(raw: RawTable, configured: Mapping[str, str]) -> tuple[pd.DataFram
     dup = duplicates.result()
     pool.shutdown()
     return _split(cases, problems, dup)
+
+
+class _Inline:
+    """An executor that runs each task at once in the calling thread."""
+
+    def submit(self, fn: Callable[..., object], *args: object) -> Future:
+        future: Future = Future()
+        future.set_result(fn(*args))
+        return future
+
+    def shutdown(self) -> None:
+        pass
 
 
 def _limits_and_flags(

@@ -191,6 +191,10 @@ def _scanned(
     from monitor.cases.evaluate import Scanned, evaluate_loaded
     from monitor.cases.load import load_cases
 
+    if settings.source.dataset and input_path is None:
+        from monitor.engine.run import dataset_scan
+
+        return dataset_scan(settings, now, whole=include_all)
     if settings.store.enabled and input_path is None:
         from monitor.store.use import store_scan
 

@@ -13,6 +13,7 @@ from monitor.errors import NothingSent
 
 if TYPE_CHECKING:
     from monitor.reports.helper import ReportHelpers
+    from rules.regions import Region
 
 __all__ = ["COMMANDS"]
 
@@ -38,6 +39,13 @@ __all__ = ["COMMANDS"]
     is_flag=True,
     help="Email the report to [reports] recipients (HTML body, workbook attached).",
 )
+@click.option(
+    "--region",
+    metavar="CODE",
+    default=None,
+    help="The report of one region (行政区划代码): a province (33) ranks its cities, a city "
+    "(3301) its counties, a county (330102) its departments.",
+)
 @common_options
 def report_cmd(
     state: State,
@@ -47,6 +55,7 @@ def report_cmd(
     at: str | None,
     out_dir: str | None,
     send: bool,
+    region: str | None,
 ) -> None:
     """Write the rate report of a period: P.html, P.json, P.xlsx and index.html.
 
@@ -60,8 +69,10 @@ def report_cmd(
       monitor report --period 2025-05
       monitor report --period 2025-Q2 --out /srv/www/reports
       monitor report --period 2025 --send
+      monitor report --period 2025 --region 3301     # P-330100.html: the city's counties
     """
     from rules.periods import Period
+    from rules.regions import parse_region
 
     # Checked here, so that no other error (a path or a config key that happens to say
     # "period") is ever reported as a bad --period.
@@ -69,10 +80,14 @@ def report_cmd(
         Period.parse(period)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--period") from None
+    try:
+        chosen = parse_region(region) if region is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--region") from None
     from monitor.reports.helper import ReportHelpers
 
     with ReportHelpers() as helpers:  # started first: they import while this process does
-        _report(state, period, input_path, sheet, at, out_dir, send, helpers)
+        _report(state, period, input_path, sheet, at, out_dir, send, helpers, chosen)
 
 
 def _report(
@@ -84,6 +99,7 @@ def _report(
     out_dir: str | None,
     send: bool,
     helpers: ReportHelpers,
+    region: Region | None,
 ) -> None:
     """The report, its files listed and what sending did (``report_cmd``'s work)."""
     from monitor.daemon.lock import job_lock
@@ -100,6 +116,7 @@ def _report(
             out_dir=Path(out_dir) if out_dir else None,
             send=send,
             helpers=helpers,
+            region=region,
         )
     for kind, path in result.paths.items():
         click.echo(f"{kind:<6} {path}")

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from monitor.config.base import MAX_WORKDAYS, Email, Section
+from rules.regions import parse_region
 
 __all__ = ["AlertsSettings", "Route", "SendWindow"]
 
@@ -16,15 +17,23 @@ __all__ = ["AlertsSettings", "Route", "SendWindow"]
 class Route(Section):
     department: str | None = None
     item: str | None = None
+    #: A region (行政区划代码: "33", "3301" or "330102"; "330100" is the city 3301) that
+    #: contains the case's; kept as its prefix.
+    region: str | None = None
     recipients: list[Email] = []
     #: Names of ``[receivers.NAME]`` (钉钉 / 企业微信 robots, webhooks) the warnings also go to.
     receivers: list[str] = []
     continue_: bool = Field(False, alias="continue")
 
+    @field_validator("region")
+    @classmethod
+    def _region(cls, v: str | None) -> str | None:
+        return None if v is None else parse_region(v).prefix
+
     @model_validator(mode="after")
     def _matches_something(self) -> Route:
-        if self.department is None and self.item is None:
-            raise ValueError("a route needs department or item to match")
+        if self.department is None and self.item is None and self.region is None:
+            raise ValueError("a route needs department, item or region to match")
         if not self.recipients and not self.receivers:
             raise ValueError("a route needs recipients or receivers")
         return self

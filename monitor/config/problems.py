@@ -51,6 +51,8 @@ def describe(exc: ValidationError, root: type[BaseModel]) -> list[str]:
 def _key_path(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
+        if part == "[key]":  # a table's key that failed its check: the path ends at the key
+            continue
         if isinstance(part, int):
             out += f"[{part}]"
         else:

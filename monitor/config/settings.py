@@ -26,8 +26,10 @@ from pydantic import (
 
 from monitor.config.alerts import AlertsSettings
 from monitor.config.base import FINITE, MAX_WORKDAYS, Email, Section
+from monitor.config.engine import EngineSettings
 from monitor.config.problems import describe
 from monitor.config.receivers import ReceiverSettings, check_references
+from monitor.config.regions import RegionSettings
 from monitor.config.store import StoreSettings
 from monitor.config.toml import read_toml
 from monitor.config.web import WebSettings
@@ -71,6 +73,9 @@ class DatabaseSettings(Section):
 
 class SourceSettings(Section):
     path: str | None = None
+    #: A partitioned Parquet dataset (a folder of folders such as county=330102/, or an
+    #: fsspec URL), read one partition (file) at a time.
+    dataset: str | None = None
     url: DatabaseUrl | None = None
     query: str | None = None
     password_env: str | None = None
@@ -83,8 +88,8 @@ class SourceSettings(Section):
 
     @model_validator(mode="after")
     def _one_source(self) -> SourceSettings:
-        if self.path and self.url:
-            raise ValueError("give either path or url + query, not both")
+        if sum(bool(x) for x in (self.path, self.url, self.dataset)) > 1:
+            raise ValueError("give one of path, dataset, or url + query")
         if self.url and not self.query:
             raise ValueError("url needs query (the SQL that selects the cases)")
         if self.query and not self.url:
@@ -266,6 +271,8 @@ class Settings(Section):
     web: WebSettings = WebSettings()
     receivers: dict[str, ReceiverSettings] = {}
     store: StoreSettings = StoreSettings()
+    regions: RegionSettings = RegionSettings()
+    engine: EngineSettings = EngineSettings()
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
     origin: str = Field("embedded defaults", exclude=True)
 

@@ -98,6 +98,8 @@ warnings = Table(
     # closed_on_time, closed_late, cleared (open again at ok, e.g. suspended),
     # disappeared (no longer in the evaluation: withdrawn, filtered out, source changed)
     Column("resolution", String(32)),
+    # 行政区划代码 of the case (routes by region); null when the case has none.
+    Column("region_code", String(8)),
     UniqueConstraint("case_id", "obligation", name="uq_warnings_case_obligation"),
     **_MYSQL,
 )

@@ -1,11 +1,12 @@
 """Synthetic county case data (办件) for tests, demos and benchmarks.
 
 :func:`generate_cases` builds one county's cases as a case system exports them: the Chinese
-headers of DOMAIN.md §6 and every value a string. Departments and items come from a fixed
-catalogue (40 departments, 3–6 items each, volumes skewed towards a few departments);
-submission, 补正, acceptance and completion follow the working-day rules of DOMAIN.md §3 so
-that only a chosen small share of cases is late. Everything is vectorised with numpy and the
-strings are rendered byte-wise into Arrow arrays, so 2 million rows take seconds.
+headers of DOMAIN.md §6 and every value a string (the county's 行政区划代码 is 330726).
+Departments and items come from a fixed catalogue (40 departments, 3–6 items each, volumes
+skewed towards a few departments); submission, 补正, acceptance and completion follow the
+working-day rules of DOMAIN.md §3 so that only a chosen small share of cases is late.
+Everything is vectorised with numpy and the strings are rendered byte-wise into Arrow arrays,
+so 2 million rows take seconds.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ I64 = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
 
 COLUMNS: tuple[str, ...] = (
-    "办件编号", "实施部门", "事项编码", "事项名称", "申请渠道", "异地通办", "申请时间",
-    "补正时间", "受理时间", "办结时间", "承诺时限", "法定时限", "特别程序时长", "办件状态",
+    "办件编号", "实施部门", "行政区划代码", "事项编码", "事项名称", "申请渠道", "异地通办",
+    "申请时间", "补正时间", "受理时间", "办结时间", "承诺时限", "法定时限", "特别程序时长",
+    "办件状态",
 )  # fmt: skip
 
 _COUNTY = "330726"
@@ -329,6 +331,7 @@ def generate_cases(
         "办件编号": _render("SX" + _COUNTY + "0" * 10,
                             [(8 + 2 * i, seq // 10 ** (8 - 2 * i)) for i in range(5)], None),
         "实施部门": _take(cat["departments"], cat["dept"][rows_item]),
+        "行政区划代码": _take((_COUNTY,), np.zeros(len(rows), np.int64)),
         "事项编码": _take(cat["code"], rows_item),
         "事项名称": _take(cat["name"], rows_item),
         "申请渠道": _take(_CHANNELS, channel[rows]),

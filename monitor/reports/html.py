@@ -115,9 +115,10 @@ def _context(data: ReportData, chart: Markup | None) -> dict[str, Any]:
         for case in data.late_cases
     ]
     title = words["title"].get(data.kind, words["title"]["month"])
+    title = title.format(period=period_title(data.period, data.kind, lang))
     return {
-        "t": words,
-        "title": title.format(period=period_title(data.period, data.kind, lang)),
+        "t": _ranked_words(words, data.region),
+        "title": f"{data.region['name']} {title}" if data.region else title,
         "previous_title": period_title(data.previous, data.kind, lang),
         "generated_at": local(data.generated_at).strftime("%Y-%m-%d %H:%M"),
         "narrative": narrative(data) if data.kind == "year" else "",
@@ -140,6 +141,15 @@ def _context(data: ReportData, chart: Markup | None) -> dict[str, Any]:
             data.completion_denominator, data.completion_denominator
         ),
     }
+
+
+def _ranked_words(words: dict[str, Any], region: dict[str, str] | None) -> dict[str, Any]:
+    """The words of a report whose ranking is of cities or counties, not departments."""
+    if region is None or region.get("ranks") not in words["ranked"]:
+        return words
+    heading, column = words["ranked"][region["ranks"]]
+    rank = words["department_columns"][0]
+    return {**words, "departments": heading, "department_columns": (rank, column)}
 
 
 def _warning_source(data: ReportData) -> str:
@@ -231,6 +241,7 @@ def render_index(entries: list[dict[str, Any]], language: str | None = None) -> 
         rows.append(
             {
                 "title": period_title(str(entry["period"]), kind, language),
+                "region": _index_region(entry.get("region"), words),
                 "kind": words["kinds"].get(kind, kind),
                 "generated_at": _moment_text(entry.get("generated_at")),
                 "files": files,
@@ -239,8 +250,18 @@ def render_index(entries: list[dict[str, Any]], language: str | None = None) -> 
     return environment().get_template("reports/index.html.j2").render(t=words, rows=rows)
 
 
-def _index_key(entry: dict[str, Any]) -> tuple[str, int, str]:
-    """Sort key: the period's last month (``2025-Q2`` ends in 2025-06), then longer first."""
+def _index_region(region: Any, words: dict[str, Any]) -> dict[str, Any]:
+    """A row's region: its name and level (0 for all cases, 1 province, 2 city, 3 county)."""
+    if not isinstance(region, dict):
+        return {"name": words["index_region"], "level": 0}
+    levels = {"province": 1, "city": 2, "county": 3}
+    return {"name": str(region.get("name", "")), "level": levels.get(region.get("level"), 0)}
+
+
+def _index_key(entry: dict[str, Any]) -> tuple[str, int, str, str]:
+    """Sort key: the period's last month (``2025-Q2`` ends in 2025-06), then longer first,
+    then the regions in reverse code order (shown reversed: a province before its cities,
+    each city before its counties, the report of all cases first)."""
     period = str(entry.get("period", ""))
     match = re.fullmatch(r"(\d{4})(?:-(?:(\d{2})|Q([1-4])))?", period)
     if match is None:
@@ -249,7 +270,14 @@ def _index_key(entry: dict[str, Any]) -> tuple[str, int, str]:
         month = int(match[2]) if match[2] else int(match[3]) * 3 if match[3] else 12
         end = f"{match[1]}-{month:02d}"
     rank = {"year": 2, "quarter": 1}.get(str(entry.get("kind")), 0)
-    return end, rank, _moment_text(entry.get("generated_at"))
+    region = entry.get("region")
+    code = str(region.get("prefix", "")) if isinstance(region, dict) else ""
+    return end, rank, _reverse(code), _moment_text(entry.get("generated_at"))
+
+
+def _reverse(code: str) -> str:
+    """A text that sorts in the reverse order of ``code``'s (prefixes first, reversed)."""
+    return "".join(chr(0x10000 - ord(c)) for c in code) + "\uffff"
 
 
 def _moment_text(value: Any) -> str:

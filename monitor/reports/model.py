@@ -70,6 +70,10 @@ class ReportData:
     warning_source: WarningSource = field(default_factory=WarningSource)
     answer_loop: bool = False
     response_workdays: int = 2
+    #: A region's report (行政区划): ``code`` (6 digits), ``name``, ``level`` ("province",
+    #: "city", "county") and ``ranks`` (what ``departments`` are: "city", "county" or
+    #: "department"); None for the report of every case.
+    region: dict[str, str] | None = None
 
 
 def _rate_sum(row: dict[str, Any]) -> float:

@@ -21,11 +21,12 @@ from markupsafe import Markup
 from sqlalchemy import Engine
 
 from monitor.alerts.counts import explanations_in_period, raised_in_period, responses_in_period
-from monitor.cases.evaluate import evaluate_loaded
+from monitor.cases.evaluate import Evaluated, evaluate_loaded
 from monitor.cases.load import load_cases
 from monitor.config import Settings
 from monitor.db.engine import existing_database, open_database
 from monitor.db.runs import alert_runs, any_run
+from monitor.engine.run import dataset_report
 from monitor.mask import mask
 from monitor.notify.mail.render import inline_css
 from monitor.notify.mail.transport import transport_for
@@ -40,9 +41,12 @@ from monitor.reports.data import (
 )
 from monitor.reports.helper import ReportHelpers
 from monitor.reports.html import narrative, render_html, render_index
-from monitor.store.use import report_evaluation
+from monitor.reports.regions import region_info, regional_evaluated
+from monitor.store.figures import SettledCounts
+from monitor.store.use import report_evaluation, store_evaluation
 from rules.definitions import FIGURE_KEYS, FRACTIONS
 from rules.periods import Period
+from rules.regions import Region
 
 __all__ = ["ReportResult", "run_report"]
 
@@ -68,6 +72,7 @@ def run_report(
     transport: Receiver | None = None,
     engine: Engine | None = None,
     helpers: ReportHelpers | None = None,
+    region: Region | None = None,
 ) -> ReportResult:
     """Write the report of ``period_text`` ("2025-05", "2025-Q2", "2025") and maybe send it.
 
@@ -77,7 +82,8 @@ def run_report(
     send; the counts come from the ledger only when the monitor has run against it.
     ``helpers``: the child processes that make the chart and the workbook
     (:mod:`monitor.reports.helper`), started early by a short-lived caller (the CLI); without
-    them both are made in this process.
+    them both are made in this process. ``region``: the report of that region's cases
+    (行政区划), ranking its cities, counties or departments (:mod:`monitor.reports.regions`).
     """
     period = Period.parse(period_text)
     first = min(period.trailing(12)[0].start.year, period.previous().start.year)
@@ -86,12 +92,9 @@ def run_report(
     sending = send and bool(settings.reports.recipients)
     stored = settings.store.enabled and input_path is None
     with _helped(helpers) as helper, _database(settings, engine, create=sending or stored) as db:
-        if stored:
-            assert db is not None  # created when missing
-            evaluated, settled = report_evaluation(settings, db, now, years, period.end)
-        else:
-            loaded = load_cases(settings, input_path, sheet=sheet)
-            evaluated, settled = evaluate_loaded(settings, loaded, now, years=years), None
+        evaluated, settled = _evaluation(
+            settings, db, now, years, period, input_path, sheet, region
+        )
         data = report_data(
             settings,
             evaluated,
@@ -100,6 +103,7 @@ def run_report(
             ledger_counts=_counter(db, now),
             settled=settled.of if settled is not None else None,
         )
+        data.region = region_info(settings, region) if region is not None else None
         folder.mkdir(parents=True, exist_ok=True)
         result = ReportResult(period.label, _write(folder, data, helper))
         if sending:
@@ -109,6 +113,35 @@ def run_report(
         elif send:
             result.counts = {"queued": 0, "sent": 0, "failed": 0, "dead": 0}
     return result
+
+
+def _evaluation(
+    settings: Settings,
+    db: Engine | None,
+    now: dt.datetime,
+    years: tuple[int, int],
+    period: Period,
+    input_path: str | None,
+    sheet: str | None,
+    region: Region | None,
+) -> tuple[Evaluated, SettledCounts | None]:
+    """What the report counts: from ``[source] dataset`` (partition by partition, on the
+    configured engine), the store, or the source read whole; of ``region``'s cases when
+    given. The store's month counts are by department: a region's report from the store
+    counts every stored case itself."""
+    if settings.source.dataset and input_path is None:
+        return dataset_report(settings, now, years, region)
+    if settings.store.enabled and input_path is None:
+        assert db is not None  # created when missing
+        if region is None:
+            return report_evaluation(settings, db, now, years, period.end)
+        evaluated = store_evaluation(settings, db, now, whole=True, years=years)[0]
+    else:
+        loaded = load_cases(settings, input_path, sheet=sheet)
+        evaluated = evaluate_loaded(settings, loaded, now, years=years)
+    if region is not None:
+        evaluated = regional_evaluated(settings, evaluated, region)
+    return evaluated, None
 
 
 def _helped(helpers: ReportHelpers | None) -> AbstractContextManager[ReportHelpers]:
@@ -159,7 +192,8 @@ def _counter(engine: Engine | None, now: dt.datetime) -> LedgerCounts | None:
 
 
 def _write(folder: Path, data: ReportData, helper: ReportHelpers) -> dict[str, Path]:
-    paths = {ext: folder / f"{data.period}.{ext}" for ext in ("html", "json", "xlsx")}
+    stem = data.period if data.region is None else f"{data.period}-{data.region['code']}"
+    paths = {ext: folder / f"{stem}.{ext}" for ext in ("html", "json", "xlsx")}
     # The chart and the workbook are made by the helpers while the JSON is written.
     helper.chart.ask(data.trend, data.language)
     helper.workbook.ask(data, str(paths["xlsx"]))
@@ -177,8 +211,10 @@ def _json(data: ReportData) -> dict[str, Any]:
     warning counts come from, whether the answer loop's figures are known and with which N;
     department names masked like every output."""
     source = data.warning_source
+    region = {"region": data.region} if data.region is not None else {}
     return {
         "period": data.period,
+        **region,
         "generated_at": data.generated_at.isoformat(timespec="seconds"),
         "estimated_calendar": data.estimated_calendar,
         "completion_denominator": data.completion_denominator,
@@ -227,6 +263,7 @@ def _entries(folder: Path) -> list[dict[str, Any]]:
             {
                 "period": period.label,
                 "kind": period.kind,
+                "region": meta.get("region"),
                 "generated_at": meta.get("generated_at"),
                 "files": [
                     f"{stem}.{e}"

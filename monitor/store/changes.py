@@ -27,6 +27,7 @@ __all__ = ["CASE_COLUMNS", "SourceRead", "content_hash", "id_hash", "member", "r
 CASE_COLUMNS = (
     "case_id",
     "department",
+    "region_code",
     "item_code",
     "item_name",
     "channel",

@@ -74,10 +74,11 @@ def settled(cases: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
 class MonthCounter:
     """Writes the ``figures`` files of a month from its closed cases and obligations."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, calendar: WorkingCalendar | None = None) -> None:
+        """``calendar``: the one to count with while it spans the months counted."""
         self.settings = settings
         self.key = counts_key(settings)
-        self._calendar: WorkingCalendar | None = None
+        self._calendar = calendar
 
     def write(
         self, generation: Generation, month: str, cases: pd.DataFrame, table: pd.DataFrame

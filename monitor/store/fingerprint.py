@@ -23,7 +23,13 @@ from monitor.cases.evaluate import rule_settings
 from monitor.cases.reference import configured_reference
 from monitor.config import Settings
 
-__all__ = ["calendar_years", "digest", "reached_cases", "rules_fingerprint"]
+__all__ = [
+    "calendar_years",
+    "digest",
+    "reached_cases",
+    "regions_fingerprint",
+    "rules_fingerprint",
+]
 
 
 def calendar_years(settings: Settings, first: int, last: int) -> dict[str, str]:
@@ -54,6 +60,14 @@ def rules_fingerprint(settings: Settings) -> str:
             h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
         h.update(b"|")
     return h.hexdigest()[:16]
+
+
+def regions_fingerprint(settings: Settings) -> str:
+    """A digest of what gives a case without a code of its own its region (``[regions]``
+    ``code`` and ``departments``; names are looked up when shown, never stored)."""
+    regions = settings.regions
+    text = json.dumps([regions.code, regions.departments], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def digest(years: dict[str, str], rules: str) -> str:

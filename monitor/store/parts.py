@@ -28,6 +28,7 @@ __all__ = [
 #: Columns kept as categories in memory (cases and obligations).
 CATEGORIES = (
     "department",
+    "region_code",
     "item_code",
     "item_name",
     "channel",

@@ -3,7 +3,8 @@
 The row of a generation is written before the store's folder switches to it, so the
 generation in use always has its row; rows of generations that are gone are deleted after
 the switch. ``files`` is a JSON object: the generation's Parquet files, and the calendar's
-fingerprint year by year with the rules' (what a later run compares to find what moved).
+fingerprint year by year with the rules' (what a later run compares to find what moved), and
+the regions' (``[regions]``: a store made under other ones is rebuilt).
 """
 
 from __future__ import annotations
@@ -43,9 +44,11 @@ class StoreState:
     rules: str = ""
     #: A folder source's files as last read (name → [size, time]).
     source_files: dict[str, list[int]] | None = None
+    #: The fingerprint of ``[regions]`` the stored cases' codes were given under.
+    regions: str = ""
 
     def row(self) -> dict[str, Any]:
-        extra = ("files", "years", "rules", "source_files")
+        extra = ("files", "years", "rules", "source_files", "regions")
         values = {k: v for k, v in self.__dict__.items() if k not in extra}
         manifest = {k: getattr(self, k) for k in extra}
         return values | {"files": json.dumps(manifest, ensure_ascii=False)}
@@ -69,6 +72,7 @@ def read_state(engine: sa.Engine, generation: int) -> StoreState | None:
         years=manifest["years"],
         rules=manifest["rules"],
         source_files=manifest.get("source_files"),
+        regions=manifest.get("regions", ""),
     )
 
 

@@ -2,11 +2,12 @@
 every open one at ``now`` (an open obligation's level moves with the clock), keeps the closed
 ones as stored, and writes a new generation.
 
-The first run, ``monitor store rebuild`` and a store of another schema version read the
-whole source and evaluate everything. When the calendar or the rules changed since the
-store was made (their fingerprints), the cases whose counting runs through a changed year
-(or all of them, for the rules) are evaluated again too, and the open obligations whose
-deadline moved are recorded, for the next alert run to tell their departments (截止日调整).
+The first run, ``monitor store rebuild``, a store of another schema version and one made under
+another ``[regions]`` (the codes of cases without their own) read the whole source and
+evaluate everything. When the calendar or the rules changed since the store was made (their
+fingerprints), the cases whose counting runs through a changed year (or all of them, for the
+rules) are evaluated again too, and the open obligations whose deadline moved are recorded,
+for the next alert run to tell their departments (截止日调整).
 """
 
 from __future__ import annotations
@@ -24,7 +25,13 @@ from monitor.cases.load import LoadedCases
 from monitor.config import Settings
 from monitor.store.changes import SourceRead, id_hash, member, read_source
 from monitor.store.figures import MonthCounter
-from monitor.store.fingerprint import calendar_years, digest, reached_cases, rules_fingerprint
+from monitor.store.fingerprint import (
+    calendar_years,
+    digest,
+    reached_cases,
+    regions_fingerprint,
+    rules_fingerprint,
+)
 from monitor.store.layout import Generation, StoreFolder, write_lock
 from monitor.store.parts import canonical, index, read_table, stored_case_ids
 from monitor.store.state import (
@@ -39,7 +46,7 @@ from monitor.store.write import Written, moved_deadlines, write_generation
 __all__ = ["SCHEMA_VERSION", "StoreRun", "store_folder", "update_store"]
 
 #: The layout and columns of the store's files; a store of another version is rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 @dataclass
@@ -75,7 +82,14 @@ def update_store(
     with write_lock(folder.root):
         old = folder.current()
         state = read_state(engine, old.number) if old is not None else None
-        full = rebuild or state is None or state.schema_version != SCHEMA_VERSION
+        regions = regions_fingerprint(settings)
+        # Stored cases keep the region [regions] gave them: a change there reads them again.
+        full = (
+            rebuild
+            or state is None
+            or state.schema_version != SCHEMA_VERSION
+            or state.regions != regions
+        )
         read = read_source(
             settings,
             None if full or state is None else state.watermark,
@@ -94,6 +108,7 @@ def update_store(
             run = _incremental(settings, generation, read, now, old, state, years, rules)
         run.state.kind = kind or ("rebuild" if full else run.state.kind)
         run.state.source_files = read.marks
+        run.state.regions = regions
         reason = {"years": run.changed_years, "rules": run.rules_changed}
         write_state(engine, run.state, run.moved, reason)
         folder.switch(generation)

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from monitor.cases.calendar import build_calendar
 from monitor.cases.evaluate import Evaluated, Scanned, evaluate_loaded
 from monitor.cases.load import LoadedCases
+from monitor.cases.regions import REGION_FIELD
 from monitor.config import Settings
 from monitor.store.changes import id_hash
 from monitor.store.figures import SettledCounts, counts_key, stored_counts
@@ -241,8 +242,14 @@ def _case_rows(cases: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
 
 
 def _rows(cases: pd.DataFrame, quality: pd.DataFrame) -> int:
-    """Rows the source held: the cases and the rows kept out of them."""
-    bad = quality["source_row"].nunique() if "source_row" in quality else 0
+    """Rows the source held: the cases and the rows kept out of them (a case with an invalid
+    region code is kept)."""
+    if "source_row" not in quality:
+        return len(cases)
+    rows = quality["source_row"]
+    if "field" in quality:
+        rows = rows[(quality["field"] != REGION_FIELD).to_numpy(bool)]
+    bad = rows.nunique()
     return len(cases) + int(bad)
 
 

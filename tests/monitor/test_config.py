@@ -144,7 +144,7 @@ BAD: dict[str, list[str]] = {
     ],
     "bad-unknown-section.toml": [
         "notifications: unknown section; known sections: database, source, calendar, rules, "
-        "alerts, mail, schedule, reports, logging, web, receivers, store",
+        "alerts, mail, schedule, reports, logging, web, receivers, store, regions, engine",
     ],
     "bad-wrong-type.toml": [
         "rules.warn_before_days: expected a valid integer, found 'two' (text)",
@@ -172,10 +172,10 @@ BAD: dict[str, list[str]] = {
         "\"off\", found 'every 30 minutes' (wrong number of fields; got 3, expected 5)",
     ],
     "bad-route-without-match.toml": [
-        "alerts.routes[0]: a route needs department or item to match",
+        "alerts.routes[0]: a route needs department, item or region to match",
     ],
     "bad-source-path-and-url.toml": [
-        "source: give either path or url + query, not both",
+        "source: give one of path, dataset, or url + query",
     ],
     "bad-url-without-query.toml": [
         "source: url needs query (the SQL that selects the cases)",
@@ -201,9 +201,10 @@ BAD: dict[str, list[str]] = {
         "found 0 (an integer)",
     ],
     "bad-column-mapping.toml": [
-        "source.columns.业务编号: expected 'case_id', 'department', 'item_code', 'item_name', "
-        "'channel', 'cross_region', 'submitted_at', 'supplemented_at', 'accepted_at', "
-        "'completed_at', 'promised_limit', 'legal_limit', 'suspended_days' or 'status', "
+        "source.columns.业务编号: expected 'case_id', 'department', 'region_code', 'item_code', "
+        "'item_name', 'channel', 'cross_region', 'submitted_at', 'supplemented_at', "
+        "'accepted_at', 'completed_at', 'promised_limit', 'legal_limit', 'suspended_days' or "
+        "'status', "
         "found 'case_number' (text)",
     ],
     "bad-database-url.toml": [

@@ -43,7 +43,7 @@ def test_upgrade_creates_the_tables_and_is_idempotent(engine: sa.Engine) -> None
 
 
 def test_head_revision_is_the_newest_migration() -> None:
-    assert head_revision() == "0009"
+    assert head_revision() == "0010"
 
 
 def test_each_migration_file_is_named_after_its_revision() -> None:

@@ -203,7 +203,7 @@ def test_empty_frame_routes_nothing() -> None:
 @pytest.mark.parametrize(
     ("route_", "problem"),
     [
-        ({"recipients": [A]}, "a route needs department or item to match"),
+        ({"recipients": [A]}, "a route needs department, item or region to match"),
         ({"department": SCJG, "recipients": ["not-an-address"]}, "expected an email address"),
         ({"department": SCJG, "recipients": [A], "contine": True}, "Extra inputs"),
     ],
@@ -272,3 +272,38 @@ def test_a_route_needs_recipients_or_receivers_that_exist() -> None:
         with_receivers(routes=[{"department": SCJG}])
     with pytest.raises(ValidationError, match="names ding-rsj, which is not a"):
         with_receivers(routes=[{"department": SCJG, "receivers": ["ding-rsj"]}])
+
+
+def test_routes_by_region() -> None:
+    """A city office (3301) gets its counties' warnings beside the department's route; a
+    county route (330102) only its own; a case without a region matches no region route."""
+    settings = alerts(
+        routes=[
+            {"region": "330100", "recipients": [BOSS], "continue": True},
+            {"region": "330102", "department": SCJG, "recipients": [A]},
+            {"department": SCJG, "recipients": [B]},
+        ],
+        default_recipients=[OFFICE],
+    )
+    frame = pd.DataFrame(
+        [
+            (SCJG, None, "warning", "330102"),  # Hangzhou's 上城区: the city and the county
+            (SCJG, None, "warning", "330105"),  # another county of Hangzhou: city, department
+            (SCJG, None, "warning", "330205"),  # 宁波: the department route only
+            (SCJG, None, "warning", None),  # no region: the department route only
+            (GAJ, None, "overdue", "330106"),  # Hangzhou, no department route: the city
+        ],
+        columns=["department", "item_code", "level", "region_code"],
+    )
+    assert route(frame, settings) == [  # by recipient list
+        Delivery((A, BOSS), (0,)),
+        Delivery((B,), (2, 3)),
+        Delivery((B, BOSS), (1,)),
+        Delivery((BOSS,), (4,)),
+    ]
+    assert settings.routes[0].region == "3301"  # "330100" is the city 3301
+
+
+def test_a_bad_region_in_a_route_is_a_config_error() -> None:
+    with pytest.raises(ValidationError, match=r"alerts\.routes\.0\.region"):
+        alerts(routes=[{"region": "33010", "recipients": [A]}])

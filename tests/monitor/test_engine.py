@@ -1,0 +1,237 @@
+"""The engines over a partitioned dataset (``[source] dataset``): the hand-checked cases of
+:mod:`tests.monitor.test_reports`, split into one partition per county, give the same
+obligations and the same hand-counted figures with the local engine and with Dask (a
+LocalCluster of two workers, reached by its address); a province, a city and a county report
+roll up exactly; an unreachable scheduler is an error naming it (exit 2), not a hang.
+
+Regions of the cases (行政区划代码): K1 K2 → 330102 and K3 K4 K5 → 330105 (both in 杭州市
+3301), K6 K7 K8 → 330205 and K9 K10 → 330206 (both in 宁波市 3302). May 2025, counted by
+hand from the case notes of test_reports:
+
+- 3301 (K1–K5): received K2 K3 K4 K5 = 4, online K3 K4 = 2, cross-region K2; accepted K2
+  K5 = 2 (K4 withdrawn), late K2; pending late K3; completed K1 K2 K5 = 3, late K1 K5 = 2;
+  open late 0; warnings K2a K2c K3a K5c = 4, overdue K1c K2a K3a K5c = 4, escalated K1c K3a.
+- 3302 (K6–K9): received K6 K8 K9 = 3, online K6 K8 = 2; accepted K6 K8 K9 = 3, none late;
+  completed K8 = 1, none late; open late K6 K9 = 2; warnings K6c K8c K9c = 3, overdue K6c
+  K9c = 2, escalated K6c K9c = 2.
+- 330102 (K1 K2): received 1, accepted 1, late 1; completed K1 K2 = 2, late K1; warnings
+  K2a K2c, overdue K1c K2a, escalated K1c.
+- 330105 (K3 K4 K5): received 3, online 2; accepted K5, none late; pending late K3;
+  completed K5, late; warnings K3a K5c, overdue K3a K5c, escalated K3a.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.monitor.test_reports import (
+    AT,
+    HEADER,
+    MAY_DEPARTMENTS,
+    MAY_FRACTIONS,
+    MAY_TOTALS,
+    ROWS,
+    by_department,
+    monitor,
+    read_json,
+)
+
+REGION = {
+    "K1": "330102",
+    "K2": "330102",
+    "K3": "330105",
+    "K4": "330105",
+    "K5": "330105",
+    "K6": "330205",
+    "K7": "330205",
+    "K8": "330205",
+    "K9": "330206",
+    "K10": "330206",
+}
+COUNTED = (
+    "received", "online", "cross_region", "accepted", "accepted_late", "pending_late",
+    "completed", "completed_late", "open_late", "warnings", "overdue", "escalated",
+)  # fmt: skip
+
+
+def counts(**given: int) -> dict[str, int]:
+    """The counts of :data:`COUNTED`: the given ones, 0 for the rest."""
+    return {k: given.get(k, 0) for k in COUNTED}
+
+
+CITY_3301 = counts(
+    received=4, online=2, cross_region=1, accepted=2, accepted_late=1, pending_late=1,
+    completed=3, completed_late=2, warnings=4, overdue=4, escalated=2,
+)  # fmt: skip
+CITY_3302 = counts(
+    received=3, online=2, accepted=3, completed=1, open_late=2, warnings=3, overdue=2,
+    escalated=2,
+)  # fmt: skip
+COUNTY_330102 = counts(
+    received=1, cross_region=1, accepted=1, accepted_late=1, completed=2, completed_late=1,
+    warnings=2, overdue=2, escalated=1,
+)  # fmt: skip
+COUNTY_330105 = counts(
+    received=3, online=2, accepted=1, pending_late=1, completed=1, completed_late=1,
+    warnings=2, overdue=2, escalated=1,
+)  # fmt: skip
+
+
+def write_lake(folder: Path) -> Path:
+    """The cases as a dataset of one partition per county (county=330102/part-0.parquet);
+    the code stays a column of the files as well."""
+    text = "\n".join([f"{HEADER},行政区划代码", *(f"{ROWS[k]},{REGION[k]}" for k in ROWS)])
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    for code, part in frame.groupby("行政区划代码"):
+        (folder / f"county={code}").mkdir(parents=True)
+        part.to_parquet(folder / f"county={code}" / "part-0.parquet", index=False)
+    (folder / "_manifest.json").write_text("{}", encoding="utf-8")  # not a partition
+    return folder
+
+
+def write_config(folder: Path, engine: str) -> Path:
+    path = folder / "config.toml"
+    path.write_text(f'[source]\ndataset = "lake"\n\n[engine]\n{engine}\n', encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    """A LocalCluster of two worker processes for the module, by its address."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+@pytest.fixture(params=["local", "dask"])
+def engine(request: pytest.FixtureRequest) -> str:
+    """The ``[engine]`` table of each engine (Dask: the module's cluster)."""
+    if request.param == "local":
+        return 'kind = "local"'
+    address = request.getfixturevalue("scheduler")
+    return f'kind = "dask"\naddress = "{address}"'
+
+
+@pytest.fixture
+def lake_config(tmp_path: Path, engine: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    write_lake(tmp_path / "lake")
+    return write_config(tmp_path, engine)
+
+
+def report_json(capsys: pytest.CaptureFixture[str], config: Path, *args: str) -> dict:
+    out = config.parent / "reports"
+    code, stdout, stderr = monitor(
+        capsys, "report", "--config", str(config), "--at", AT, "--out", str(out), *args
+    )
+    assert (code, stderr) == (0, ""), stderr
+    json_path = next(line.split()[1] for line in stdout.splitlines() if line.startswith("json"))
+    return read_json(Path(json_path))
+
+
+def test_month_report_from_the_dataset(
+    lake_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = report_json(capsys, lake_config, "--period", "2025-05")
+    assert data["totals"] == MAY_TOTALS
+    assert data["fractions"] == MAY_FRACTIONS
+    assert by_department(data) == MAY_DEPARTMENTS
+    assert "region" not in data
+
+
+def test_scan_from_the_dataset_lists_what_the_file_gives(
+    lake_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = lake_config.parent / "cases.csv"
+    csv.write_text("\n".join([HEADER, *ROWS.values()]) + "\n", encoding="utf-8")
+    for extra in ([], ["--all"]):
+        args = ["scan", "--at", AT, "--format", "json", *extra]
+        code, from_lake, lake_err = monitor(capsys, *args, "--config", str(lake_config))
+        assert code == 0, lake_err
+        code, from_file, file_err = monitor(capsys, *args, "--input", str(csv))
+        assert code == 0, file_err
+        assert json.loads(from_lake) == json.loads(from_file)
+        assert len(json.loads(from_lake)) > 0
+        assert lake_err == file_err  # the summary line: the same counts by level
+
+
+def figures_of(data: dict) -> dict[str, dict[str, int]]:
+    return {
+        d["department"]: {k: d[k] for k in COUNTED}
+        for d in data["departments"]  # type: ignore[union-attr]
+    }
+
+
+def test_region_reports_roll_up(lake_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    province = report_json(capsys, lake_config, "--period", "2025-05", "--region", "33")
+    assert province["region"] == {
+        "code": "330000",
+        "prefix": "33",
+        "name": "浙江省",
+        "level": "province",
+        "ranks": "city",
+    }
+    assert figures_of(province) == {"杭州市": CITY_3301, "宁波市": CITY_3302}
+    assert province["totals"] == MAY_TOTALS  # every case of May lies in the province
+
+    city = report_json(capsys, lake_config, "--period", "2025-05", "--region", "3301")
+    assert {k: city["totals"][k] for k in COUNTED} == CITY_3301
+    assert figures_of(city) == {"上城区": COUNTY_330102, "拱墅区": COUNTY_330105}
+    rate = city["fractions"]["accepted_late_rate"]
+    assert rate == {"numerator": 1, "denominator": 2}
+
+    county = report_json(capsys, lake_config, "--period", "2025-05", "--region", "330105")
+    assert {k: county["totals"][k] for k in COUNTED} == COUNTY_330105
+    assert list(figures_of(county)) == ["<script>alert(1)</script>"]  # its departments
+
+    index = (lake_config.parent / "reports" / "index.html").read_text(encoding="utf-8")
+    assert [name for name in ("浙江省", "杭州市", "拱墅区") if name in index] == [
+        "浙江省",
+        "杭州市",
+        "拱墅区",
+    ]
+    assert index.index("2025-05-330000.html") < index.index("2025-05-330100.html")
+    assert index.index("2025-05-330100.html") < index.index("2025-05-330105.html")
+
+
+def test_unreachable_scheduler_is_exit_2_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_lake(tmp_path / "lake")
+    config = write_config(
+        tmp_path, 'kind = "dask"\naddress = "tcp://127.0.0.1:9"\nconnect_timeout = 1'
+    )
+    started = time.monotonic()
+    code, _out, err = monitor(capsys, "scan", "--config", str(config), "--at", AT)
+    assert code == 2
+    assert "tcp://127.0.0.1:9" in err and "[engine] address" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert time.monotonic() - started < 15
+
+
+def test_engine_config_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write_config(tmp_path, 'kind = "spark"\naddress = "scheduler:8786"')
+    code, _out, err = monitor(capsys, "check-config", "--config", str(config))
+    assert code == 2
+    assert "engine.kind" in err and "engine.address" in err
+
+
+def test_missing_dataset_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = write_config(tmp_path, 'kind = "local"')
+    code, _out, err = monitor(capsys, "scan", "--config", str(config), "--at", AT)
+    assert code == 2
+    assert "no such dataset folder" in err and str(tmp_path / "lake") in err
