@@ -25,7 +25,6 @@ from monitor.cases.normalise import THREADS
 from monitor.cases.regions import region_names
 from monitor.config import Settings
 from monitor.engine.dataset import read_partition
-from monitor.store.changes import id_hash
 from monitor.store.figures import MonthCounter, settled
 from rules.counting import COUNTED
 from rules.regions import Region
@@ -135,8 +134,9 @@ def _evaluated(name: str, job: Job) -> Evaluated:
 
 
 def _settled(cases: pd.DataFrame, table: pd.DataFrame, case_rows: np.ndarray) -> np.ndarray:
-    """Per case: settled (closed, not withdrawn, every obligation closed by its deadline)."""
-    ids = id_hash(cases["case_id"])
+    """Per case: settled (closed, not withdrawn, every obligation closed by its deadline).
+    The store matches obligations to cases by ``_id``: here, the case's position."""
+    ids = np.arange(len(cases), dtype=np.uint64)
     return settled(cases.assign(_id=ids), table.assign(_id=ids[case_rows]))
 
 
@@ -160,14 +160,12 @@ def _closed_counts(table: pd.DataFrame) -> pd.DataFrame:
     """Obligations counted by department, level and estimated calendar."""
     if table.empty:
         return closed_meta()
-    keys = pd.DataFrame(
-        {
-            "department": table["department"].astype(object).fillna(TOTAL).to_numpy(),
-            "level": table["level"].astype(object).to_numpy(),
-            "estimated_calendar": table["estimated_calendar"].to_numpy(dtype=bool),
-        }
-    )
-    return keys.groupby(CLOSED_KEYS, sort=False).size().rename("count").reset_index()
+    sizes = table.groupby(CLOSED_KEYS, sort=False, observed=True, dropna=False).size()
+    counts = sizes[sizes > 0].rename("count").reset_index()
+    counts["department"] = counts["department"].astype(object).fillna(TOTAL)
+    counts["level"] = counts["level"].astype(object)
+    counts["estimated_calendar"] = counts["estimated_calendar"].astype(bool)
+    return counts.astype({"count": np.int64})
 
 
 def _month_counts(
@@ -178,9 +176,12 @@ def _month_counts(
     if cases.empty:
         return month_meta()
     table = evaluated.evaluation.table[~keep_row]
+    positions = evaluated.evaluation.case_rows[~keep_row].astype(np.uint64)
     counter = MonthCounter(settings, evaluated.calendar)
     counts = counter.counts(
-        cases.assign(_id=id_hash(cases["case_id"])), table.assign(_id=id_hash(table["case_id"])), ""
+        cases.assign(_id=np.flatnonzero(~keep_case).astype(np.uint64)),
+        table.assign(_id=positions),
+        "",
     )
     counts["department"] = counts["department"].astype(object).fillna(TOTAL)
     return counts[[*MONTH_KEYS, *COUNTED]]

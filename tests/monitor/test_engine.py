@@ -235,3 +235,24 @@ def test_missing_dataset_is_exit_2(
     code, _out, err = monitor(capsys, "scan", "--config", str(config), "--at", AT)
     assert code == 2
     assert "no such dataset folder" in err and str(tmp_path / "lake") in err
+
+
+def test_a_dataset_at_an_fsspec_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``[source] dataset = "memory://…"``: the partitions listed and read through fsspec
+    (the local engine: a memory filesystem lives in this process only)."""
+    import fsspec
+
+    monkeypatch.chdir(tmp_path)
+    fs = fsspec.filesystem("memory")
+    for path in write_lake(tmp_path / "lake").rglob("*"):
+        if path.is_file():
+            fs.pipe(
+                f"/lake-{tmp_path.name}/{path.relative_to(tmp_path / 'lake')}", path.read_bytes()
+            )
+    config = tmp_path / "config.toml"
+    config.write_text(f'[source]\ndataset = "memory://lake-{tmp_path.name}"\n', encoding="utf-8")
+    data = report_json(capsys, config, "--period", "2025-05")
+    assert data["totals"] == MAY_TOTALS
+    assert by_department(data) == MAY_DEPARTMENTS
