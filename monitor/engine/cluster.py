@@ -27,6 +27,8 @@ def dask_client(engine: EngineSettings) -> Iterator[Any]:
             "[engine] kind",
             ['"dask" needs dask and distributed: pip install "banjian-monitor[dask]"'],
         ) from None
+    if not log.isEnabledFor(logging.DEBUG):  # the cluster's own INFO lines are noise here
+        logging.getLogger("distributed").setLevel(logging.WARNING)
     if engine.address == "local":
         with (
             LocalCluster(

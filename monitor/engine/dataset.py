@@ -13,6 +13,7 @@ lie in one partition (a lake partitioned by region or by month of submission has
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path, PurePosixPath
 
@@ -43,7 +44,12 @@ def dataset_files(location: str) -> list[str]:
         folder = Path(location)
         if not folder.is_dir():
             raise InputError(f"{location}: no such dataset folder ([source] dataset)")
-        names = [str(p) for p in folder.rglob("*.parquet") if _is_partition(str(p), location)]
+        names = [
+            os.path.join(root, name)
+            for root, _, files in os.walk(folder, followlinks=True)  # linked folders too
+            for name in files
+            if _is_partition(os.path.join(root, name), location)
+        ]
     if not names:
         raise InputError(f"{location}: a dataset with no Parquet file in it")
     return sorted(names)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from monitor.cases.evaluate import Evaluated, evaluate_loaded
 from monitor.cases.normalise import THREADS
@@ -96,6 +97,8 @@ def month_meta() -> pd.DataFrame:
 def run_part(name: str, job: Job) -> Part:
     """The partition ``name`` evaluated and split as the module says."""
     token = THREADS.set(job.threads)
+    if job.threads == 1:  # a Dask worker: Arrow's own pool kept to the worker's core too
+        pa.set_cpu_count(1)
     try:
         evaluated = _evaluated(name, job)
     finally:

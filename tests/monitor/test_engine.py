@@ -256,3 +256,19 @@ def test_a_dataset_at_an_fsspec_url(
     data = report_json(capsys, config, "--period", "2025-05")
     assert data["totals"] == MAY_TOTALS
     assert by_department(data) == MAY_DEPARTMENTS
+
+
+def test_linked_partition_folders_are_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dataset whose county folders are symbolic links to folders elsewhere (a lake
+    assembled from several offices' exports) reads every one of them."""
+    monkeypatch.chdir(tmp_path)
+    elsewhere = write_lake(tmp_path / "exports")
+    (tmp_path / "lake").mkdir()
+    for folder in elsewhere.iterdir():
+        if folder.is_dir():
+            (tmp_path / "lake" / folder.name).symlink_to(folder)
+    config = write_config(tmp_path, 'kind = "local"')
+    data = report_json(capsys, config, "--period", "2025-05")
+    assert data["totals"] == MAY_TOTALS
