@@ -171,7 +171,11 @@ def _summary(sheet: Worksheet, data: ReportData, columns: dict[str, tuple[str, .
 def _departments(sheet: Worksheet, data: ReportData, columns: dict[str, tuple[str, ...]]) -> None:
     labels = LABELS[data.language]
     previous_label = columns["previous"][0]
-    names = [*columns["departments"], *(labels[key] for key in FIGURE_KEYS)]
+    rank, unit = columns["departments"]
+    ranked_words = WORDS[data.language]["ranked"]
+    if data.region is not None and data.region.get("ranks") in ranked_words:
+        unit = ranked_words[data.region["ranks"]][1]  # 地市 / 区县: a region's report
+    names = [rank, unit, *(labels[key] for key in FIGURE_KEYS)]
     names += [f"{previous_label} {labels[key]}" for key in RATE_KEYS]
     parts_at = len(names) + 1
     names += [part.format(label=labels[key]) for key in FRACTIONS for part in columns["parts"]]

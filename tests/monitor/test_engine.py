@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 
 from tests.monitor.test_reports import (
     AT,
@@ -194,7 +195,13 @@ def test_region_reports_roll_up(lake_config: Path, capsys: pytest.CaptureFixture
     assert {k: county["totals"][k] for k in COUNTED} == COUNTY_330105
     assert list(figures_of(county)) == ["<script>alert(1)</script>"]  # its departments
 
-    index = (lake_config.parent / "reports" / "index.html").read_text(encoding="utf-8")
+    folder = lake_config.parent / "reports"
+    for code, unit in (("330000", "地市"), ("330100", "区县"), ("330105", "部门")):
+        sheet = load_workbook(folder / f"2025-05-{code}.xlsx")["部门"]
+        assert (sheet["A1"].value, sheet["B1"].value) == ("排名", unit)
+    html = (folder / "2025-05-330100.html").read_text(encoding="utf-8")
+    assert "杭州市 2025年5月办件监测月报" in html and "各区县情况（红黑榜）" in html
+    index = (folder / "index.html").read_text(encoding="utf-8")
     assert [name for name in ("浙江省", "杭州市", "拱墅区") if name in index] == [
         "浙江省",
         "杭州市",
