@@ -79,6 +79,14 @@ class Evaluation:
         """Whether any deadline or count used an estimated calendar year."""
         return bool(self.table["estimated_calendar"].any())
 
+    def of_cases(self, keep: np.ndarray) -> Evaluation:
+        """The obligations of the cases ``keep`` (a mask over the evaluated cases), each
+        one's case renumbered among the kept ones (as ``cases[keep]`` numbers them)."""
+        rows = keep[self.case_rows]
+        renumber = np.cumsum(keep) - 1
+        table = self.table[rows].reset_index(drop=True)
+        return Evaluation(table, self.problems, renumber[self.case_rows[rows]])
+
 
 def evaluate(
     cases: pd.DataFrame,

@@ -116,8 +116,11 @@ def run_part(name: str, job: Job) -> Part:
     else:
         keep_case = ~_settled(cases, table, case_rows)
     keep_row = keep_case[case_rows]
+    kept = evaluated.evaluation.of_cases(keep_case)
     part = Part(
-        *_kept(cases, table, case_rows, keep_case, keep_row),
+        cases[keep_case].reset_index(drop=True),
+        kept.table,
+        kept.case_rows,
         quality=evaluated.loaded.quality,
         problems=evaluated.evaluation.problems,
         rows_read=evaluated.loaded.rows_read,
@@ -141,22 +144,6 @@ def _settled(cases: pd.DataFrame, table: pd.DataFrame, case_rows: np.ndarray) ->
     The store matches obligations to cases by ``_id``: here, the case's position."""
     ids = np.arange(len(cases), dtype=np.uint64)
     return settled(cases.assign(_id=ids), table.assign(_id=ids[case_rows]))
-
-
-def _kept(
-    cases: pd.DataFrame,
-    table: pd.DataFrame,
-    case_rows: np.ndarray,
-    keep_case: np.ndarray,
-    keep_row: np.ndarray,
-) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-    """The kept cases and obligations, each obligation's case renumbered among them."""
-    renumber = np.cumsum(keep_case) - 1
-    return (
-        cases[keep_case].reset_index(drop=True),
-        table[keep_row].reset_index(drop=True),
-        renumber[case_rows[keep_row]],
-    )
 
 
 def _closed_counts(table: pd.DataFrame) -> pd.DataFrame:

@@ -4,13 +4,10 @@ of its city or county below a province or city), and the region as the report na
 
 from __future__ import annotations
 
-import numpy as np
-
 from monitor.cases.evaluate import Evaluated
 from monitor.cases.load import LoadedCases
 from monitor.cases.regions import region_names
 from monitor.config import Settings
-from rules.evaluate import Evaluation
 from rules.regions import Region, within
 from rules.rollup import regional
 
@@ -22,22 +19,13 @@ def regional_evaluated(settings: Settings, evaluated: Evaluated, region: Region)
     cases = evaluated.loaded.cases
     inside = within(cases["region_code"], region)
     relabelled = regional(cases, region, region_names(settings).name)
-    evaluation = evaluated.evaluation
-    keep = inside[evaluation.case_rows]
-    renumber = np.cumsum(inside) - 1
-    table = evaluation.table[keep].reset_index(drop=True)
-    case_rows = renumber[evaluation.case_rows[keep]]
-    table["department"] = relabelled["department"].to_numpy()[case_rows]
+    evaluation = evaluated.evaluation.of_cases(inside)
+    evaluation.table["department"] = relabelled["department"].to_numpy()[evaluation.case_rows]
     loaded = evaluated.loaded
     restricted = LoadedCases(
         relabelled, loaded.quality, loaded.source, loaded.rows_read, loaded.encoding
     )
-    return Evaluated(
-        restricted,
-        Evaluation(table, evaluation.problems, case_rows),
-        evaluated.now,
-        evaluated.calendar,
-    )
+    return Evaluated(restricted, evaluation, evaluated.now, evaluated.calendar)
 
 
 def region_info(settings: Settings, region: Region) -> dict[str, str]:

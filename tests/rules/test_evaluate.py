@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -1091,3 +1092,13 @@ def test_withdrawn_or_refused_without_a_time_is_a_data_problem(cal: WorkingCalen
     assert sorted(listed["case_id"]) == ["R", "W"]
     # OK: withdrawn on 03-06, before its acceptance deadline 03-12: closed on time.
     assert one(ev, "OK", ACC)["level"] == "on_time"
+
+
+def test_of_cases_keeps_the_obligations_of_the_kept_cases_renumbered() -> None:
+    table = pd.DataFrame({"case_id": ["A", "A", "B", "C", "C"], "estimated_calendar": False})
+    problems = pd.DataFrame({"case_id": ["D"]})
+    evaluation = Evaluation(table, problems, np.array([0, 0, 1, 2, 2]))
+    kept = evaluation.of_cases(np.array([True, False, True]))
+    assert kept.table["case_id"].tolist() == ["A", "A", "C", "C"]
+    assert kept.case_rows.tolist() == [0, 0, 1, 1]  # C is the second kept case
+    assert kept.problems is problems
