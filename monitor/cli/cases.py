@@ -196,10 +196,12 @@ def _scanned(
 
         return dataset_scan(settings, now, whole=include_all)
     if settings.store.enabled and input_path is None:
+        from monitor.engine.stored import stored_scan
         from monitor.store.use import store_scan
 
+        scan = stored_scan if settings.engine.kind == "dask" else store_scan
         with state.database() as engine:
-            return store_scan(settings, engine, now, whole=include_all)
+            return scan(settings, engine, now, whole=include_all)
     loaded = load_cases(settings, input_path, sheet=sheet)
     return Scanned.of(evaluate_loaded(settings, loaded, now))
 

@@ -4,7 +4,9 @@ With ``kind = "dask"`` the rules run partition by partition on a Dask cluster: `
 names its scheduler (``"tcp://scheduler:8786"``), or ``"local"`` starts a LocalCluster of
 ``workers`` processes on this machine for the run. Either engine works through a partitioned
 source (``[source] dataset``) one partition at a time, so memory follows the partition size,
-not the year; without one, ``kind`` makes no difference (one file or query is one partition).
+not the year. With ``[store] enabled``, the Dask engine evaluates the store's month files for
+``scan`` and ``report`` (:mod:`monitor.engine.stored`). Otherwise ``kind`` makes no
+difference (one file or query is one partition).
 """
 
 from __future__ import annotations

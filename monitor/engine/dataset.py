@@ -17,11 +17,16 @@ import os
 import tempfile
 from pathlib import Path, PurePosixPath
 
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from monitor.cases.load import LoadedCases, load_cases
 from monitor.config import Settings
 from monitor.errors import ConfigError, InputError
+from monitor.store.parts import canonical
 
-__all__ = ["dataset_files", "dataset_location", "read_partition"]
+__all__ = ["dataset_files", "dataset_location", "read_partition", "read_stored"]
 
 
 def dataset_location(settings: Settings) -> str:
@@ -69,6 +74,23 @@ def read_partition(settings: Settings, name: str, location: str) -> LoadedCases:
         loaded = load_cases(settings, local.name, constants=constants)
     loaded.source = name
     return loaded
+
+
+def read_stored(name: str) -> LoadedCases:
+    """One file of the case store's cases (``month=2025-03/open.parquet``): stored already
+    normalised, so read as it is (the store's data problems are the whole store's table)."""
+    try:
+        if "://" in name:
+            fs, path = _filesystem(name)
+            with fs.open(path, "rb") as file:
+                table = pq.read_table(file)
+        else:
+            table = pq.read_table(name)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise InputError(f"{name}: the stored partition cannot be read ({exc})") from None
+    cases = canonical(table.to_pandas())
+    no_problems = pd.DataFrame({"case_id": pd.Series([], dtype=object)})
+    return LoadedCases(cases, no_problems, name, len(cases))
 
 
 def _is_partition(path: str, root: str) -> bool:

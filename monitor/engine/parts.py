@@ -25,7 +25,7 @@ from monitor.cases.evaluate import Evaluated, evaluate_loaded
 from monitor.cases.normalise import THREADS
 from monitor.cases.regions import region_names
 from monitor.config import Settings
-from monitor.engine.dataset import read_partition
+from monitor.engine.dataset import read_partition, read_stored
 from monitor.store.figures import MonthCounter, settled
 from rules.counting import COUNTED
 from rules.regions import Region
@@ -59,6 +59,9 @@ class Job:
     keep: frozenset[str] = frozenset()
     #: Threads one partition's normalising uses (1 on a Dask worker: a core per worker).
     threads: int = 2
+    #: ``location`` is the case store's ``cases`` folder: its files are read as stored
+    #: (normalised already), not normalised again.
+    stored: bool = False
 
 
 @dataclass
@@ -133,7 +136,7 @@ def run_part(name: str, job: Job) -> Part:
 
 def _evaluated(name: str, job: Job) -> Evaluated:
     """The partition's cases (of the job's region, relabelled) evaluated at the job's now."""
-    loaded = read_partition(job.settings, name, job.location)
+    loaded = read_stored(name) if job.stored else read_partition(job.settings, name, job.location)
     if job.region is not None:
         loaded.cases = regional(loaded.cases, job.region, region_names(job.settings).name)
     return evaluate_loaded(job.settings, loaded, job.now, years=job.years)

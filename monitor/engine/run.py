@@ -37,7 +37,15 @@ from rules.counting import COUNTED
 from rules.evaluate import Evaluation
 from rules.regions import Region
 
-__all__ = ["dataset_evaluation", "dataset_report", "dataset_scan", "run_dataset"]
+__all__ = [
+    "Combined",
+    "dataset_evaluation",
+    "dataset_report",
+    "dataset_scan",
+    "reported",
+    "run_dataset",
+    "scanned",
+]
 
 log = logging.getLogger(__package__)
 
@@ -70,7 +78,12 @@ def dataset_scan(settings: Settings, now: dt.datetime, *, whole: bool) -> Scanne
     """What ``monitor scan`` shows from ``[source] dataset``: the open cases' obligations
     (every obligation when ``whole``), the others counted by department and level."""
     job = Job(settings, dataset_location(settings), now, "scan", whole=whole)
-    evaluated = _evaluated(settings, run_dataset(settings, job), now, (now.year, now.year))
+    return scanned(settings, run_dataset(settings, job), now, whole=whole)
+
+
+def scanned(settings: Settings, combined: Combined, now: dt.datetime, *, whole: bool) -> Scanned:
+    """What a scan shows of the parts of a scan job."""
+    evaluated = _evaluated(settings, combined, now, (now.year, now.year))
     counted = None if whole else evaluated.counted  # with --all every obligation is listed
     return Scanned(evaluated.evaluation.table, evaluated.problems, counted)
 
@@ -91,7 +104,13 @@ def dataset_report(
     """What a report counts from ``[source] dataset`` (of ``region`` when given): the cases
     that are not settled evaluated at ``now``, and the settled ones' month counts."""
     job = Job(settings, dataset_location(settings), now, "report", region=region, years=years)
-    combined = run_dataset(settings, job)
+    return reported(settings, run_dataset(settings, job), now, years)
+
+
+def reported(
+    settings: Settings, combined: Combined, now: dt.datetime, years: tuple[int, int]
+) -> tuple[Evaluated, SettledCounts]:
+    """What a report counts of the parts of a report job."""
     months = combined.part.months.copy()
     months["department"] = months["department"].where(months["department"] != TOTAL, None)
     return _evaluated(settings, combined, now, years), SettledCounts(months)
@@ -119,8 +138,8 @@ def _on_dask(files: list[str], job: Job) -> tuple[list[Part], pd.DataFrame, pd.D
     parts = dask.persist(*[dask.delayed(run_part, pure=True)(name, shared) for name in files])
     closed = dd.from_delayed([p.closed for p in parts], meta=closed_meta(), verify_meta=False)
     months = dd.from_delayed([p.months for p in parts], meta=month_meta(), verify_meta=False)
-    closed_sum, months_sum = dask.compute(
-        closed.groupby(CLOSED_KEYS).sum(), months.groupby(MONTH_KEYS).sum()
+    closed_sum, months_sum = dask.compute(  # small sums: a tree reduction, not a shuffle
+        closed.groupby(CLOSED_KEYS).sum(split_out=1), months.groupby(MONTH_KEYS).sum(split_out=1)
     )
     gathered = dask.compute(*[dask.delayed(_listed)(p) for p in parts])
     return list(gathered), closed_sum.reset_index(), months_sum.reset_index()

@@ -27,6 +27,7 @@ from monitor.config import Settings
 from monitor.db.engine import existing_database, open_database
 from monitor.db.runs import alert_runs, any_run
 from monitor.engine.run import dataset_report
+from monitor.engine.stored import stored_report
 from monitor.mask import mask
 from monitor.notify.mail.render import inline_css
 from monitor.notify.mail.transport import transport_for
@@ -126,13 +127,16 @@ def _evaluation(
     region: Region | None,
 ) -> tuple[Evaluated, SettledCounts | None]:
     """What the report counts: from ``[source] dataset`` (partition by partition, on the
-    configured engine), the store, or the source read whole; of ``region``'s cases when
+    configured engine), the store (its partitions on the cluster with the Dask engine), or
+    the source read whole; of ``region``'s cases when
     given. The store's month counts are by department: a region's report from the store
     counts every stored case itself."""
     if settings.source.dataset and input_path is None:
         return dataset_report(settings, now, years, region)
     if settings.store.enabled and input_path is None:
         assert db is not None  # created when missing
+        if settings.engine.kind == "dask":
+            return stored_report(settings, db, now, years, region)
         if region is None:
             return report_evaluation(settings, db, now, years, period.end)
         evaluated = store_evaluation(settings, db, now, whole=True, years=years)[0]

@@ -30,7 +30,15 @@ from monitor.store.state import read_state
 from monitor.store.update import StoreRun, store_folder, update_store
 from rules.evaluate import EVALUATION_COLUMNS, Evaluation
 
-__all__ = ["report_evaluation", "store_evaluation", "store_scan", "stored_everything"]
+__all__ = [
+    "generation_at",
+    "report_evaluation",
+    "source_rows",
+    "store_evaluation",
+    "store_scan",
+    "store_source",
+    "stored_everything",
+]
 
 
 def store_evaluation(
@@ -43,13 +51,13 @@ def store_evaluation(
 ) -> tuple[Evaluated, StoreRun | None]:
     """The evaluation at ``now`` from the store, and the run that updated it (None when the
     moment was before the store's last run and nothing was written)."""
-    generation, at, run = _generation_for(settings, engine, now)
+    generation, at, run = generation_at(settings, engine, now)
     if run is None or whole:
         return _whole(settings, generation, now, years, at), run
     cases = run.evaluated.loaded.cases
     table = run.evaluated.evaluation.table
     quality = read_table(generation, "quality")
-    loaded = LoadedCases(cases, quality, _source(generation), _rows(cases, quality))
+    loaded = LoadedCases(cases, quality, store_source(generation), source_rows(len(cases), quality))
     evaluation = Evaluation(table, read_table(generation, "problems"), _case_rows(cases, table))
     counted = read_table(generation, "closed_counts")
     return Evaluated(loaded, evaluation, now, run.evaluated.calendar, counted), run
@@ -60,7 +68,7 @@ def store_scan(settings: Settings, engine: sa.Engine, now: dt.datetime, *, whole
     ``whole``): the stored obligations alone when the store is up to date at ``now`` (the
     cases themselves are not needed to list them), else as :func:`store_evaluation`."""
     if whole:
-        generation, at, _ = _generation_for(settings, engine, now)
+        generation, at, _ = generation_at(settings, engine, now)
         if now == at:
             table = _stored_obligations(generation, EVALUATION_COLUMNS)
             found = len(read_table(generation, "problems"))
@@ -84,7 +92,7 @@ def report_evaluation(
     ``until``: the end of the last period the report counts. A case submitted later counts
     in none of its periods, so the months after it are not read, unless one of their
     obligations used an estimated calendar year (the report says so whatever the month)."""
-    generation, at, _ = _generation_for(settings, engine, now)
+    generation, at, _ = generation_at(settings, engine, now)
     settled = stored_counts(generation, counts_key(settings)) if at == now else None
     if settled is None:
         return _whole(settings, generation, now, years, at), None
@@ -106,7 +114,7 @@ def report_evaluation(
         )
     ).reset_index(drop=True)
     quality = read_table(generation, "quality")
-    loaded = LoadedCases(cases, quality, _source(generation), _rows(cases, quality))
+    loaded = LoadedCases(cases, quality, store_source(generation), source_rows(len(cases), quality))
     problems = read_table(generation, "problems")
     evaluation = Evaluation(table, problems, _case_rows(cases, table))
     calendar = build_calendar(settings, *_span(cases, now, years, table))
@@ -144,7 +152,7 @@ def _months_until(
     return dict(chosen)
 
 
-def _generation_for(
+def generation_at(
     settings: Settings, engine: sa.Engine, now: dt.datetime
 ) -> tuple[Generation, dt.datetime, StoreRun | None]:
     """The generation to read at ``now``, the moment it was made at, and the run that made
@@ -187,7 +195,7 @@ def _whole(
         return _evaluated_whole(settings, generation, now, years)
     cases, table, quality, problems = stored_everything(generation)
     rows = _case_rows(cases, table)
-    loaded = LoadedCases(cases, quality, _source(generation), _rows(cases, quality))
+    loaded = LoadedCases(cases, quality, store_source(generation), source_rows(len(cases), quality))
     table = table[EVALUATION_COLUMNS] if len(table) else table
     calendar = build_calendar(settings, *_span(cases, now, years, table))
     return Evaluated(loaded, Evaluation(table, problems, rows), now, calendar)
@@ -204,7 +212,7 @@ def _evaluated_whole(
         )
     )
     quality = read_table(generation, "quality")
-    loaded = LoadedCases(cases, quality, _source(generation), _rows(cases, quality))
+    loaded = LoadedCases(cases, quality, store_source(generation), source_rows(len(cases), quality))
     return evaluate_loaded(settings, loaded, now, years=years)
 
 
@@ -241,18 +249,19 @@ def _case_rows(cases: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
     return pd.Index(case_id).get_indexer(wanted).astype(np.int64)
 
 
-def _rows(cases: pd.DataFrame, quality: pd.DataFrame) -> int:
-    """Rows the source held: the cases and the rows kept out of them (a case with an invalid
-    region code is kept)."""
+def source_rows(cases: int, quality: pd.DataFrame) -> int:
+    """Rows the source held: the ``cases`` stored and the rows kept out of them (a case with
+    an invalid region code is kept)."""
     if "source_row" not in quality:
-        return len(cases)
+        return cases
     rows = quality["source_row"]
     if "field" in quality:
         rows = rows[(quality["field"] != REGION_FIELD).to_numpy(bool)]
     bad = rows.nunique()
-    return len(cases) + int(bad)
+    return cases + int(bad)
 
 
-def _source(generation: Generation) -> str:
+def store_source(generation: Generation) -> str:
+    """How a run names the store it read (its root and generation)."""
     root = str(generation.path).rsplit("/", 1)[0]
     return f"case store {root} (generation {generation.number})"
