@@ -136,8 +136,10 @@ def summary_line(
 
 def _open_cases(table: pd.DataFrame) -> np.ndarray:
     """The rows of the cases with an open obligation (all their obligations)."""
-    open_ids = table.loc[(table["state"] == "open").to_numpy(), "case_id"]
-    return table["case_id"].isin(open_ids).to_numpy()
+    codes, _ = pd.factorize(table["case_id"])  # one pass over the ids, not a set lookup each
+    has_open = np.zeros(codes.max() + 2 if len(codes) else 1, dtype=bool)
+    has_open[codes[(table["state"] == "open").to_numpy()]] = True
+    return has_open[codes] & (codes >= 0)
 
 
 def to_records(table: pd.DataFrame) -> list[dict[str, Any]]:

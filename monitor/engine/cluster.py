@@ -37,7 +37,9 @@ def dask_client(engine: EngineSettings) -> Iterator[Any]:
                 processes=True,
                 memory_limit=engine.memory_limit,
                 dashboard_address=None,
-                silence_logs=logging.ERROR,
+                # A task's failure reaches this process as its exception, said in one line;
+                # the workers' own log of it (a traceback) only with --debug.
+                silence_logs=logging.DEBUG if log.isEnabledFor(logging.DEBUG) else logging.CRITICAL,
             ) as cluster,
             Client(cluster) as client,
         ):

@@ -279,3 +279,32 @@ def test_linked_partition_folders_are_read(
     config = write_config(tmp_path, 'kind = "local"')
     data = report_json(capsys, config, "--period", "2025-05")
     assert data["totals"] == MAY_TOTALS
+
+
+def test_an_unreadable_partition_is_exit_2_naming_it(
+    lake_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A partition that is not Parquet stops the run (its cases' warnings must not be
+    resolved as vanished, nor a report miss them silently): one line naming the file."""
+    broken = lake_config.parent / "lake" / "county=330205" / "part-0.parquet"
+    broken.write_bytes(b"PAR1 not parquet at all \x00\xff")
+    code, _out, err = monitor(capsys, "scan", "--config", str(lake_config), "--at", AT)
+    assert code == 2
+    assert str(broken) in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_unreadable_partition_on_a_cluster_of_this_run_says_one_line(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same with ``address = "local"``: the workers, started by the run, write nothing
+    of their own to the terminal (captured at the file descriptors: they are processes)."""
+    monkeypatch.chdir(tmp_path)
+    write_lake(tmp_path / "lake")
+    broken = tmp_path / "lake" / "county=330102" / "part-0.parquet"
+    broken.write_bytes(b"not parquet")
+    config = write_config(tmp_path, 'kind = "dask"\nworkers = 1')
+    code, _out, err = monitor(capfd, "scan", "--config", str(config), "--at", AT)
+    assert code == 2
+    assert err.startswith("error: ") and str(broken) in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
