@@ -73,6 +73,7 @@ ALLOWED: dict[str, set[str]] = {
     "monitor.demo": {"monitor.cases", "monitor.alerts", "monitor.reports", "monitor.config"},
     "monitor.web": {
         "monitor.alerts",
+        "monitor.engine",
         "monitor.cases",
         "monitor.db",
         "monitor.config",

@@ -27,6 +27,7 @@ from monitor.errors import InputError
 
 if TYPE_CHECKING:
     from monitor.cases.evaluate import Scanned
+    from monitor.cases.load import LoadedCases
     from monitor.config import Settings
 
 __all__ = ["COMMANDS"]
@@ -84,6 +85,15 @@ def inspect_cmd(
 
         with state.database() as engine:
             loaded = store_evaluation(settings, engine, parse_at(None), whole=True)[0].loaded
+    elif settings.source.dataset and input_path is None:
+        from monitor.engine.dataset import dataset_files, dataset_location
+
+        location = dataset_location(settings)
+        raise InputError(
+            f"[source] dataset {location} is read partition by partition (scan, report, "
+            f"alert, explain); inspect one of its files with --input, e.g. --input "
+            f"{dataset_files(location)[0]}"
+        )
     else:
         loaded = load_cases(settings, input_path, sheet=sheet)
     found = problems_before_evaluation(settings, loaded, parse_at(None))
@@ -245,11 +255,30 @@ def explain_cmd(
     settings = state.settings()
     if unmasked:
         audit_unmasked(settings, f"explain --format {fmt}")
-    story = explain_case(settings, load_cases(settings, input_path, sheet=sheet), case_id, now)
+    if settings.source.dataset and input_path is None:
+        loaded = _partition_of(settings, case_id)
+    else:
+        loaded = load_cases(settings, input_path, sheet=sheet)
+    story = explain_case(settings, loaded, case_id, now)
     if fmt == "json":
         click.echo(json.dumps(to_json(story, masked=not unmasked), ensure_ascii=False, indent=1))
     else:
         click.echo(to_text(story, masked=not unmasked))
+
+
+def _partition_of(settings: Settings, case_id: str) -> LoadedCases:
+    """The partition of ``[source] dataset`` that holds ``case_id``, read."""
+    from monitor.engine.dataset import dataset_location
+    from monitor.engine.lookup import dataset_case
+    from monitor.mask import mask
+
+    loaded = dataset_case(settings, case_id)
+    if loaded is None:
+        raise InputError(
+            f"[source] dataset {dataset_location(settings)}: no partition holds a case "
+            f"{mask(case_id)}"
+        )
+    return loaded
 
 
 @click.command("demo")

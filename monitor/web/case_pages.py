@@ -97,10 +97,11 @@ def case_view(
     ``office`` context: ``user``, ``root``, ``review_problem``…) with the review forms."""
     monitor = state()
     now = monitor.now()
-    one = monitor.cases.case(warning["case_id"])
-    story = None
-    if one is not None:
-        story = explain_rows(monitor.settings, monitor.cases.loaded(), one, now)
+    found = monitor.cases.case(warning["case_id"])
+    one, story = None, None
+    if found is not None:
+        one = found[0]
+        story = explain_rows(monitor.settings, found[1], one, now)
     with monitor.engine.connect() as conn:
         history = records(warning_history(conn, [warning["id"]]))
         given = records(answers_of(conn, warning["id"]))

@@ -308,3 +308,30 @@ def test_an_unreadable_partition_on_a_cluster_of_this_run_says_one_line(
     assert code == 2
     assert err.startswith("error: ") and str(broken) in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_explain_finds_the_case_in_its_partition(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``monitor explain`` of a dataset reads the partition that holds the case (K9 lies in
+    county=330206): the same explanation as from the file; an id no partition has, and
+    ``inspect`` of a whole dataset, are one line each (exit 2)."""
+    monkeypatch.chdir(tmp_path)
+    write_lake(tmp_path / "lake")
+    config = write_config(tmp_path, 'kind = "local"')
+    csv = tmp_path / "cases.csv"
+    csv.write_text("\n".join([HEADER, *ROWS.values()]) + "\n", encoding="utf-8")
+    for case in ("K9", "K1"):
+        args = ["explain", case, "--at", AT, "--format", "json"]
+        code, from_lake, err = monitor(capsys, *args, "--config", str(config))
+        assert (code, err) == (0, "")
+        code, from_file, err = monitor(capsys, *args, "--input", str(csv))
+        assert (code, err) == (0, "")
+        assert json.loads(from_lake) == json.loads(from_file)
+        assert json.loads(from_lake)["case_id"] == case
+    code, _out, err = monitor(capsys, "explain", "K99", "--config", str(config), "--at", AT)
+    assert code == 2 and "no partition holds a case K99" in err
+    assert len(err.strip().splitlines()) == 1
+    code, _out, err = monitor(capsys, "inspect", "--config", str(config))
+    assert code == 2 and "--input" in err
+    assert str(tmp_path / "lake" / "county=330102" / "part-0.parquet") in err

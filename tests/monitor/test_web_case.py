@@ -52,6 +52,47 @@ def site(
         yield settings, app.test_client(), link.removeprefix(BASE)
 
 
+@pytest.fixture
+def dataset_site(
+    engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Settings, FlaskClient, str]:
+    """As :func:`site`, the cases a partitioned dataset (``[source] dataset``): B002 in one
+    partition, B001 in another; the page finds B001 in its partition."""
+    import pandas as pd
+
+    monkeypatch.setenv(SECRET_ENV, "a-long-random-secret-for-the-tests")
+    for county, case in (("330101", "B002"), ("330102", "B001")):
+        frame = pd.read_csv(write_cases(tmp_path, case), dtype=str, keep_default_na=False)
+        (tmp_path / "lake" / f"county={county}").mkdir(parents=True)
+        frame.to_parquet(tmp_path / "lake" / f"county={county}" / "part-0.parquet", index=False)
+    settings = make_settings(url_of(engine), mail_dir=tmp_path / "mail").model_copy(
+        update={
+            "source": Settings().source.model_copy(update={"dataset": str(tmp_path / "lake")}),
+            "web": Settings().web.model_copy(update={"base_url": BASE, "secret_env": SECRET_ENV}),
+        }
+    )
+    run_alert(settings, FRI)
+    with open_database(settings) as db:
+        app = create_app(settings, db, now=lambda: dt.datetime(2025, 3, 14, 10, 0))
+        with db.connect() as conn:
+            warning = conn.execute(sa.text("SELECT id FROM warnings WHERE case_id = 'B001'"))
+            (number,) = warning.scalars().all()
+        link = case_link(settings, number, [SCJG_TO])
+        assert link is not None
+        yield settings, app.test_client(), link.removeprefix(BASE)
+
+
+def test_the_case_page_of_a_dataset_finds_the_case_in_its_partition(
+    dataset_site: tuple,
+) -> None:
+    _, client, path = dataset_site
+    html = client.get(path).get_data(as_text=True)
+    assert "办件 B001" in html
+    assert "截止日 2025-03-13" in html and "计入 第 5 日 · 截止日" in html
+    assert "办件数据中暂无此件" not in html
+    assert ID_NUMBER not in html
+
+
 def csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
 
