@@ -55,7 +55,9 @@ class Combined:
     """The parts of every partition together (the counts summed)."""
 
     part: Part
+    #: What the cases were read from, as the run names it.
     source: str
+    partitions: int
 
 
 def run_dataset(settings: Settings, job: Job) -> Combined:
@@ -71,7 +73,7 @@ def run_dataset(settings: Settings, job: Job) -> Combined:
         closed = _summed([p.closed for p in parts], CLOSED_KEYS, "count")
         months = _summed([p.months for p in parts], MONTH_KEYS, *COUNTED)
     source = f"dataset {job.location} ({len(files)} partitions)"
-    return Combined(_together(parts, closed, months), source)
+    return Combined(_together(parts, closed, months), source, len(files))
 
 
 def dataset_scan(settings: Settings, now: dt.datetime, *, whole: bool) -> Scanned:

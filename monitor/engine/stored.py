@@ -72,11 +72,13 @@ def _run_stored(
         generation = folder.current()
         assert generation is not None  # generation_at made one
         location = f"{generation.path}/cases"
-        job = Job(settings, location, now, purpose, whole, region, years, stored=True)
+        job = Job(
+            settings, location, now, purpose, whole=whole, region=region, years=years, stored=True
+        )
         combined = run_dataset(settings, job)
         quality = read_table(generation, "quality")
     part = combined.part
     part.quality = quality
     part.rows_read = source_rows(part.rows_read, quality)
-    partitions = combined.source.rsplit("(", 1)[-1]
-    return Combined(part, f"{store_source(generation)[:-1]}, {partitions}")
+    source = f"{store_source(generation)}, {combined.partitions} partitions on the engine"
+    return Combined(part, source, combined.partitions)
