@@ -40,11 +40,43 @@ def _holds(settings: Settings, name: str, case_id: str) -> bool:
             header = header_map(parquet.schema_arrow.names, settings.source.columns).get("case_id")
             if header is None:  # read whole, the partition's missing column is said then
                 return False
-            column = parquet.read(columns=[header]).column(0)
+            groups = _row_groups(parquet.metadata, header, case_id)
+            if not groups:
+                return False
+            column = parquet.read_row_groups(groups, columns=[header]).column(0)
     except (OSError, pa.ArrowInvalid) as exc:
         raise InputError(f"{name}: the partition cannot be read ({exc})") from None
     ids = pc.utf8_trim_whitespace(pc.cast(column, pa.string()))
     return bool(pc.any(pc.equal(ids, case_id)).as_py())
+
+
+def _row_groups(metadata: pq.FileMetaData, header: str, case_id: str) -> list[int]:
+    """The row groups whose text statistics of ``header`` (its least and greatest id) do
+    not rule ``case_id`` out: ids that start with the region's code (SX330726…) keep most
+    files and row groups of another region from being read at all."""
+    chosen = []
+    for number in range(metadata.num_row_groups):
+        group = metadata.row_group(number)
+        stats = next(
+            (
+                group.column(i).statistics
+                for i in range(group.num_columns)
+                if group.column(i).path_in_schema == header
+            ),
+            None,
+        )
+        if stats is None or not stats.has_min_max or _within(stats.min, stats.max, case_id):
+            chosen.append(number)
+    return chosen
+
+
+def _within(low: object, high: object, case_id: str) -> bool:
+    """Whether ``case_id`` may lie between ``low`` and ``high``: always, unless both are
+    text with no surrounding white space (ids are compared trimmed)."""
+    texts = isinstance(low, str) and isinstance(high, str)
+    if not texts or low != low.strip() or high != high.strip():  # type: ignore[union-attr]
+        return True
+    return low <= case_id <= high  # type: ignore[operator]
 
 
 @contextmanager

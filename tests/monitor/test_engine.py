@@ -335,3 +335,25 @@ def test_explain_finds_the_case_in_its_partition(
     code, _out, err = monitor(capsys, "inspect", "--config", str(config))
     assert code == 2 and "--input" in err
     assert str(tmp_path / "lake" / "county=330102" / "part-0.parquet") in err
+
+
+def test_a_case_lookup_skips_row_groups_whose_ids_cannot_hold_it(tmp_path: Path) -> None:
+    """The least and greatest id of a row group rule it out; ids with white space around
+    them (compared trimmed) rule nothing out."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from monitor.engine.lookup import _row_groups
+
+    path = tmp_path / "part.parquet"
+    table = pa.table({"办件编号": ["SX330102-1", "SX330102-9", "SX330205-1", "SX330205-5"]})
+    pq.write_table(table, path, row_group_size=2)
+    meta = pq.ParquetFile(path).metadata
+    assert meta.num_row_groups == 2
+    assert _row_groups(meta, "办件编号", "SX330205-3") == [1]
+    assert _row_groups(meta, "办件编号", "SX330102-5") == [0]
+    assert _row_groups(meta, "办件编号", "SX330999-1") == []
+    assert _row_groups(meta, "other column", "SX330999-1") == [0, 1]  # no statistics of it
+    spaced = pa.table({"办件编号": [" SX330102-1", "SX330102-9 "]})
+    pq.write_table(spaced, path)
+    assert _row_groups(pq.ParquetFile(path).metadata, "办件编号", "SX330999-1") == [0]
