@@ -11,6 +11,7 @@ __all__ = [
     "DEFAULT_HEADERS",
     "LIMIT_FIELDS",
     "REQUIRED_FIELDS",
+    "TEXT_FIELDS",
     "TIMESTAMP_FIELDS",
 ]
 
@@ -30,6 +31,18 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "promised_limit",
     "legal_limit",
     "suspended_days",
+    "status",
+)
+
+#: Fields of plain text (codes and names, never parsed): kept as written, the ones after
+#: ``case_id`` with few distinct values.
+TEXT_FIELDS: tuple[str, ...] = (
+    "case_id",
+    "department",
+    "region_code",  # a code such as 330102 stays text (a bad one shown as written)
+    "item_code",
+    "item_name",
+    "channel",
     "status",
 )
 

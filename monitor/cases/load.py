@@ -19,18 +19,12 @@ from monitor.cases.regions import REGION_FIELD, assign_regions
 from monitor.cases.sources import EXCEL_SUFFIXES, RawTable, read_file, read_sql, sheet_headers
 from monitor.config import Settings, secret
 from monitor.errors import InputError
+from rules.fields import TEXT_FIELDS
 
 __all__ = ["LoadedCases", "load_cases", "source_folder", "source_url"]
 
 _KEEP_AS_TEXT = (
-    "case_id",
-    "department",
-    # A code such as 330102 stays text; leading zeros of a bad one are shown as written.
-    "region_code",
-    "item_code",
-    "item_name",
-    "channel",
-    "status",
+    *TEXT_FIELDS,
     "promised_limit",
     "legal_limit",
     # Text, not a number guessed by the CSV reader: it would read 0x10 as 16.

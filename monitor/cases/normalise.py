@@ -22,6 +22,7 @@ from monitor.errors import InputError
 from rules.fields import (
     LIMIT_FIELDS,
     REQUIRED_FIELDS,
+    TEXT_FIELDS,
     TIMESTAMP_FIELDS,
 )
 from rules.limits import MAX_DAYS, parse_limits
@@ -33,16 +34,7 @@ __all__ = ["QUALITY_COLUMNS", "THREADS", "normalise"]
 THREADS: ContextVar[int] = ContextVar("normalise_threads", default=2)
 
 QUALITY_COLUMNS = ["source_row", "case_id", "field", "reason", "value"]
-_TEXT_FIELDS = (
-    "case_id",
-    "department",
-    "region_code",
-    "item_code",
-    "item_name",
-    "channel",
-    "status",
-)
-_CATEGORY_FIELDS = ("department", "region_code", "item_code", "item_name", "channel", "status")
+_CATEGORY_FIELDS = TEXT_FIELDS[1:]
 _OVER_MAX = f"(over {MAX_DAYS} days)"
 _OUT_OF_SPAN = "(before 1990 or from 2100 on)"  # timestamps.EARLIEST, LATEST
 _TRUE = {"是", "true", "1", "y", "yes", "t"}
@@ -80,7 +72,7 @@ def normalise(raw: RawTable, configured: Mapping[str, str]) -> tuple[pd.DataFram
         f: pool.submit(read_timestamps, frame[mapping[f]] if f in mapping else None, n)
         for f in TIMESTAMP_FIELDS
     }
-    for field in _TEXT_FIELDS:
+    for field in TEXT_FIELDS:
         out[field] = _text(frame[mapping[field]], n) if field in mapping else _empty_text(n)
         if field == "case_id":
             duplicates = pool.submit(_superseded, out[field])

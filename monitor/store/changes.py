@@ -20,18 +20,13 @@ from monitor.cases.folder import case_files, file_marks
 from monitor.cases.load import LoadedCases, load_cases, source_folder, source_url
 from monitor.config import Settings
 from monitor.errors import InputError
+from rules.fields import TEXT_FIELDS
 
 __all__ = ["CASE_COLUMNS", "SourceRead", "content_hash", "id_hash", "member", "read_source"]
 
 #: The canonical case fields the store keeps (``source_row`` is where the row was, not what).
 CASE_COLUMNS = (
-    "case_id",
-    "department",
-    "region_code",
-    "item_code",
-    "item_name",
-    "channel",
-    "status",
+    *TEXT_FIELDS,
     "submitted_at",
     "supplemented_at",
     "accepted_at",

@@ -13,6 +13,7 @@ import pandas as pd
 
 from monitor.store.figures import MonthCounter
 from monitor.store.layout import Generation
+from rules.fields import TEXT_FIELDS
 
 __all__ = [
     "CATEGORIES",
@@ -27,12 +28,7 @@ __all__ = [
 
 #: Columns kept as categories in memory (cases and obligations).
 CATEGORIES = (
-    "department",
-    "region_code",
-    "item_code",
-    "item_name",
-    "channel",
-    "status",
+    *TEXT_FIELDS[1:],
     "promised_limit_unit",
     "legal_limit_unit",
     "unit",
